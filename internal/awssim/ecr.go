@@ -1,0 +1,5 @@
+package awssim
+
+type ecrState struct{}
+
+func (s *Sim) registerECR() {}

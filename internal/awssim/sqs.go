@@ -1,0 +1,5 @@
+package awssim
+
+type sqsState struct{}
+
+func (s *Sim) registerSQS() {}

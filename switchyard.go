@@ -1,0 +1,163 @@
+// Package switchyard holds the domain of the deployment bot: apps and their
+// environments, deployments with their lifecycle stages and traffic split,
+// and the error kinds every layer shares. It depends on the standard library
+// only, so every other package can import it without pulling in Slack or AWS.
+package switchyard
+
+import (
+	"time"
+)
+
+// Status is the state of a CodeDeploy deployment as CodeDeploy names it.
+type Status string
+
+// Deployment statuses, spelled as CodeDeploy's GetDeployment reports them.
+const (
+	StatusCreated    Status = "Created"
+	StatusQueued     Status = "Queued"
+	StatusInProgress Status = "InProgress"
+	StatusBaking     Status = "Baking"
+	StatusReady      Status = "Ready"
+	StatusSucceeded  Status = "Succeeded"
+	StatusFailed     Status = "Failed"
+	StatusStopped    Status = "Stopped"
+)
+
+// Done reports whether the status is final: nothing will change afterwards.
+func (s Status) Done() bool {
+	return s == StatusSucceeded || s == StatusFailed || s == StatusStopped
+}
+
+// StageStatus is the state of one lifecycle event of a deployment target.
+type StageStatus string
+
+// Lifecycle event statuses, spelled as CodeDeploy reports them.
+const (
+	StagePending    StageStatus = "Pending"
+	StageInProgress StageStatus = "InProgress"
+	StageSucceeded  StageStatus = "Succeeded"
+	StageFailed     StageStatus = "Failed"
+	StageSkipped    StageStatus = "Skipped"
+	StageUnknown    StageStatus = "Unknown"
+)
+
+// Lifecycle event names of an ECS blue/green deployment, in the order
+// CodeDeploy runs them. AllowTestTraffic and AfterAllowTestTraffic appear only
+// when the deployment group has a test listener.
+const (
+	BeforeInstall         = "BeforeInstall"
+	Install               = "Install"
+	AfterInstall          = "AfterInstall"
+	AllowTestTraffic      = "AllowTestTraffic"
+	AfterAllowTestTraffic = "AfterAllowTestTraffic"
+	BeforeAllowTraffic    = "BeforeAllowTraffic"
+	AllowTraffic          = "AllowTraffic"
+	AfterAllowTraffic     = "AfterAllowTraffic"
+)
+
+// LifecycleOrder lists every ECS lifecycle event name in execution order.
+var LifecycleOrder = []string{
+	BeforeInstall, Install, AfterInstall, AllowTestTraffic, AfterAllowTestTraffic,
+	BeforeAllowTraffic, AllowTraffic, AfterAllowTraffic,
+}
+
+// HookStages are the lifecycle events that run AppSpec hooks; the others are
+// CodeDeploy's own work.
+var HookStages = []string{BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic}
+
+// IsHookStage reports whether name is a lifecycle event that runs an AppSpec hook.
+func IsHookStage(name string) bool {
+	for _, s := range HookStages {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Stage is one lifecycle event of a deployment as last observed.
+type Stage struct {
+	Name   string
+	Status StageStatus
+	Start  time.Time
+	End    time.Time
+	// Diagnostic is the hook's or CodeDeploy's explanation of a failure.
+	Diagnostic string
+}
+
+// Duration is how long the stage ran, or has been running as of now.
+func (s Stage) Duration(now time.Time) time.Duration {
+	switch {
+	case s.Start.IsZero():
+		return 0
+	case s.End.IsZero():
+		return now.Sub(s.Start)
+	default:
+		return s.End.Sub(s.Start)
+	}
+}
+
+// Traffic is the production traffic split between the blue (old) and green
+// (new) task sets, in percent.
+type Traffic struct {
+	Blue  float64
+	Green float64
+}
+
+// App is one deployable service as configured.
+type App struct {
+	Name    string
+	Aliases []string
+	// Environments maps an environment name (for example "production") to
+	// where and how that environment deploys.
+	Environments map[string]Environment
+	// DefaultEnv is the environment used when a command names none.
+	DefaultEnv string
+}
+
+// Environment is an app in one place: an ECS service behind one CodeDeploy
+// deployment group.
+type Environment struct {
+	Name             string
+	Region           string
+	Cluster          string
+	Service          string
+	Container        string
+	ContainerPort    int
+	Application      string
+	DeploymentGroup  string
+	DeploymentConfig string
+	// Hooks maps a hook lifecycle event to the Lambda function name or ARN
+	// that CodeDeploy invokes for it.
+	Hooks    map[string]string
+	Channels []string
+	// RequireApproval means a second authorised person must approve before
+	// a deployment starts.
+	RequireApproval bool
+}
+
+// Deployment is what the bot knows of one CodeDeploy deployment.
+type Deployment struct {
+	ID          string
+	App         string
+	Env         string
+	Version     string
+	ImageBefore string
+	ImageAfter  string
+	Config      string
+	Status      Status
+	Stages      []Stage
+	Traffic     Traffic
+	RequestedBy string
+	ConfirmedBy string
+	// RolledBackBy is the Slack user who asked for a rollback, if any.
+	RolledBackBy string
+	// RollbackID is the deployment CodeDeploy started to roll this one back.
+	RollbackID string
+	// RollbackOf is the deployment this one rolls back.
+	RollbackOf string
+	ErrorCode  string
+	ErrorText  string
+	Created    time.Time
+	Completed  time.Time
+}
