@@ -2,6 +2,9 @@ package awssim
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -82,3 +85,66 @@ type ecsTag struct {
 }
 
 func (s *Sim) registerECS() {}
+
+// service finds a service by cluster name (or ARN) and service name (or ARN).
+func (st *ecsState) service(cluster, name string) *ecsService {
+	c := st.clusters[lastSegment(cluster)]
+	if c == nil {
+		return nil
+	}
+	return c.services[lastSegment(name)]
+}
+
+// taskDefByRef finds a task definition by ARN, "family:revision" or
+// "family" (the latest ACTIVE revision).
+func (st *ecsState) taskDefByRef(ref string) *taskDef {
+	ref = lastSegment(ref)
+	family, rev, hasRev := strings.Cut(ref, ":")
+	revs := st.taskDefs[family]
+	if !hasRev {
+		for i := len(revs) - 1; i >= 0; i-- {
+			if revs[i].status == "ACTIVE" {
+				return revs[i]
+			}
+		}
+		return nil
+	}
+	n, err := strconv.Atoi(rev)
+	if err != nil || n < 1 || n > len(revs) {
+		return nil
+	}
+	return revs[n-1]
+}
+
+// newTaskSet adds a task set running taskDefArn to svc, scaled to the
+// service's desired count, with no traffic, and returns it.
+func (s *Sim) newTaskSet(svc *ecsService, taskDefArn, externalID string, now time.Time) *ecsTaskSet {
+	s.ecs.taskSetSeq++
+	id := fmt.Sprintf("ecs-svc/%019d", 1000000000000000000+s.ecs.taskSetSeq)
+	ts := &ecsTaskSet{
+		id:              id,
+		arn:             fmt.Sprintf("arn:aws:ecs:%s:%s:task-set/%s/%s/%s", s.region, s.account, lastSegment(svc.clusterArn), svc.name, id),
+		taskDef:         taskDefArn,
+		status:          "ACTIVE",
+		stabilityStatus: "STABILIZING",
+		externalID:      externalID,
+		scalePercent:    100,
+		desired:         svc.desiredCount,
+		pending:         svc.desiredCount,
+		createdAt:       now,
+		updatedAt:       now,
+	}
+	if len(svc.loadBalancers) > 0 {
+		ts.targetGroupArn = svc.loadBalancers[0].TargetGroupArn
+	}
+	svc.taskSets = append(svc.taskSets, ts)
+	return ts
+}
+
+// lastSegment returns what follows the last "/" of an ARN, or s itself.
+func lastSegment(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
