@@ -51,10 +51,12 @@ type ecsLoadBalancer struct {
 
 // ecsTaskSet is one task set of a CODE_DEPLOY service.
 type ecsTaskSet struct {
-	id              string // ecs-svc/<19 digits>
-	arn             string
-	taskDef         string
-	status          string // PRIMARY | ACTIVE | DRAINING
+	id      string // ecs-svc/<19 digits>
+	arn     string
+	taskDef string
+	status  string // PRIMARY | ACTIVE | DRAINING
+	// label is CodeDeploy's taskSetLabel for the set: Blue | Green.
+	label           string
 	stabilityStatus string // STEADY_STATE | STABILIZING
 	externalID      string // the CodeDeploy deployment that made it
 	scalePercent    float64
