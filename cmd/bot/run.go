@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/logging"
+)
+
+// tokens are the two Slack secrets, read only from the environment.
+type tokens struct {
+	app string // xapp-…, Socket Mode
+	bot string // xoxb-…, Web API
+}
+
+// readTokens checks both Slack tokens and names the variable at fault.
+func readTokens(getenv func(string) string) (tokens, error) {
+	t := tokens{app: strings.TrimSpace(getenv("SLACK_APP_TOKEN")), bot: strings.TrimSpace(getenv("SLACK_BOT_TOKEN"))}
+	switch {
+	case t.app == "":
+		return t, usagef("SLACK_APP_TOKEN is not set: create an app-level token with the connections:write scope (see README) and export it")
+	case !strings.HasPrefix(t.app, "xapp-"):
+		return t, usagef("SLACK_APP_TOKEN must be an app-level token starting with xapp-; the value set does not")
+	case t.bot == "":
+		return t, usagef("SLACK_BOT_TOKEN is not set: install the app to the workspace and export its bot token (xoxb-…)")
+	case !strings.HasPrefix(t.bot, "xoxb-"):
+		return t, usagef("SLACK_BOT_TOKEN must be a bot token starting with xoxb-; the value set does not")
+	}
+	return t, nil
+}
+
+// loadConfig loads the file and turns its problems into a usage error (exit 2).
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, usagef("invalid configuration:\n%v", err)
+	}
+	return cfg, nil
+}
+
+// newLogger builds the root logger with the environment's secrets hidden.
+func newLogger(format string, level string, e env) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, usagef("-log-level %q: use debug, info, warn or error", level)
+	}
+	f := logging.JSON
+	switch format {
+	case "json":
+	case "console":
+		f = logging.Console
+	default:
+		return nil, usagef("-log-format %q: use json or console", format)
+	}
+	return logging.New(logging.Options{Format: f, Level: lvl, Out: e.stderr, Secrets: logging.EnvSecrets(e.getenv)}), nil
+}
+
+func runBot(ctx context.Context, args []string, e env) error {
+	fs := newFlags("run", "Connects to Slack over Socket Mode and to AWS, and serves /deploy.\n"+
+		"Needs SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) in the environment;\n"+
+		"AWS credentials come from the default chain.", e)
+	cfgPath := fs.String("config", "switchyard.yaml", "path of the configuration file")
+	logFormat := fs.String("log-format", "json", "json or console")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	tok, err := readTokens(e.getenv)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(*logFormat, *logLevel, e)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	return serve(ctx, cfg, tok, log)
+}
