@@ -160,4 +160,38 @@ type Deployment struct {
 	ErrorText  string
 	Created    time.Time
 	Completed  time.Time
+
+	// Region is where the deployment runs, for the console link.
+	Region string
+	// Creator is CodeDeploy's creator: "user" for the bot and anyone else's
+	// API call, "codeDeployRollback" for a rollback CodeDeploy started.
+	Creator string
+	// Waiting says what the deployment is waiting for, if anything.
+	Waiting Wait
+	// BlueAlive is true while the blue task set still exists, so that a
+	// stop with rollback can still send traffic back to it.
+	BlueAlive bool
+	// Alarms are the CloudWatch alarms the deployment group watches.
+	Alarms []Alarm
+}
+
+// Wait is a pause in a blue/green deployment that a person can end early.
+type Wait string
+
+// Waits.
+const (
+	WaitNone        Wait = ""
+	WaitReady       Wait = "ready"       // green is up; traffic waits for ContinueDeployment(READY_WAIT)
+	WaitTermination Wait = "termination" // traffic is on green; blue is kept until the wait ends
+)
+
+// Alarm is a CloudWatch alarm and its state (OK, ALARM, INSUFFICIENT_DATA).
+type Alarm struct {
+	Name  string
+	State string
+}
+
+// CanRollback reports whether traffic can still be sent back to blue.
+func (d *Deployment) CanRollback() bool {
+	return !d.Status.Done() && d.BlueAlive || d.Status == StatusSucceeded
 }
