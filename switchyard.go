@@ -191,7 +191,9 @@ type Alarm struct {
 	State string
 }
 
-// CanRollback reports whether traffic can still be sent back to blue.
+// CanRollback reports whether the deployment is still in flight with blue
+// alive, so that one click sends traffic back to it. After success, a
+// rollback is a new deployment of the previous revision (/deploy rollback).
 func (d *Deployment) CanRollback() bool {
-	return !d.Status.Done() && d.BlueAlive || d.Status == StatusSucceeded
+	return !d.Status.Done() && d.BlueAlive
 }
