@@ -1,0 +1,243 @@
+package blocks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	sy "github.com/switchyard/switchyard"
+)
+
+// DeploymentCard renders the live card of a deployment as of now: what is
+// deployed, who did what, every lifecycle stage, the traffic split, and the
+// buttons that fit the moment.
+func DeploymentCard(d sy.Deployment, now time.Time) Message {
+	title := fmt.Sprintf("%s %s → %s", d.App, d.Version, d.Env)
+	if d.RollbackOf != "" {
+		title = fmt.Sprintf("Rollback of %s in %s", d.App, d.Env)
+	}
+	var bl []slack.Block
+	bl = append(bl, header(title))
+	bl = append(bl, section(statusLine(d, now)))
+	requested := Mention(d.RequestedBy)
+	if d.RequestedBy == "" {
+		requested = "outside Slack (console, CLI or CI)"
+		if d.Creator == "codeDeployRollback" {
+			requested = "CodeDeploy (automatic rollback)"
+		}
+	}
+	confirmed := ""
+	if d.ConfirmedBy != "" {
+		confirmed = Mention(d.ConfirmedBy)
+	}
+	bl = append(bl, fields(
+		"Image", imageChange(d),
+		"Deployment", fmt.Sprintf("<%s|%s>", ConsoleURL(d.Region, d.ID), d.ID),
+		"Requested by", requested,
+		"Confirmed by", confirmed,
+		"Config", "`"+d.Config+"`",
+		"Started", startedAt(d),
+	))
+	if len(d.Stages) > 0 {
+		bl = append(bl, section(stageLines(d, now)))
+	}
+	if d.Traffic.Blue+d.Traffic.Green > 0 {
+		bl = append(bl, section(trafficLine(d.Traffic)))
+	}
+	bl = append(bl, context(alarmLine(d.Alarms)))
+	if note := outcomeNote(d); note != "" {
+		bl = append(bl, section(note))
+	}
+	if act := cardButtons(d); act != nil {
+		bl = append(bl, act)
+	}
+	return Message{Text: fmt.Sprintf("%s: %s", title, statusWord(d)), Blocks: bl}
+}
+
+func imageChange(d sy.Deployment) string {
+	switch {
+	case d.ImageBefore != "" && d.ImageAfter != "":
+		return fmt.Sprintf("`%s`\n→ `%s`", d.ImageBefore, d.ImageAfter)
+	case d.ImageAfter != "":
+		return "`" + d.ImageAfter + "`"
+	default:
+		return "unknown"
+	}
+}
+
+func startedAt(d sy.Deployment) string {
+	if d.Created.IsZero() {
+		return ""
+	}
+	return Date(d.Created)
+}
+
+// statusWord is the deployment's state in a few words.
+func statusWord(d sy.Deployment) string {
+	switch {
+	case d.Status == sy.StatusSucceeded:
+		return "succeeded"
+	case d.Status == sy.StatusFailed:
+		return "failed"
+	case d.Status == sy.StatusStopped && d.RollbackID != "":
+		return "stopped and rolled back"
+	case d.Status == sy.StatusStopped:
+		return "stopped"
+	case d.Waiting == sy.WaitReady || d.Status == sy.StatusReady:
+		return "waiting for the go-ahead to shift traffic"
+	case d.Waiting == sy.WaitTermination:
+		return "all traffic on green; keeping blue until the termination wait ends"
+	case d.Traffic.Green > 0 && d.Traffic.Green < 100:
+		return "shifting traffic"
+	default:
+		return "in progress"
+	}
+}
+
+func statusLine(d sy.Deployment, now time.Time) string {
+	icon := ":arrows_counterclockwise:"
+	switch d.Status {
+	case sy.StatusSucceeded:
+		icon = ":white_check_mark:"
+	case sy.StatusFailed:
+		icon = ":x:"
+	case sy.StatusStopped:
+		icon = ":octagonal_sign:"
+	case sy.StatusReady:
+		icon = ":double_vertical_bar:"
+	}
+	elapsed := ""
+	switch {
+	case !d.Completed.IsZero() && !d.Created.IsZero():
+		elapsed = " after " + Duration(d.Completed.Sub(d.Created))
+	case !d.Created.IsZero():
+		elapsed = " · " + Duration(now.Sub(d.Created)) + " so far"
+	}
+	return fmt.Sprintf("%s *%s*%s", icon, capitalise(statusWord(d)), elapsed)
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func stageIcon(s sy.StageStatus) string {
+	switch s {
+	case sy.StageSucceeded:
+		return ":white_check_mark:"
+	case sy.StageInProgress:
+		return ":arrows_counterclockwise:"
+	case sy.StageFailed:
+		return ":x:"
+	case sy.StageSkipped:
+		return ":fast_forward:"
+	default:
+		return ":white_circle:"
+	}
+}
+
+func stageLines(d sy.Deployment, now time.Time) string {
+	var lines []string
+	for _, s := range d.Stages {
+		line := fmt.Sprintf("%s %s", stageIcon(s.Status), s.Name)
+		switch s.Status {
+		case sy.StageSucceeded, sy.StageFailed:
+			line += " · " + Duration(s.Duration(now))
+		case sy.StageInProgress:
+			line += " · " + Duration(s.Duration(now)) + " so far"
+		case sy.StageSkipped:
+			line += " · skipped"
+		}
+		if s.Diagnostic != "" {
+			line += "\n      _" + Escape(truncate(s.Diagnostic, 300)) + "_"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func trafficLine(t sy.Traffic) string {
+	return fmt.Sprintf(":large_blue_circle: blue %s%% %s %s%% green :large_green_circle:", pct(t.Blue), TrafficBar(t.Green), pct(t.Green))
+}
+
+func pct(f float64) string {
+	if f == float64(int(f)) {
+		return fmt.Sprintf("%d", int(f))
+	}
+	return fmt.Sprintf("%.1f", f)
+}
+
+// outcomeNote explains how the deployment ended or who intervened.
+func outcomeNote(d sy.Deployment) string {
+	var parts []string
+	if d.RolledBackBy != "" {
+		parts = append(parts, fmt.Sprintf(":rewind: Rolled back by %s: traffic goes back to blue.", Mention(d.RolledBackBy)))
+	}
+	if d.RollbackID != "" {
+		parts = append(parts, fmt.Sprintf("CodeDeploy rollback deployment: <%s|%s>", ConsoleURL(d.Region, d.RollbackID), d.RollbackID))
+	}
+	if d.RollbackOf != "" {
+		parts = append(parts, fmt.Sprintf("Rolls back <%s|%s>.", ConsoleURL(d.Region, d.RollbackOf), d.RollbackOf))
+	}
+	if d.Status == sy.StatusFailed || d.Status == sy.StatusStopped {
+		if reason := FailureReason(d); reason != "" {
+			parts = append(parts, "*Why:* "+reason)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// FailureReason says why a deployment failed or stopped: the failed stage
+// and its diagnostic, the alarm, or who stopped it.
+func FailureReason(d sy.Deployment) string {
+	var stage sy.Stage
+	for _, s := range d.Stages {
+		if s.Status == sy.StageFailed {
+			stage = s
+			break
+		}
+	}
+	text := Escape(truncate(d.ErrorText, 500))
+	switch {
+	case d.ErrorCode == "MANUAL_STOP" && d.RolledBackBy != "":
+		return fmt.Sprintf("stopped by %s.", Mention(d.RolledBackBy))
+	case d.ErrorCode == "MANUAL_STOP":
+		return "stopped by hand (console, CLI or API). " + text
+	case d.ErrorCode == "ALARM_ACTIVE":
+		return "a watched alarm fired: " + text
+	case stage.Name != "" && stage.Diagnostic != "":
+		return fmt.Sprintf("%s failed: %s", stage.Name, Escape(truncate(stage.Diagnostic, 500)))
+	case stage.Name != "":
+		return fmt.Sprintf("%s failed. %s", stage.Name, text)
+	case text != "":
+		return text
+	}
+	return ""
+}
+
+func cardButtons(d sy.Deployment) *slack.ActionBlock {
+	var els []slack.BlockElement
+	if d.CanRollback() {
+		rb := button(ActionRollback, d.ID, "Rollback", slack.StyleDanger)
+		rb = rb.WithConfirm(slack.NewConfirmationBlockObject(
+			plain("Roll back "+truncate(d.App, 60)+"?"),
+			plain(truncate(fmt.Sprintf("Traffic goes back to blue and %s stops. Everyone in the channel will see that you did it.", d.ID), 300)),
+			plain("Roll back"), plain("Keep going")).WithStyle(slack.StyleDanger))
+		els = append(els, rb)
+	}
+	switch {
+	case d.Status.Done():
+	case d.Waiting == sy.WaitReady || d.Status == sy.StatusReady:
+		els = append(els, button(ActionShiftNow, d.ID, "Shift traffic now", slack.StylePrimary))
+	case d.Waiting == sy.WaitTermination:
+		els = append(els, button(ActionFinish, d.ID, "Finish now", ""))
+	}
+	if len(els) == 0 {
+		return nil
+	}
+	return slack.NewActionBlock("deploy:"+d.ID, els...)
+}

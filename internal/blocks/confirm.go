@@ -1,0 +1,154 @@
+package blocks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/switchyard/switchyard"
+)
+
+// ConfirmState is where a confirmation card stands.
+type ConfirmState string
+
+// Confirmation card states.
+const (
+	ConfirmPending   ConfirmState = "pending"
+	ConfirmStarting  ConfirmState = "starting" // clicked; the deployment is being created
+	ConfirmCancelled ConfirmState = "cancelled"
+	ConfirmExpired   ConfirmState = "expired"
+	ConfirmFailed    ConfirmState = "failed"
+)
+
+// Confirmation is everything the confirmation card shows: what will change
+// and who asked, before anything is written to AWS.
+type Confirmation struct {
+	ID          string // the pending confirmation's id, carried in block IDs
+	App         string
+	Env         string
+	Version     string
+	ImageBefore string
+	ImageAfter  string
+	Config      string // deployment config name
+	// ConfigSummary says in words what the config does ("10% every minute,
+	// all traffic after 9 minutes").
+	ConfigSummary string
+	ReadyWait     string // "traffic waits up to 30 minutes for a go-ahead", or ""
+	Termination   string // "blue is kept 5 minutes after the shift"
+	AutoRollback  string
+	Hooks         []string // "BeforeAllowTraffic: smoke-test"
+	Alarms        []switchyard.Alarm
+	// AlreadyRunning means the version asked for is the one running now.
+	AlreadyRunning bool
+	Notes          []string // e.g. that the ECR check was skipped
+	RequestedBy    string
+	Reason         string
+	NeedsApproval  bool
+	Created        time.Time
+	Expires        time.Time
+
+	State   ConfirmState
+	ActedBy string    // who confirmed, approved or cancelled
+	ActedAt time.Time // when
+	Failure string    // why starting failed, safe for Slack
+}
+
+// ConfirmCard renders the card posted in the channel when someone asks to
+// deploy. Buttons appear only while it is pending.
+func ConfirmCard(c Confirmation) Message {
+	title := fmt.Sprintf("Deploy %s %s to %s?", c.App, c.Version, c.Env)
+	var bl []slack.Block
+	bl = append(bl, header(title))
+	bl = append(bl, fields(
+		"App", fmt.Sprintf("%s (%s)", c.App, c.Env),
+		"Requested by", Mention(c.RequestedBy),
+		"Image now", "`"+c.ImageBefore+"`",
+		"Image next", "`"+c.ImageAfter+"`",
+		"Deployment config", fmt.Sprintf("`%s`\n%s", c.Config, c.ConfigSummary),
+		"Reason", Escape(c.Reason),
+	))
+	var details []string
+	if c.ReadyWait != "" {
+		details = append(details, "• "+c.ReadyWait)
+	}
+	if c.Termination != "" {
+		details = append(details, "• "+c.Termination)
+	}
+	if c.AutoRollback != "" {
+		details = append(details, "• "+c.AutoRollback)
+	}
+	if len(c.Hooks) > 0 {
+		details = append(details, "• Hooks: "+strings.Join(c.Hooks, ", "))
+	}
+	details = append(details, "• "+alarmLine(c.Alarms))
+	for _, n := range c.Notes {
+		details = append(details, "• "+n)
+	}
+	bl = append(bl, section(strings.Join(details, "\n")))
+	if c.AlreadyRunning {
+		bl = append(bl, section(":information_source: *"+c.Version+" is already running* in "+c.Env+": deploying it again starts a new blue/green deployment of the same image."))
+	}
+	switch c.State {
+	case ConfirmPending:
+		bl = append(bl, confirmButtons(c))
+		if c.NeedsApproval {
+			bl = append(bl, context(fmt.Sprintf(":lock: %s needs a second person: someone allowed to approve (not %s) presses Approve. Expires %s.",
+				c.Env, Mention(c.RequestedBy), Date(c.Expires))))
+		} else {
+			bl = append(bl, context(fmt.Sprintf("Only %s can confirm. Expires %s.", Mention(c.RequestedBy), Date(c.Expires))))
+		}
+	case ConfirmStarting:
+		bl = append(bl, context(fmt.Sprintf(":hourglass_flowing_sand: %s by %s at %s; starting the deployment…", actedVerb(c), Mention(c.ActedBy), Date(c.ActedAt))))
+	case ConfirmCancelled:
+		bl = append(bl, context(fmt.Sprintf(":no_entry_sign: Cancelled by %s at %s. Nothing was deployed.", Mention(c.ActedBy), Date(c.ActedAt))))
+	case ConfirmExpired:
+		bl = append(bl, context(fmt.Sprintf(":hourglass: Expired at %s without a click. Nothing was deployed; run /deploy again.", Date(c.Expires))))
+	case ConfirmFailed:
+		bl = append(bl, section(":x: *The deployment could not start:* "+Escape(c.Failure)))
+		bl = append(bl, context(fmt.Sprintf("%s by %s at %s.", actedVerb(c), Mention(c.ActedBy), Date(c.ActedAt))))
+	}
+	return Message{Text: title, Blocks: bl}
+}
+
+func actedVerb(c Confirmation) string {
+	if c.NeedsApproval {
+		return "Approved"
+	}
+	return "Confirmed"
+}
+
+func confirmButtons(c Confirmation) *slack.ActionBlock {
+	var els []slack.BlockElement
+	if c.NeedsApproval {
+		els = append(els, button(ActionApprove, c.ID, "Approve", slack.StylePrimary))
+	} else {
+		els = append(els, button(ActionConfirm, c.ID, "Confirm", slack.StylePrimary))
+	}
+	els = append(els, button(ActionCancel, c.ID, "Cancel", ""))
+	return slack.NewActionBlock("confirm:"+c.ID, els...)
+}
+
+// alarmLine lists the alarms watched with their state.
+func alarmLine(alarms []switchyard.Alarm) string {
+	if len(alarms) == 0 {
+		return "No CloudWatch alarms watched"
+	}
+	var parts []string
+	for _, a := range alarms {
+		icon := ":large_green_circle:"
+		switch a.State {
+		case "ALARM":
+			icon = ":red_circle:"
+		case "INSUFFICIENT_DATA", "":
+			icon = ":white_circle:"
+		}
+		state := a.State
+		if state == "" {
+			state = "unknown"
+		}
+		parts = append(parts, fmt.Sprintf("%s `%s` %s", icon, a.Name, state))
+	}
+	return "Alarms watched: " + strings.Join(parts, ", ")
+}

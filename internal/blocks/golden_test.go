@@ -1,0 +1,197 @@
+package blocks
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sy "github.com/switchyard/switchyard"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares v, as indented JSON, with testdata/name.golden.json.
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep <@U…> readable in diffs
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/blocks -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from %s; if the change is intended, rerun with -update and review the diff.\ngot:\n%s", name, path, got)
+	}
+}
+
+var (
+	t0  = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	now = t0.Add(7*time.Minute + 12*time.Second)
+)
+
+func confirmation() Confirmation {
+	return Confirmation{
+		ID: "c-42", App: "myapp", Env: "production", Version: "v1.4",
+		ImageBefore:   "123456789012.dkr.ecr.us-east-1.amazonaws.com/myapp:v1.3",
+		ImageAfter:    "123456789012.dkr.ecr.us-east-1.amazonaws.com/myapp:v1.4",
+		Config:        "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+		ConfigSummary: "10% more traffic every minute; all of it on green after 9 minutes",
+		Termination:   "Blue is kept 5 minutes after the shift, so a rollback stays instant",
+		AutoRollback:  "CodeDeploy rolls back by itself on failure or alarm",
+		Hooks:         []string{"BeforeAllowTraffic: myapp-smoke-test"},
+		Alarms:        []sy.Alarm{{Name: "myapp-5xx", State: "OK"}, {Name: "myapp-latency", State: "ALARM"}},
+		RequestedBy:   "U0ALICE001", Reason: "fix <login> & checkout", Created: t0, Expires: t0.Add(15 * time.Minute),
+		State: ConfirmPending,
+	}
+}
+
+func TestConfirmCards(t *testing.T) {
+	c := confirmation()
+	golden(t, "confirm_pending", ConfirmCard(c))
+	a := c
+	a.NeedsApproval = true
+	golden(t, "confirm_pending_approval", ConfirmCard(a))
+	s := c
+	s.State, s.ActedBy, s.ActedAt = ConfirmStarting, "U0ALICE001", t0.Add(time.Minute)
+	golden(t, "confirm_starting", ConfirmCard(s))
+	x := s
+	x.State = ConfirmCancelled
+	golden(t, "confirm_cancelled", ConfirmCard(x))
+	e := c
+	e.State = ConfirmExpired
+	golden(t, "confirm_expired", ConfirmCard(e))
+	f := s
+	f.State, f.Failure = ConfirmFailed, "a deployment is already running: d-ABCDEFGHI"
+	golden(t, "confirm_failed", ConfirmCard(f))
+	r := c
+	r.AlreadyRunning, r.Notes = true, []string{"The image is not in ECR (docker.io): the tag was not checked."}
+	golden(t, "confirm_already_running", ConfirmCard(r))
+
+	for _, m := range []Message{ConfirmCard(c), ConfirmCard(a)} {
+		b, _ := json.Marshal(m.Blocks)
+		if strings.Contains(string(b), "<login>") {
+			t.Fatal("the reason reached mrkdwn unescaped")
+		}
+	}
+	if b, _ := json.Marshal(ConfirmCard(x).Blocks); strings.Contains(string(b), `"actions"`) {
+		t.Fatal("a cancelled card still has buttons")
+	}
+}
+
+func deployment() sy.Deployment {
+	return sy.Deployment{
+		ID: "d-ABCDEFGHI", App: "myapp", Env: "production", Version: "v1.4", Region: "us-east-1",
+		ImageBefore: "123456789012.dkr.ecr.us-east-1.amazonaws.com/myapp:v1.3",
+		ImageAfter:  "123456789012.dkr.ecr.us-east-1.amazonaws.com/myapp:v1.4",
+		Config:      "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+		Status:      sy.StatusInProgress, RequestedBy: "U0ALICE001", ConfirmedBy: "U0ALICE001",
+		Created: t0, BlueAlive: true, Creator: "user",
+		Alarms: []sy.Alarm{{Name: "myapp-5xx", State: "OK"}},
+		Stages: []sy.Stage{
+			{Name: sy.BeforeInstall, Status: sy.StageSucceeded, Start: t0, End: t0.Add(2 * time.Second)},
+			{Name: sy.Install, Status: sy.StageSucceeded, Start: t0.Add(2 * time.Second), End: t0.Add(62 * time.Second)},
+			{Name: sy.AfterInstall, Status: sy.StageSucceeded, Start: t0.Add(62 * time.Second), End: t0.Add(64 * time.Second)},
+			{Name: sy.BeforeAllowTraffic, Status: sy.StageSucceeded, Start: t0.Add(64 * time.Second), End: t0.Add(70 * time.Second)},
+			{Name: sy.AllowTraffic, Status: sy.StageInProgress, Start: t0.Add(70 * time.Second)},
+			{Name: sy.AfterAllowTraffic, Status: sy.StagePending},
+		},
+		Traffic: sy.Traffic{Blue: 70, Green: 30},
+	}
+}
+
+func TestDeploymentCards(t *testing.T) {
+	d := deployment()
+	golden(t, "card_shifting", DeploymentCard(d, now))
+
+	r := d
+	r.Status, r.Waiting, r.Traffic = sy.StatusReady, sy.WaitReady, sy.Traffic{Blue: 100}
+	golden(t, "card_ready_wait", DeploymentCard(r, now))
+
+	tw := d
+	tw.Waiting, tw.Traffic = sy.WaitTermination, sy.Traffic{Green: 100}
+	for i := range tw.Stages {
+		tw.Stages[i] = sy.Stage{Name: d.Stages[i].Name, Status: sy.StageSucceeded, Start: t0, End: t0.Add(time.Minute)}
+	}
+	golden(t, "card_termination_wait", DeploymentCard(tw, now))
+
+	ok := tw
+	ok.Status, ok.Waiting, ok.BlueAlive, ok.Completed = sy.StatusSucceeded, sy.WaitNone, false, t0.Add(14*time.Minute)
+	golden(t, "card_succeeded", DeploymentCard(ok, now))
+	golden(t, "reply_succeeded", FinalReply(ok))
+
+	f := d
+	f.Stages = append([]sy.Stage(nil), d.Stages...)
+	f.Stages[3] = sy.Stage{Name: sy.BeforeAllowTraffic, Status: sy.StageFailed, Start: t0, End: t0.Add(9 * time.Second), Diagnostic: "smoke test: GET /health returned 503"}
+	f.Stages = f.Stages[:4]
+	f.Status, f.BlueAlive, f.Completed, f.Traffic = sy.StatusFailed, false, t0.Add(3*time.Minute), sy.Traffic{Blue: 100}
+	f.ErrorCode, f.ErrorText, f.RollbackID = "HOOK_EXECUTION_FAILURE", "The deployment failed because a specified lifecycle event hook failed.", "d-ROLLBACK1"
+	golden(t, "card_failed_hook", DeploymentCard(f, now))
+	golden(t, "reply_failed_hook", FinalReply(f))
+
+	a := d
+	a.Status, a.BlueAlive, a.Completed = sy.StatusStopped, false, t0.Add(5*time.Minute)
+	a.ErrorCode, a.ErrorText, a.RollbackID = "ALARM_ACTIVE", "One or more alarms have been activated: myapp-5xx", "d-ROLLBACK2"
+	a.Alarms = []sy.Alarm{{Name: "myapp-5xx", State: "ALARM"}}
+	golden(t, "card_stopped_alarm", DeploymentCard(a, now))
+	golden(t, "reply_stopped_alarm", FinalReply(a))
+
+	m := a
+	m.ErrorCode, m.ErrorText, m.RolledBackBy = "MANUAL_STOP", "The deployment was stopped by request.", "U0BOB00001"
+	golden(t, "card_rolled_back_by_person", DeploymentCard(m, now))
+	golden(t, "reply_rolled_back_by_person", FinalReply(m))
+
+	out := d
+	out.RequestedBy, out.ConfirmedBy = "", ""
+	golden(t, "card_outside_slack", DeploymentCard(out, now))
+
+	rb := sy.Deployment{ID: "d-ROLLBACK2", App: "myapp", Env: "production", Version: "v1.3", Region: "us-east-1",
+		Status: sy.StatusSucceeded, Creator: "codeDeployRollback", RollbackOf: "d-ABCDEFGHI", Created: t0, Completed: t0.Add(time.Minute)}
+	golden(t, "card_codedeploy_rollback", DeploymentCard(rb, now))
+	golden(t, "reply_codedeploy_rollback", FinalReply(rb))
+}
+
+func TestReplies(t *testing.T) {
+	d := deployment()
+	var got []string
+	for _, s := range d.Stages {
+		got = append(got, StageReply(s, now))
+	}
+	got = append(got, TrafficReply(d.Traffic), WaitReply(sy.WaitReady), WaitReply(sy.WaitTermination),
+		RollbackReply("U0BOB00001", ""), RollbackReply("U0BOB00001", "d-NEW000001"))
+	golden(t, "replies", got)
+}
+
+func TestHelpers(t *testing.T) {
+	cases := map[string]string{
+		TrafficBar(0): "▱▱▱▱▱▱▱▱▱▱", TrafficBar(30): "▰▰▰▱▱▱▱▱▱▱", TrafficBar(100): "▰▰▰▰▰▰▰▰▰▰", TrafficBar(140): "▰▰▰▰▰▰▰▰▰▰",
+		Duration(45 * time.Second): "45s", Duration(185 * time.Second): "3m 05s", Duration(62 * time.Minute): "1h 02m",
+		Escape("a<b>&c"): "a&lt;b&gt;&amp;c", Mention(""): "someone", Mention("U1"): "<@U1>",
+		truncate("abcdef", 4): "abc…",
+	}
+	for got, want := range cases {
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}

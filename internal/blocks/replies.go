@@ -1,0 +1,95 @@
+package blocks
+
+import (
+	"fmt"
+	"time"
+
+	sy "github.com/switchyard/switchyard"
+)
+
+// StageReply is the thread reply for a lifecycle stage reaching a state.
+func StageReply(s sy.Stage, now time.Time) string {
+	switch s.Status {
+	case sy.StageInProgress:
+		return fmt.Sprintf(":arrows_counterclockwise: *%s* started", s.Name)
+	case sy.StageSucceeded:
+		return fmt.Sprintf(":white_check_mark: *%s* succeeded in %s", s.Name, Duration(s.Duration(now)))
+	case sy.StageFailed:
+		msg := fmt.Sprintf(":x: *%s* failed after %s", s.Name, Duration(s.Duration(now)))
+		if s.Diagnostic != "" {
+			msg += ": " + Escape(truncate(s.Diagnostic, 500))
+		}
+		return msg
+	case sy.StageSkipped:
+		return fmt.Sprintf(":fast_forward: *%s* skipped", s.Name)
+	default:
+		return fmt.Sprintf("*%s* is %s", s.Name, s.Status)
+	}
+}
+
+// TrafficReply is the thread reply for a traffic step.
+func TrafficReply(t sy.Traffic) string {
+	return fmt.Sprintf("%s %s%% of traffic on green", TrafficBar(t.Green), pct(t.Green))
+}
+
+// WaitReply is the thread reply when a deployment starts waiting.
+func WaitReply(w sy.Wait) string {
+	switch w {
+	case sy.WaitReady:
+		return ":double_vertical_bar: Green is ready. Traffic waits for the go-ahead: press *Shift traffic now* on the card."
+	case sy.WaitTermination:
+		return ":hourglass: All traffic is on green. Blue is kept for the termination wait; *Rollback* still sends traffic back, *Finish now* ends the wait."
+	}
+	return ""
+}
+
+// FinalReply is the result broadcast to the channel when a deployment ends:
+// success with its duration, or failure with the reason, and a mention of
+// the requester.
+func FinalReply(d sy.Deployment) string {
+	who := ""
+	if d.RequestedBy != "" {
+		who = " " + Mention(d.RequestedBy)
+	}
+	took := ""
+	if !d.Completed.IsZero() && !d.Created.IsZero() {
+		took = " in " + Duration(d.Completed.Sub(d.Created))
+	}
+	switch d.Status {
+	case sy.StatusSucceeded:
+		if d.RollbackOf != "" {
+			return fmt.Sprintf(":rewind: Rollback of %s in %s finished%s: the previous version serves all traffic.%s", d.App, d.Env, took, who)
+		}
+		return fmt.Sprintf(":white_check_mark: %s %s is live in %s%s.%s", d.App, d.Version, d.Env, took, who)
+	case sy.StatusStopped:
+		msg := fmt.Sprintf(":octagonal_sign: %s %s in %s was stopped", d.App, d.Version, d.Env)
+		if reason := FailureReason(d); reason != "" {
+			msg += ": " + reason
+		} else {
+			msg += "."
+		}
+		if d.RollbackID != "" {
+			msg += " Traffic is back on blue."
+		}
+		return msg + who
+	default:
+		msg := fmt.Sprintf(":x: %s %s failed in %s", d.App, d.Version, d.Env)
+		if reason := FailureReason(d); reason != "" {
+			msg += ": " + reason
+		} else {
+			msg += "."
+		}
+		if d.RollbackID != "" {
+			msg += " CodeDeploy is rolling back to blue."
+		}
+		return msg + who
+	}
+}
+
+// RollbackReply is the thread reply when someone rolls back from Slack.
+func RollbackReply(who string, redeploy string) string {
+	if redeploy != "" {
+		return fmt.Sprintf(":rewind: %s rolled back: redeploying the previous version as %s.", Mention(who), redeploy)
+	}
+	return fmt.Sprintf(":rewind: %s rolled back: traffic is going back to blue.", Mention(who))
+}
