@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -39,6 +40,7 @@ type ecsService struct {
 	loadBalancers []ecsLoadBalancer
 	taskSets      []*ecsTaskSet
 	createdAt     time.Time
+	tags          []ecsTag
 	// greenUnhealthy makes tasks of new task sets never become healthy.
 	greenUnhealthy bool
 }
@@ -79,6 +81,8 @@ type taskDef struct {
 	body         map[string]any
 	tags         []ecsTag
 	registeredAt time.Time
+	// deregisteredAt is set when the revision became INACTIVE.
+	deregisteredAt time.Time
 }
 
 type ecsTag struct {
@@ -86,7 +90,45 @@ type ecsTag struct {
 	Value string `json:"value"`
 }
 
-func (s *Sim) registerECS() {}
+// ecsTarget is the X-Amz-Target prefix of the ECS JSON 1.1 API.
+const ecsTarget = "AmazonEC2ContainerServiceV20141113"
+
+// registerECS prepares the ECS world and its operations.
+func (s *Sim) registerECS() {
+	s.ecs.clusters = map[string]*ecsCluster{}
+	s.ecs.taskDefs = map[string][]*taskDef{}
+	ops := map[string]func(context.Context, *request) (any, error){
+		"ListClusters":             s.ecsListClusters,
+		"DescribeClusters":         s.ecsDescribeClusters,
+		"ListServices":             s.ecsListServices,
+		"DescribeServices":         s.ecsDescribeServices,
+		"UpdateService":            s.ecsUpdateService,
+		"DescribeTaskSets":         s.ecsDescribeTaskSets,
+		"RegisterTaskDefinition":   s.ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":   s.ecsDescribeTaskDefinition,
+		"DeregisterTaskDefinition": s.ecsDeregisterTaskDefinition,
+		"ListTaskDefinitions":      s.ecsListTaskDefinitions,
+	}
+	for op, fn := range ops {
+		s.handle(ecsTarget, "ecs", op, fn)
+	}
+}
+
+// callerArn is the identity the simulator pretends every caller has; it
+// shows up where AWS records who did something (registeredBy, createdBy).
+func (s *Sim) callerArn() string {
+	return "arn:aws:iam::" + s.account + ":user/switchyard"
+}
+
+// clusterArn is the ARN of the cluster named name.
+func (s *Sim) clusterArn(name string) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", s.region, s.account, name)
+}
+
+// serviceArn is the long-format ARN of a service.
+func (s *Sim) serviceArn(cluster, name string) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", s.region, s.account, cluster, name)
+}
 
 // service finds a service by cluster name (or ARN) and service name (or ARN).
 func (st *ecsState) service(cluster, name string) *ecsService {
