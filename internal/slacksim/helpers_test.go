@@ -1,0 +1,212 @@
+package slacksim
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// newSim starts a simulator on 127.0.0.1 with short pings for tests.
+func newSim(t *testing.T, opts Options) *Server {
+	t.Helper()
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 200 * time.Millisecond
+	}
+	s := New(opts)
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// botAPI is the real slack-go client with the bot token.
+func botAPI(s *Server) *slack.Client {
+	return slack.New(s.BotToken(), slack.OptionAPIURL(s.URL()), slack.OptionAppLevelToken(s.AppToken()))
+}
+
+// testClock is a workspace clock that moves only when told.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newTestClock() *testClock { return &testClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testBot is a Socket Mode app built on slack-go's socketmode client: it
+// records every envelope it sees and acks with what its handlers return.
+type testBot struct {
+	t      *testing.T
+	sm     *socketmode.Client
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	seen    map[string]int // envelope_id → times received
+	slashes []slack.SlashCommand
+	clicks  []slack.InteractionCallback
+	hellos  int
+
+	// onSlash and onClick return the ack payload (nil for none) and whether
+	// to ack at all.
+	onSlash func(slack.SlashCommand) (any, bool)
+	onClick func(slack.InteractionCallback) (any, bool)
+	got     chan string // envelope IDs as they arrive
+}
+
+func startBot(t *testing.T, s *Server, setup func(*testBot)) *testBot {
+	t.Helper()
+	api := botAPI(s)
+	b := &testBot{
+		t:       t,
+		sm:      socketmode.New(api, socketmode.OptionPingInterval(2*time.Second)),
+		done:    make(chan struct{}),
+		seen:    map[string]int{},
+		onSlash: func(slack.SlashCommand) (any, bool) { return nil, true },
+		onClick: func(slack.InteractionCallback) (any, bool) { return nil, true },
+		got:     make(chan string, 4096),
+	}
+	if setup != nil {
+		setup(b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	go func() { _ = b.sm.RunContext(ctx) }()
+	go b.loop(ctx)
+	t.Cleanup(b.stop)
+	return b
+}
+
+func (b *testBot) stop() {
+	b.cancel()
+	<-b.done
+}
+
+func (b *testBot) loop(ctx context.Context) {
+	defer close(b.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case evt := <-b.sm.Events:
+			b.handle(evt)
+		}
+	}
+}
+
+func (b *testBot) handle(evt socketmode.Event) {
+	var payload any
+	ack := true
+	switch evt.Type {
+	case socketmode.EventTypeHello:
+		b.mu.Lock()
+		b.hellos++
+		b.mu.Unlock()
+		return
+	case socketmode.EventTypeSlashCommand:
+		cmd := evt.Data.(slack.SlashCommand)
+		b.mu.Lock()
+		b.slashes = append(b.slashes, cmd)
+		b.mu.Unlock()
+		payload, ack = b.onSlash(cmd)
+	case socketmode.EventTypeInteractive:
+		cb := evt.Data.(slack.InteractionCallback)
+		b.mu.Lock()
+		b.clicks = append(b.clicks, cb)
+		b.mu.Unlock()
+		payload, ack = b.onClick(cb)
+	default:
+		return
+	}
+	id := evt.Request.EnvelopeID
+	b.mu.Lock()
+	b.seen[id]++
+	b.mu.Unlock()
+	b.got <- id
+	if !ack {
+		return
+	}
+	var err error
+	if payload == nil {
+		err = b.sm.Ack(*evt.Request)
+	} else {
+		err = b.sm.Ack(*evt.Request, payload)
+	}
+	if err != nil {
+		b.t.Errorf("ack %s: %v", id, err)
+	}
+}
+
+func (b *testBot) lastSlash() slack.SlashCommand {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.slashes[len(b.slashes)-1]
+}
+
+func (b *testBot) lastClick() slack.InteractionCallback {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.clicks[len(b.clicks)-1]
+}
+
+func waitConns(t *testing.T, s *Server, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.WaitConnections(ctx, n); err != nil {
+		t.Fatalf("waiting for %d connections (have %d): %v", n, s.Connections(), err)
+	}
+}
+
+func ctx5(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// blocksJSON builds slack-go blocks from JSON, as a bot might keep them.
+func blocksJSON(t *testing.T, raw string) []slack.Block {
+	t.Helper()
+	var b slack.Blocks
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.BlockSet
+}
+
+func slackErr(err error) string {
+	if e, ok := err.(slack.SlackErrorResponse); ok {
+		return e.Err
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// cardBlocks is a deploy card with Confirm and Cancel buttons.
+const cardBlocks = `[
+ {"type":"header","text":{"type":"plain_text","text":"Deploy myapp v1.4"}},
+ {"type":"section","text":{"type":"mrkdwn","text":"*myapp* v1.3 → v1.4"},"fields":[{"type":"mrkdwn","text":"*env* prod"}]},
+ {"type":"actions","block_id":"card_actions","elements":[
+   {"type":"button","action_id":"confirm","text":{"type":"plain_text","text":"Confirm"},"style":"primary","value":"dep-1",
+    "confirm":{"title":{"type":"plain_text","text":"Sure?"},"text":{"type":"mrkdwn","text":"Deploy to prod"},"confirm":{"type":"plain_text","text":"Yes"},"deny":{"type":"plain_text","text":"No"}}},
+   {"type":"button","action_id":"cancel","text":{"type":"plain_text","text":"Cancel"},"style":"danger","value":"dep-1"}]}
+]`

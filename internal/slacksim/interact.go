@@ -1,0 +1,210 @@
+package slacksim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors of the user-side Go API (Slash, Click).
+var (
+	// ErrNoSuchButton: the message has no button with that action_id, or
+	// the user cannot see the message.
+	ErrNoSuchButton = errors.New("no such button on that message")
+	// ErrUnknownUser: no such user in the workspace.
+	ErrUnknownUser = errors.New("no such user")
+	// ErrUnknownChannel: no such channel.
+	ErrUnknownChannel = errors.New("no such channel")
+	// ErrNotInChannel: Slack offers "Join channel" instead of a composer,
+	// so a user cannot run a command in a channel they are not in.
+	ErrNotInChannel = errors.New("user is not a member of the channel")
+	// ErrInThread: Slack refuses slash commands typed in a thread
+	// ("/deploy is not supported in threads. Sorry!").
+	ErrInThread = errors.New("slash commands are not supported in threads")
+)
+
+// AckResult is the app's answer to one envelope, as the control API shows it.
+type AckResult struct {
+	EnvelopeID string          `json:"envelope_id"`
+	Ack        json.RawMessage `json:"ack"` // the ack payload, null when the app sent none
+	AckMS      int64           `json:"ack_ms"`
+}
+
+// SlashRequest is a user typing a slash command.
+type SlashRequest struct {
+	UserID    string `json:"user_id"`
+	ChannelID string `json:"channel_id"`
+	Command   string `json:"command"`
+	Text      string `json:"text"`
+	// ThreadTS, when set, types the command in a thread: refused as Slack does.
+	ThreadTS string `json:"thread_ts,omitempty"`
+}
+
+// ClickRequest is a user pressing a button on a stored message.
+type ClickRequest struct {
+	UserID    string `json:"user_id"`
+	ChannelID string `json:"channel_id"`
+	MessageTS string `json:"message_ts"`
+	ActionID  string `json:"action_id"`
+}
+
+// Slash delivers a slash_commands envelope and waits for the app's ack. A
+// message in the ack is shown as Slack shows it: to the user alone unless
+// response_type is in_channel. Past the ack deadline it answers ErrNoAck and
+// the user has seen dispatch_failed.
+func (s *Server) Slash(ctx context.Context, req SlashRequest) (AckResult, error) {
+	s.mu.Lock()
+	u, ok := s.ws.users[req.UserID]
+	ch := s.ws.channels[req.ChannelID]
+	var err error
+	switch {
+	case !ok:
+		err = ErrUnknownUser
+	case ch == nil:
+		err = ErrUnknownChannel
+	case !ch.members[req.UserID]:
+		err = ErrNotInChannel
+	case req.ThreadTS != "":
+		err = ErrInThread
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return AckResult{}, err
+	}
+	team := s.opts.Workspace.Team
+	trigger := s.newTriggerLocked()
+	rurl := s.newResponseURLLocked(ch.ID, u.ID, "")
+	name := ch.Name
+	if ch.IsIM {
+		name = "directmessage"
+	}
+	s.mu.Unlock()
+
+	payload := map[string]any{
+		"token": "slacksim-verification", "team_id": team.ID, "team_domain": team.Domain,
+		"channel_id": ch.ID, "channel_name": name, "user_id": u.ID, "user_name": u.Name,
+		"command": req.Command, "text": req.Text, "api_app_id": s.opts.Workspace.Bot.AppID,
+		"is_enterprise_install": "false", "response_url": s.BaseURL() + "/_sim/response_url/" + rurl.id,
+		"trigger_id": trigger,
+	}
+	res, err := s.roundTrip(ctx, "slash_commands", u.ID, ch.ID, payload)
+	if err != nil {
+		return res, err
+	}
+	s.showSlashAck(rurl, res.Ack)
+	return res, nil
+}
+
+// showSlashAck posts the message carried by a slash command's ack.
+func (s *Server) showSlashAck(rurl *responseURL, ack json.RawMessage) {
+	if len(ack) == 0 {
+		return
+	}
+	var msg responseMessage
+	if json.Unmarshal(ack, &msg) != nil || (msg.Text == "" && len(msg.blocks()) == 0) {
+		return
+	}
+	if err := s.respond(rurl, msg, false); err != nil {
+		s.recordFailure(UserError{UserID: rurl.user, ChannelID: rurl.channel, Kind: "slash_commands", Error: err.Error(), At: s.now()})
+	}
+}
+
+// Click presses the button with req.ActionID on a message and waits for the
+// app's ack, as Slash does.
+func (s *Server) Click(ctx context.Context, req ClickRequest) (AckResult, error) {
+	s.mu.Lock()
+	u, ok := s.ws.users[req.UserID]
+	ch := s.ws.channels[req.ChannelID]
+	if !ok {
+		s.mu.Unlock()
+		return AckResult{}, ErrUnknownUser
+	}
+	if ch == nil {
+		s.mu.Unlock()
+		return AckResult{}, ErrUnknownChannel
+	}
+	_, m := ch.find(req.MessageTS)
+	visible := m != nil && (m.EphemeralTo == "" || m.EphemeralTo == u.ID) &&
+		(ch.members[u.ID] || (!ch.IsPrivate && !ch.IsIM))
+	var bt button
+	if visible {
+		bt, visible = findButton(m.Blocks, req.ActionID)
+	}
+	if !visible {
+		s.mu.Unlock()
+		return AckResult{}, ErrNoSuchButton
+	}
+	team := s.opts.Workspace.Team
+	trigger := s.newTriggerLocked()
+	rurl := s.newResponseURLLocked(ch.ID, u.ID, m.TS)
+	actionTS := s.nextTSLocked()
+	container := map[string]any{"type": "message", "message_ts": m.TS, "channel_id": ch.ID, "is_ephemeral": m.EphemeralTo != ""}
+	if m.ThreadTS != "" {
+		container["thread_ts"] = m.ThreadTS
+	}
+	action := map[string]any{
+		"action_id": bt.ActionID, "block_id": bt.BlockID, "text": bt.Text, "type": "button", "action_ts": actionTS,
+	}
+	if bt.Value != "" {
+		action["value"] = bt.Value
+	}
+	if bt.Style != "" {
+		action["style"] = bt.Style
+	}
+	if bt.URL != "" {
+		action["url"] = bt.URL
+	}
+	payload := map[string]any{
+		"type": "block_actions", "token": "slacksim-verification",
+		"user":       map[string]any{"id": u.ID, "username": u.Name, "name": u.Name, "team_id": team.ID},
+		"team":       map[string]any{"id": team.ID, "domain": team.Domain},
+		"api_app_id": s.opts.Workspace.Bot.AppID, "trigger_id": trigger,
+		"response_url": s.BaseURL() + "/_sim/response_url/" + rurl.id,
+		"container":    container, "channel": map[string]any{"id": ch.ID, "name": ch.Name},
+		"state":   map[string]any{"values": map[string]any{}},
+		"actions": []any{action}, "is_enterprise_install": false,
+		"enterprise": nil,
+	}
+	if m.EphemeralTo == "" { // Slack sends no message body for ephemeral messages
+		payload["message"] = s.messageJSON(m)
+	}
+	s.mu.Unlock()
+	return s.roundTrip(ctx, "interactive", u.ID, ch.ID, payload)
+}
+
+// roundTrip sends an envelope and waits for its ack or its deadline.
+func (s *Server) roundTrip(ctx context.Context, kind, user, channel string, payload any) (AckResult, error) {
+	env, err := s.hub.send(kind, user, channel, payload, kind == "slash_commands")
+	if err != nil {
+		return AckResult{}, err
+	}
+	select {
+	case r := <-env.result:
+		res := AckResult{EnvelopeID: env.id, Ack: r.payload, AckMS: r.latency.Milliseconds()}
+		return res, r.err
+	case <-ctx.Done():
+		return AckResult{EnvelopeID: env.id}, ctx.Err()
+	}
+}
+
+func (s *Server) newTriggerLocked() string {
+	s.seq++
+	id := fmt.Sprintf("%d.%d.%016x", s.now().Unix(), s.seq, s.seq*7919)
+	s.triggers[id] = s.now()
+	return id
+}
+
+// IssueTrigger returns a fresh trigger_id, as if a user had just interacted.
+func (s *Server) IssueTrigger() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newTriggerLocked()
+}
+
+// responseURLTTL and responseURLUses are Slack's limits on one response_url.
+const (
+	responseURLTTL  = 30 * time.Minute
+	responseURLUses = 5
+)
