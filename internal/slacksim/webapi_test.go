@@ -109,7 +109,7 @@ func TestPostMessageErrors(t *testing.T) {
 	ctx := ctx5(t)
 	cases := []struct {
 		name, channel, want string
-		opts               []slack.MsgOption
+		opts                []slack.MsgOption
 	}{
 		{"unknown channel", "C0NOPE", "channel_not_found", nil},
 		{"public channel without chat:write.public", "C0GENERAL", "not_in_channel", nil},
