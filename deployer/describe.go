@@ -1,0 +1,311 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+)
+
+// Status is a deployment as AWS reports it now.
+type Status struct {
+	ID              string            `json:"id"`
+	Application     string            `json:"application"`
+	DeploymentGroup string            `json:"deployment_group"`
+	Status          switchyard.Status `json:"status"`
+	// Creator is who CodeDeploy says created it: user, codeDeployRollback,
+	// autoscaling, CodeDeployAutoUpdate.
+	Creator     string `json:"creator"`
+	Description string `json:"description,omitempty"`
+	// ByBot is true for deployments this bot started; RequestedBy and
+	// Channel are then read from the description.
+	ByBot       bool   `json:"by_bot"`
+	RequestedBy string `json:"requested_by,omitempty"`
+	Channel     string `json:"channel,omitempty"`
+	Version     string `json:"version,omitempty"`
+	Config      string `json:"config,omitempty"`
+
+	// Stages are the target's lifecycle events in CodeDeploy's order;
+	// empty before Install starts.
+	Stages       []switchyard.Stage `json:"stages,omitempty"`
+	TargetStatus string             `json:"target_status,omitempty"`
+	Traffic      switchyard.Traffic `json:"traffic"`
+	Blue         *TaskSet           `json:"blue,omitempty"`
+	Green        *TaskSet           `json:"green,omitempty"`
+	// BlueAlive is true while the original task set still exists, so that
+	// stopping the deployment rolls back at once (in progress, ready wait,
+	// termination wait).
+	BlueAlive bool `json:"blue_alive"`
+	// TerminationWait is true once traffic is on green and CodeDeploy waits
+	// before deleting blue.
+	TerminationWait bool `json:"termination_wait"`
+
+	ErrorCode string `json:"error_code,omitempty"`
+	ErrorText string `json:"error_text,omitempty"`
+	// RollbackID is the deployment that rolls this one back; RollbackOf the
+	// one this deployment rolls back.
+	RollbackID      string `json:"rollback_id,omitempty"`
+	RollbackOf      string `json:"rollback_of,omitempty"`
+	RollbackMessage string `json:"rollback_message,omitempty"`
+
+	// TaskDefinition is what this deployment deploys (green), Previous what
+	// ran before (blue), as family:revision or ARN; empty when unknown.
+	TaskDefinition string `json:"task_definition,omitempty"`
+	Previous       string `json:"previous,omitempty"`
+	ImageBefore    string `json:"image_before,omitempty"`
+	ImageAfter     string `json:"image_after,omitempty"`
+
+	Created   time.Time `json:"created,omitzero"`
+	Started   time.Time `json:"started,omitzero"`
+	Completed time.Time `json:"completed,omitzero"`
+}
+
+// TaskSet is one side of a blue/green deployment.
+type TaskSet struct {
+	ID          string  `json:"id"`
+	Status      string  `json:"status"` // PRIMARY, ACTIVE, DRAINING
+	Weight      float64 `json:"weight"`
+	Desired     int64   `json:"desired"`
+	Pending     int64   `json:"pending"`
+	Running     int64   `json:"running"`
+	TargetGroup string  `json:"target_group,omitempty"`
+}
+
+// Apply copies what AWS observed into the bot's record of the deployment,
+// keeping what only the bot knows (who confirmed, who rolled back).
+func (s *Status) Apply(d *switchyard.Deployment) {
+	d.ID, d.Status, d.Stages, d.Traffic = s.ID, s.Status, s.Stages, s.Traffic
+	d.ErrorCode, d.ErrorText = s.ErrorCode, s.ErrorText
+	d.RollbackID, d.RollbackOf = s.RollbackID, s.RollbackOf
+	if s.Config != "" {
+		d.Config = s.Config
+	}
+	if s.ImageBefore != "" {
+		d.ImageBefore = s.ImageBefore
+	}
+	if s.ImageAfter != "" {
+		d.ImageAfter = s.ImageAfter
+	}
+	if d.Version == "" {
+		d.Version = s.Version
+	}
+	if d.RequestedBy == "" {
+		d.RequestedBy = s.RequestedBy
+	}
+	d.Created, d.Completed = s.Created, s.Completed
+}
+
+// Describe reads deployment id of env: its status, lifecycle events,
+// traffic split and task counts, error, rollback links, and the task
+// definitions and images involved. It takes two AWS calls, plus one while
+// the deployment runs for a deployment started outside the bot and one per
+// task definition never seen before. Errors are *switchyard.Error, ENOTFOUND
+// for an unknown id.
+func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id string) (*Status, error) {
+	if !validDeploymentID(id) {
+		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
+	}
+	c := d.clients(env.Region)
+	info, err := d.getDeployment(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	st := statusOf(info)
+	if err := d.readTarget(ctx, c, env, st); err != nil {
+		return nil, err
+	}
+	d.fillTaskDefinitions(ctx, c, env, st)
+	return st, nil
+}
+
+func (d *Deployer) getDeployment(ctx context.Context, c Clients, id string) (*cdtypes.DeploymentInfo, error) {
+	out, err := c.Deployments.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+	if err != nil {
+		if apiCode(err) == "DeploymentDoesNotExistException" {
+			return nil, switchyard.Wrap(switchyard.ENOTFOUND, "There is no deployment "+id+".",
+				fmt.Errorf("get deployment %s: %w", id, err))
+		}
+		return nil, fail(err, "get deployment "+id, "read deployment "+id)
+	}
+	if out.DeploymentInfo == nil {
+		return nil, switchyard.Errorf(switchyard.EINTERNAL, "CodeDeploy returned no deployment %s.", id)
+	}
+	return out.DeploymentInfo, nil
+}
+
+// statusOf reads what GetDeployment and BatchGetDeployments tell.
+func statusOf(info *cdtypes.DeploymentInfo) *Status {
+	st := &Status{
+		ID:              aws.ToString(info.DeploymentId),
+		Application:     aws.ToString(info.ApplicationName),
+		DeploymentGroup: aws.ToString(info.DeploymentGroupName),
+		Status:          switchyard.Status(info.Status),
+		Creator:         string(info.Creator),
+		Description:     aws.ToString(info.Description),
+		Config:          aws.ToString(info.DeploymentConfigName),
+		Created:         timeOf(info.CreateTime),
+		Started:         timeOf(info.StartTime),
+		Completed:       timeOf(info.CompleteTime),
+	}
+	st.BlueAlive = !st.Status.Done()
+	st.TerminationWait = info.InstanceTerminationWaitTimeStarted && !st.Status.Done()
+	if e := info.ErrorInformation; e != nil {
+		st.ErrorCode, st.ErrorText = string(e.Code), aws.ToString(e.Message)
+	}
+	if r := info.RollbackInfo; r != nil {
+		st.RollbackID = aws.ToString(r.RollbackDeploymentId)
+		st.RollbackOf = aws.ToString(r.RollbackTriggeringDeploymentId)
+		st.RollbackMessage = aws.ToString(r.RollbackMessage)
+	}
+	if desc, ok := parseDescription(st.Description); ok {
+		st.ByBot = true
+		st.RequestedBy, st.Channel, st.Version = desc.Who, desc.Where, desc.Version
+		st.TaskDefinition, st.Previous = desc.TaskDef, desc.Previous
+		if st.RollbackOf == "" {
+			st.RollbackOf = desc.Undoes
+		}
+	}
+	return st
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// readTarget adds the ECS target's lifecycle events and task sets. A
+// deployment whose target does not exist yet has no stages; that is not an
+// error.
+func (d *Deployer) readTarget(ctx context.Context, c Clients, env switchyard.Environment, st *Status) error {
+	targetID := lastSegment(env.Cluster) + ":" + lastSegment(env.Service)
+	out, err := c.Targets.GetDeploymentTarget(ctx, &codedeploy.GetDeploymentTargetInput{
+		DeploymentId: aws.String(st.ID), TargetId: aws.String(targetID),
+	})
+	if apiCode(err) == "DeploymentTargetDoesNotExistException" {
+		// The group may name the service differently (an ARN); ask.
+		list, lerr := c.Targets.ListDeploymentTargets(ctx, &codedeploy.ListDeploymentTargetsInput{DeploymentId: aws.String(st.ID)})
+		switch {
+		case apiCode(lerr) == "DeploymentNotStartedException":
+			return nil
+		case lerr != nil:
+			return fail(lerr, "list deployment targets "+st.ID, "read the target of deployment "+st.ID)
+		case len(list.TargetIds) == 0 || list.TargetIds[0] == targetID:
+			return nil
+		}
+		out, err = c.Targets.GetDeploymentTarget(ctx, &codedeploy.GetDeploymentTargetInput{
+			DeploymentId: aws.String(st.ID), TargetId: aws.String(list.TargetIds[0]),
+		})
+	}
+	if err != nil {
+		switch apiCode(err) {
+		case "DeploymentNotStartedException", "DeploymentTargetDoesNotExistException":
+			return nil
+		}
+		return fail(err, "get deployment target "+st.ID, "read the target of deployment "+st.ID)
+	}
+	if out.DeploymentTarget == nil || out.DeploymentTarget.EcsTarget == nil {
+		return nil
+	}
+	t := out.DeploymentTarget.EcsTarget
+	st.TargetStatus = string(t.Status)
+	for _, ev := range t.LifecycleEvents {
+		st.Stages = append(st.Stages, switchyard.Stage{
+			Name:       aws.ToString(ev.LifecycleEventName),
+			Status:     switchyard.StageStatus(ev.Status),
+			Start:      timeOf(ev.StartTime),
+			End:        timeOf(ev.EndTime),
+			Diagnostic: diagnostic(ev.Diagnostics),
+		})
+	}
+	for _, ts := range t.TaskSetsInfo {
+		set := &TaskSet{
+			ID: aws.ToString(ts.Identifer), Status: aws.ToString(ts.Status), Weight: ts.TrafficWeight,
+			Desired: ts.DesiredCount, Pending: ts.PendingCount, Running: ts.RunningCount,
+		}
+		if ts.TargetGroup != nil {
+			set.TargetGroup = aws.ToString(ts.TargetGroup.Name)
+		}
+		switch ts.TaskSetLabel {
+		case cdtypes.TargetLabelBlue:
+			st.Blue, st.Traffic.Blue = set, ts.TrafficWeight
+		case cdtypes.TargetLabelGreen:
+			st.Green, st.Traffic.Green = set, ts.TrafficWeight
+		}
+	}
+	return nil
+}
+
+// diagnostic is a lifecycle event's explanation of a failure.
+func diagnostic(dg *cdtypes.Diagnostics) string {
+	if dg == nil {
+		return ""
+	}
+	var parts []string
+	if m := strings.TrimSpace(aws.ToString(dg.Message)); m != "" {
+		parts = append(parts, m)
+	} else if dg.ErrorCode != "" {
+		parts = append(parts, string(dg.ErrorCode))
+	}
+	if s := aws.ToString(dg.ScriptName); s != "" {
+		parts = append(parts, "(hook "+s+")")
+	}
+	return strings.Join(parts, " ")
+}
+
+// fillTaskDefinitions finds the blue and green task definitions and the
+// images of the app's container in them. It is best effort: what cannot be
+// read stays empty and is logged.
+func (d *Deployer) fillTaskDefinitions(ctx context.Context, c Clients, env switchyard.Environment, st *Status) {
+	known := d.memo.taskSets(st.ID)
+	if st.Previous == "" {
+		st.Previous = known[0]
+	}
+	if st.TaskDefinition == "" {
+		st.TaskDefinition = known[1]
+	}
+	if (st.Previous == "" || st.TaskDefinition == "") && !st.Status.Done() && (st.Blue != nil || st.Green != nil) {
+		if svc, err := d.readService(ctx, c, env); err == nil {
+			for _, ts := range svc.TaskSets {
+				id, td := aws.ToString(ts.Id), aws.ToString(ts.TaskDefinition)
+				if st.Blue != nil && id == st.Blue.ID && st.Previous == "" {
+					st.Previous = td
+				}
+				if st.Green != nil && id == st.Green.ID && st.TaskDefinition == "" {
+					st.TaskDefinition = td
+				}
+			}
+			d.memo.putTaskSets(st.ID, st.Previous, st.TaskDefinition)
+		} else {
+			d.log.Debug("read task sets", zap.String("deployment_id", st.ID), zap.Error(err))
+		}
+	}
+	st.ImageBefore = d.imageOf(ctx, c, env, st.Previous)
+	st.ImageAfter = d.imageOf(ctx, c, env, st.TaskDefinition)
+}
+
+// imageOf is the image of the app's container in a task definition, from
+// memory or one DescribeTaskDefinition.
+func (d *Deployer) imageOf(ctx context.Context, c Clients, env switchyard.Environment, taskDef string) string {
+	if taskDef == "" {
+		return ""
+	}
+	if img, ok := d.memo.image(taskDef, env.Container); ok {
+		return img
+	}
+	out, err := d.readTaskDefinition(ctx, c, taskDef, false)
+	if err != nil {
+		d.log.Debug("read task definition", zap.String("task_definition", taskDef), zap.Error(err))
+		return ""
+	}
+	img, _ := d.memo.image(aws.ToString(out.TaskDefinition.TaskDefinitionArn), env.Container)
+	return img
+}

@@ -1,0 +1,112 @@
+package deployer
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// description is what the bot writes into a deployment's description: a
+// sentence for people who look in the console, and a bracketed trailer
+// with the task definitions involved, so that a later Rollback or Describe
+// (even after a restart) knows what ran before without more AWS calls.
+//
+//	Deployed by alice from Slack #deploys: myapp v1.4 [switchyard td=myapp:13 prev=myapp:12]
+//	Rolled back by bob: myapp to v1.3, undoing d-ABCDEFGHI [switchyard td=myapp:12 prev=myapp:13 undoes=d-ABCDEFGHI]
+type description struct {
+	Rollback bool
+	Who      string
+	Where    string
+	App      string
+	Version  string
+	TaskDef  string // family:revision deployed
+	Previous string // family:revision that ran before
+	Undoes   string // deployment id a rollback undoes
+}
+
+// maxDescription keeps the description well inside CodeDeploy's limit.
+const maxDescription = 500
+
+func describeStart(who, where string, p *Plan) description {
+	return description{Who: who, Where: where, App: p.App, Version: p.Version, Undoes: p.RollbackOf, Rollback: p.RollbackOf != ""}
+}
+
+// String renders the description.
+func (d description) String() string {
+	var b strings.Builder
+	if d.Rollback {
+		b.WriteString("Rolled back by ")
+	} else {
+		b.WriteString("Deployed by ")
+	}
+	b.WriteString(clip(oneLine(d.Who), 60))
+	if d.Where != "" {
+		b.WriteString(" from Slack " + clip(strings.ReplaceAll(oneLine(d.Where), " ", "-"), 60))
+	}
+	b.WriteString(": " + clip(oneLine(d.App), 80) + " ")
+	if d.Rollback {
+		b.WriteString("to ")
+	}
+	b.WriteString(clip(d.Version, 128))
+	if d.Undoes != "" {
+		b.WriteString(", undoing " + d.Undoes)
+	}
+	var t []string
+	for _, kv := range [][2]string{{"td", d.TaskDef}, {"prev", d.Previous}, {"undoes", d.Undoes}} {
+		if kv[1] != "" {
+			t = append(t, kv[0]+"="+kv[1])
+		}
+	}
+	if len(t) > 0 {
+		b.WriteString(" [switchyard " + strings.Join(t, " ") + "]")
+	}
+	return clip(b.String(), maxDescription)
+}
+
+var (
+	trailerPattern  = regexp.MustCompile(`\s*\[switchyard ([^\]]*)\]$`)
+	sentencePattern = regexp.MustCompile(`^(Deployed|Rolled back) by (.+?)(?: from Slack (\S+))?: (\S+) (?:to )?(\S+?)(?:, undoing (d-[A-Z0-9]+))?$`)
+)
+
+// parseDescription reads a description the bot wrote; ok is false for
+// deployments started some other way.
+func parseDescription(s string) (d description, ok bool) {
+	m := trailerPattern.FindStringSubmatchIndex(s)
+	if m == nil {
+		return description{}, false
+	}
+	for _, kv := range strings.Fields(s[m[2]:m[3]]) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "td":
+			d.TaskDef = v
+		case "prev":
+			d.Previous = v
+		case "undoes":
+			d.Undoes = v
+		}
+	}
+	sm := sentencePattern.FindStringSubmatch(s[:m[0]])
+	if sm == nil {
+		return d, true
+	}
+	d.Rollback = sm[1] == "Rolled back"
+	d.Who, d.Where, d.App, d.Version = sm[2], sm[3], sm[4], sm[5]
+	return d, true
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// clip shortens s to at most n bytes without cutting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,405 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchyard/switchyard"
+)
+
+// PlanOptions are the optional inputs of Plan.
+type PlanOptions struct {
+	// App is the app's name for descriptions and messages; default the
+	// service name.
+	App string
+	// Config overrides the deployment config of the environment and group.
+	Config string
+}
+
+// Plan is what a deployment will do, read from AWS without changing
+// anything. It is plain data: it is stored as JSON with a pending
+// confirmation and handed to Start later.
+type Plan struct {
+	App     string                 `json:"app"`
+	Env     switchyard.Environment `json:"env"`
+	Version string                 `json:"version"` // the tag, or a short digest
+
+	ServiceARN string `json:"service_arn"`
+	// TaskDefinition is the ARN the service runs now; Start refuses if the
+	// service moved on since.
+	TaskDefinition string `json:"task_definition"`
+	// Container is the container whose image changes.
+	Container string `json:"container"`
+	// LBContainer and LBPort are the AppSpec's LoadBalancerInfo.
+	LBContainer string `json:"lb_container"`
+	LBPort      int    `json:"lb_port"`
+
+	ImageNow  string `json:"image_now"`
+	ImageNext string `json:"image_next"`
+	// ImageChecked is true when ECR confirmed the image exists; ImageNote
+	// says what was checked or why not.
+	ImageChecked bool      `json:"image_checked"`
+	ImageNote    string    `json:"image_note"`
+	ImageDigest  string    `json:"image_digest,omitempty"`
+	ImagePushed  time.Time `json:"image_pushed,omitzero"`
+
+	Config       string            `json:"config"`
+	ConfigWords  string            `json:"config_words"`
+	ReadyWait    ReadyWait         `json:"ready_wait"`
+	Termination  Termination       `json:"termination"`
+	Alarms       []Alarm           `json:"alarms,omitempty"`
+	AutoRollback AutoRollback      `json:"auto_rollback"`
+	TestTraffic  bool              `json:"test_traffic"`
+	Hooks        map[string]string `json:"hooks,omitempty"`
+
+	// AlreadyRunning is true when the service already runs ImageNext.
+	AlreadyRunning bool `json:"already_running"`
+	// ActiveDeployment is a deployment of the group still in progress when
+	// the plan was made; Start will be refused while it runs.
+	ActiveDeployment string `json:"active_deployment,omitempty"`
+
+	// Deploy, when set, is a task definition to deploy as it is instead of
+	// registering a clone (a rollback to the previous revision).
+	Deploy string `json:"deploy,omitempty"`
+	// RollbackOf is the deployment this plan undoes.
+	RollbackOf string `json:"rollback_of,omitempty"`
+
+	Notes     []string  `json:"notes,omitempty"`
+	PlannedAt time.Time `json:"planned_at"`
+}
+
+// Plan reads what deploying version of env would do. version is a tag
+// ("v1.4"), a digest ("sha256:…") or a full image reference. It writes
+// nothing. Errors are *switchyard.Error: EINVALID for bad input or a missing
+// image, ENOTFOUND for a missing service, EUNIMPLEMENTED for a service that
+// CodeDeploy does not control.
+func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version string, opts PlanOptions) (*Plan, error) {
+	if err := checkEnv(env); err != nil {
+		return nil, err
+	}
+	c := d.clients(env.Region)
+	svc, g, err := d.readServiceAndGroup(ctx, c, env)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
+		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
+	if p.App == "" {
+		p.App = env.Service
+	}
+	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.pickContainers(env, svc, td.TaskDefinition); err != nil {
+		return nil, err
+	}
+	next, err := nextImage(p.ImageNow, version)
+	if err != nil {
+		return nil, err
+	}
+	p.ImageNext, p.Version = next.String(), next.Label()
+	if err := p.applyGroup(env, g, opts.Config); err != nil {
+		return nil, err
+	}
+
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return d.checkImage(ectx, env, next, p) })
+	eg.Go(func() error {
+		words, err := d.describeConfig(ectx, c, p.Config)
+		p.ConfigWords = words
+		return err
+	})
+	var alarms []Alarm
+	var alarmNote string
+	eg.Go(func() error {
+		alarms, alarmNote = d.alarmStates(ectx, c, g.alarms)
+		return nil
+	})
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	p.Alarms = alarms
+	p.addNote(alarmNote)
+	p.AlreadyRunning = p.ImageNow == p.ImageNext ||
+		(p.ImageDigest != "" && parseImage(p.ImageNow).Digest == p.ImageDigest)
+	if p.AlreadyRunning {
+		p.addNote(fmt.Sprintf("%s already runs %s.", p.App, p.Version))
+	}
+	d.log.Debug("planned", zap.String("app", p.App), zap.String("image_now", p.ImageNow),
+		zap.String("image_next", p.ImageNext), zap.String("config", p.Config))
+	return p, nil
+}
+
+func checkEnv(env switchyard.Environment) error {
+	switch {
+	case env.Cluster == "" || env.Service == "":
+		return switchyard.Errorf(switchyard.EINVALID, "The app's configuration names no ECS cluster and service.")
+	case env.Application == "" || env.DeploymentGroup == "":
+		return switchyard.Errorf(switchyard.EINVALID, "The app's configuration names no CodeDeploy application and deployment group.")
+	}
+	for stage := range env.Hooks {
+		if !switchyard.IsHookStage(stage) {
+			return switchyard.Errorf(switchyard.EINVALID, "%s is not a lifecycle event that runs a hook.", stage)
+		}
+	}
+	return nil
+}
+
+// readServiceAndGroup reads the ECS service and the deployment group at
+// once and checks that they belong together.
+func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switchyard.Environment) (*ecstypes.Service, *group, error) {
+	var svc *ecstypes.Service
+	var g *group
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() (err error) { svc, err = d.readService(ectx, c, env); return err })
+	eg.Go(func() (err error) { g, err = d.readGroup(ectx, c, env); return err })
+	if err := eg.Wait(); err != nil {
+		return nil, nil, err
+	}
+	if !g.deploys(env) {
+		return nil, nil, switchyard.Errorf(switchyard.EINVALID, "Deployment group %s deploys %v, not %s/%s.",
+			env.DeploymentGroup, g.services, lastSegment(env.Cluster), env.Service)
+	}
+	return svc, g, nil
+}
+
+// readService reads env's ECS service and refuses one whose deployments
+// CodeDeploy does not control.
+func (d *Deployer) readService(ctx context.Context, c Clients, env switchyard.Environment) (*ecstypes.Service, error) {
+	out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String(env.Cluster), Services: []string{env.Service},
+	})
+	if err != nil {
+		if apiCode(err) == "ClusterNotFoundException" {
+			return nil, switchyard.Wrap(switchyard.ENOTFOUND, "There is no ECS cluster "+env.Cluster+".",
+				fmt.Errorf("describe service %s: %w", env.Service, err))
+		}
+		return nil, fail(err, "describe service "+env.Service, "read the ECS service "+env.Service)
+	}
+	var svc *ecstypes.Service
+	for i := range out.Services {
+		if s := &out.Services[i]; aws.ToString(s.ServiceName) == lastSegment(env.Service) || aws.ToString(s.ServiceArn) == env.Service {
+			svc = s
+		}
+	}
+	if svc == nil || aws.ToString(svc.Status) == "INACTIVE" {
+		return nil, switchyard.Errorf(switchyard.ENOTFOUND, "There is no ECS service %s in cluster %s.", env.Service, env.Cluster)
+	}
+	controller := ecstypes.DeploymentControllerTypeEcs
+	if svc.DeploymentController != nil {
+		controller = svc.DeploymentController.Type
+	}
+	if controller != ecstypes.DeploymentControllerTypeCodeDeploy {
+		return nil, switchyard.Errorf(switchyard.EUNIMPLEMENTED,
+			"Service %s uses the %s deployment controller; Switchyard only deploys services whose deployments CodeDeploy controls (CODE_DEPLOY).",
+			env.Service, controller)
+	}
+	return svc, nil
+}
+
+// readTaskDefinition reads a task definition, with its tags when asked,
+// and remembers its images.
+func (d *Deployer) readTaskDefinition(ctx context.Context, c Clients, arn string, tags bool) (*ecs.DescribeTaskDefinitionOutput, error) {
+	in := &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)}
+	if tags {
+		in.Include = []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}
+	}
+	out, err := c.ECS.DescribeTaskDefinition(ctx, in)
+	if err != nil {
+		return nil, fail(err, "describe task definition "+arn, "read the task definition "+lastSegment(arn))
+	}
+	if out.TaskDefinition == nil {
+		return nil, switchyard.Errorf(switchyard.EINTERNAL, "ECS returned no task definition %s.", lastSegment(arn))
+	}
+	d.memo.putImages(aws.ToString(out.TaskDefinition.TaskDefinitionArn), imagesOf(out.TaskDefinition.ContainerDefinitions))
+	return out, nil
+}
+
+// pickContainers chooses the container whose image changes and the
+// container and port that receive load balancer traffic.
+func (p *Plan) pickContainers(env switchyard.Environment, svc *ecstypes.Service, td *ecstypes.TaskDefinition) error {
+	var lb *ecstypes.LoadBalancer
+	if len(svc.LoadBalancers) > 0 {
+		lb = &svc.LoadBalancers[0]
+	}
+	p.Container = env.Container
+	switch {
+	case p.Container != "":
+	case lb != nil && lb.ContainerName != nil:
+		p.Container = aws.ToString(lb.ContainerName)
+	case len(td.ContainerDefinitions) == 1:
+		p.Container = aws.ToString(td.ContainerDefinitions[0].Name)
+	default:
+		return switchyard.Errorf(switchyard.EINVALID,
+			"Task definition %s has several containers; name the one to deploy in the app's configuration.", lastSegment(p.TaskDefinition))
+	}
+	var def *ecstypes.ContainerDefinition
+	for i := range td.ContainerDefinitions {
+		if aws.ToString(td.ContainerDefinitions[i].Name) == p.Container {
+			def = &td.ContainerDefinitions[i]
+		}
+	}
+	if def == nil {
+		return switchyard.Errorf(switchyard.EINVALID, "Task definition %s has no container named %s.", lastSegment(p.TaskDefinition), p.Container)
+	}
+	p.ImageNow = aws.ToString(def.Image)
+
+	switch {
+	case env.ContainerPort > 0:
+		p.LBContainer, p.LBPort = p.Container, env.ContainerPort
+	case lb != nil && lb.ContainerName != nil && lb.ContainerPort != nil:
+		p.LBContainer, p.LBPort = aws.ToString(lb.ContainerName), int(aws.ToInt32(lb.ContainerPort))
+	case len(def.PortMappings) > 0 && def.PortMappings[0].ContainerPort != nil:
+		p.LBContainer, p.LBPort = p.Container, int(aws.ToInt32(def.PortMappings[0].ContainerPort))
+	default:
+		return switchyard.Errorf(switchyard.EINVALID,
+			"Cannot tell which container port takes traffic: set the container port in the app's configuration.")
+	}
+	return nil
+}
+
+// applyGroup copies the deployment group's behaviour into the plan.
+func (p *Plan) applyGroup(env switchyard.Environment, g *group, override string) error {
+	switch {
+	case override != "":
+		p.Config = override
+	case env.DeploymentConfig != "":
+		p.Config = env.DeploymentConfig
+	case g.config != "":
+		p.Config = g.config
+	default:
+		p.Config = "CodeDeployDefault.ECSAllAtOnce"
+	}
+	p.ReadyWait, p.Termination, p.AutoRollback, p.TestTraffic = g.readyWait, g.termination, g.autoRollback, g.testTraffic
+	p.ActiveDeployment = g.active
+	if g.active != "" {
+		p.addNote("Deployment " + g.active + " is still running in this group.")
+	}
+	if len(env.Hooks) > 0 {
+		p.Hooks = make(map[string]string, len(env.Hooks))
+		for k, v := range env.Hooks {
+			p.Hooks[k] = v
+		}
+		if _, ok := env.Hooks[switchyard.AfterAllowTestTraffic]; ok && !g.testTraffic {
+			p.addNote("The group has no test listener, so the AfterAllowTestTraffic hook will not run.")
+		}
+	}
+	return nil
+}
+
+// checkImage asks ECR whether the next image exists, when it lives in ECR.
+func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, next imageRef, p *Plan) error {
+	account, region, repo, ok := next.ecr()
+	if !ok {
+		p.ImageNote = "Not an ECR image, so its existence was not checked."
+		return nil
+	}
+	id := ecrtypes.ImageIdentifier{}
+	if next.Digest != "" {
+		id.ImageDigest = aws.String(next.Digest)
+	} else {
+		id.ImageTag = aws.String(next.Tag)
+	}
+	out, err := d.clients(region).ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{
+		RegistryId: aws.String(account), RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{id},
+	})
+	if err != nil {
+		cause := fmt.Errorf("describe image %s: %w", next, err)
+		switch apiCode(err) {
+		case "ImageNotFoundException":
+			return switchyard.Wrap(switchyard.EINVALID, fmt.Sprintf(
+				"There is no image %s in the ECR repository %s. Check the version (v1.4 and 1.4 are different tags).",
+				next.Label(), repo), cause)
+		case "RepositoryNotFoundException":
+			return switchyard.Wrap(switchyard.ENOTFOUND, "There is no ECR repository "+repo+".", cause)
+		}
+		return fail(err, "describe image "+next.String(), "check that "+next.Label()+" exists in ECR")
+	}
+	if len(out.ImageDetails) == 0 {
+		return switchyard.Errorf(switchyard.EINVALID, "There is no image %s in the ECR repository %s.", next.Label(), repo)
+	}
+	img := out.ImageDetails[0]
+	p.ImageChecked = true
+	p.ImageDigest = aws.ToString(img.ImageDigest)
+	if img.ImagePushedAt != nil {
+		p.ImagePushed = img.ImagePushedAt.UTC()
+	}
+	p.ImageNote = fmt.Sprintf("Found in ECR repository %s.", repo)
+	return nil
+}
+
+// alarmStates reads the states of the alarms a group watches. A failure is
+// not fatal: the plan says the states are unknown.
+func (d *Deployer) alarmStates(ctx context.Context, c Clients, names []string) ([]Alarm, string) {
+	if len(names) == 0 {
+		return nil, ""
+	}
+	states := map[string]string{}
+	out, err := c.Alarms.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
+		AlarmNames: names,
+		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
+	})
+	note := ""
+	if err != nil {
+		d.log.Warn("describe alarms", zap.Strings("alarms", names), zap.Error(err))
+		note = "Could not read the alarm states from CloudWatch."
+	} else {
+		for _, a := range out.MetricAlarms {
+			states[aws.ToString(a.AlarmName)] = string(a.StateValue)
+		}
+		for _, a := range out.CompositeAlarms {
+			states[aws.ToString(a.AlarmName)] = string(a.StateValue)
+		}
+	}
+	alarms := make([]Alarm, 0, len(names))
+	var firing []string
+	for _, n := range names {
+		st, ok := states[n]
+		switch {
+		case err != nil:
+			st = "unknown"
+		case !ok:
+			st = "missing"
+		}
+		if st == string(cwtypes.StateValueAlarm) {
+			firing = append(firing, n)
+		}
+		alarms = append(alarms, Alarm{Name: n, State: st})
+	}
+	if len(firing) > 0 {
+		sort.Strings(firing)
+		note = fmt.Sprintf("Alarm %v is firing: the deployment would stop at once.", firing)
+	}
+	return alarms, note
+}
+
+func (p *Plan) addNote(n string) {
+	if n != "" {
+		p.Notes = append(p.Notes, n)
+	}
+}
+
+// imagesOf maps container names to images; "" maps to the first container.
+func imagesOf(defs []ecstypes.ContainerDefinition) map[string]string {
+	images := make(map[string]string, len(defs)+1)
+	for i, cd := range defs {
+		if i == 0 {
+			images[""] = aws.ToString(cd.Image)
+		}
+		images[aws.ToString(cd.Name)] = aws.ToString(cd.Image)
+	}
+	return images
+}
