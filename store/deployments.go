@@ -30,10 +30,17 @@ type Record struct {
 }
 
 // observed is the JSON kept in deployments.observed: the parts of the last
-// observed state that have no column of their own.
+// observed state that have no column of their own because nothing queries
+// them. A new field of switchyard.Deployment goes here or in a column; a test
+// fails until it does.
 type observed struct {
-	Stages  []switchyard.Stage `json:"stages,omitempty"`
-	Traffic switchyard.Traffic `json:"traffic"`
+	Stages    []switchyard.Stage `json:"stages,omitempty"`
+	Traffic   switchyard.Traffic `json:"traffic"`
+	Region    string             `json:"region,omitempty"`
+	Creator   string             `json:"creator,omitempty"`
+	Waiting   switchyard.Wait    `json:"waiting,omitempty"`
+	BlueAlive bool               `json:"blue_alive,omitempty"`
+	Alarms    []switchyard.Alarm `json:"alarms,omitempty"`
 }
 
 const deploymentColumns = `id, app, env, version, image_before, image_after, config, status,
@@ -65,7 +72,8 @@ func scanDeployment(r rowScanner) (Record, error) {
 	if err := json.Unmarshal([]byte(obs), &o); err != nil {
 		return Record{}, fmt.Errorf("deployment %s: decode observed state: %w", d.ID, err)
 	}
-	d.Stages, d.Traffic = o.Stages, o.Traffic
+	d.Stages, d.Traffic, d.Region, d.Creator = o.Stages, o.Traffic, o.Region, o.Creator
+	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
 	return rec, nil
 }
 
@@ -73,7 +81,8 @@ func scanDeployment(r rowScanner) (Record, error) {
 // without rev and updated.
 func deploymentArgs(rec *Record) ([]any, error) {
 	d := &rec.Deployment
-	obs, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic})
+	obs, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
+		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms})
 	if err != nil {
 		return nil, fmt.Errorf("encode observed state: %w", err)
 	}

@@ -27,13 +27,30 @@ func sampleRecord(id string) Record {
 		},
 		Traffic: switchyard.Traffic{Blue: 90, Green: 10},
 		Created: t0,
+		Region:  "eu-west-1", Creator: "user", Waiting: switchyard.WaitReady, BlueAlive: true,
+		Alarms: []switchyard.Alarm{{Name: "web-5xx", State: "OK"}},
 	}}
+}
+
+// fullRecord sets every field of the domain deployment, so that a round trip
+// proves each one is stored.
+func fullRecord(t *testing.T, id string) Record {
+	r := sampleRecord(id)
+	r.RolledBackBy, r.RollbackID, r.RollbackOf = "UBOB", "d-RB", "d-PREV"
+	r.ErrorCode, r.ErrorText, r.Completed = "HEALTH_CONSTRAINTS", "too many failed tasks", t0.Add(time.Hour)
+	v := reflect.ValueOf(r.Deployment)
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Fatalf("switchyard.Deployment.%s is not set in the test record: set it, and store it", v.Type().Field(i).Name)
+		}
+	}
+	return r
 }
 
 func TestCreateAndGetDeployment(t *testing.T) {
 	s, _, _ := openTemp(t)
 	ctx := context.Background()
-	in := sampleRecord("d-ABC123")
+	in := fullRecord(t, "d-ABC123")
 	in.CardChannel, in.CardTS = "CDEPLOYS", "1700000000.000100"
 	in.Created = t0.Add(123456 * time.Nanosecond) // below stored precision
 	created, err := s.CreateDeployment(ctx, in)
