@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchyard/switchyard/internal/awssim"
 )
 
 // invoke runs the command in-process with the given environment.
@@ -103,5 +105,36 @@ func TestStaticBuild(t *testing.T) {
 	b, err := exec.Command(out, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(b), "switchyard ") {
 		t.Fatalf("built binary: %v %s", err, b)
+	}
+}
+
+func TestSetupAgainstSimulator(t *testing.T) {
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	t.Setenv("AWS_ENDPOINT_URL", sim.URL())
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDSIM")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "simsecret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+
+	code, out, errOut := invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml", "-dry-run")
+	if code != 0 || !strings.Contains(out, "would be created") || !strings.Contains(out, "nothing was changed") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml")
+	if code != 0 || strings.Count(out, " created") < 4 {
+		t.Fatalf("setup: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml")
+	if code != 0 || strings.Contains(out, "created") || strings.Contains(out, "changed") {
+		t.Fatalf("re-run changed something: exit %d\n%s", code, out)
+	}
+	sim.Deny("sqs:GetQueueUrl")
+	code, _, errOut = invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml")
+	if code != exitFailure || !strings.Contains(errOut, "AWS refused") {
+		t.Fatalf("denied: exit %d, %s", code, errOut)
 	}
 }

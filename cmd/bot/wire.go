@@ -15,17 +15,6 @@ func serve(ctx context.Context, cfg *config.Config, tok tokens, log *zap.Logger)
 	return errors.New("the bot's components are not wired in this build yet")
 }
 
-func runSetup(ctx context.Context, args []string, e env) error {
-	fs := newFlags("setup", "Creates or verifies the SQS queue, its policy, the EventBridge rule and its target\n"+
-		"that carry CodeDeploy state changes to the bot. Safe to run again: it changes only what differs.", e)
-	fs.String("config", "switchyard.yaml", "path of the configuration file")
-	fs.Bool("dry-run", false, "print the plan and change nothing")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	return errors.New("not wired in this build yet")
-}
-
 func runSandbox(ctx context.Context, args []string, e env) error {
 	fs := newFlags("sandbox", "Runs the bot with the AWS and Slack simulators and a browser console, all on this machine.", e)
 	fs.String("addr", "127.0.0.1:8080", "console, Slack Web API (/api/) and control API (/_sim/)")

@@ -1,0 +1,168 @@
+package setup
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/config"
+)
+
+func start(t *testing.T) (*awssim.Sim, *eventbridge.Client, *sqs.Client) {
+	t.Helper()
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	cfg := sim.Config()
+	return sim, eventbridge.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+}
+
+func loadConfig(t *testing.T) *config.Config {
+	t.Helper()
+	c, err := config.Load("../../switchyard.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func outcomes(steps []Step) string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.Resource+"="+string(s.Outcome))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestFreshThenRerun(t *testing.T) {
+	ctx := context.Background()
+	sim, eb, q := start(t)
+	cfg := loadConfig(t)
+
+	steps, err := Run(ctx, cfg, eb, q, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "queue=created rule=created rule=created queue policy=created target=created target=created"
+	if got := outcomes(steps); got != want {
+		t.Fatalf("fresh run:\n got %s\nwant %s", got, want)
+	}
+
+	// The rule really matches: a pattern stored as setup wrote it.
+	rule, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("switchyard-deployments")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pattern map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(rule.EventPattern)), &pattern); err != nil {
+		t.Fatal(err)
+	}
+	apps := pattern["detail"].(map[string]any)["application"].([]any)
+	if len(apps) != 2 || apps[0] != "myapp" || apps[1] != "payments" {
+		t.Fatalf("pattern applications = %v", apps)
+	}
+	// The ECS rule names the us-east-1 services only, by ARN in the queue's account.
+	ecsRule, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("switchyard-deployments-ecs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := aws.ToString(ecsRule.EventPattern); !strings.Contains(p, "arn:aws:ecs:us-east-1:"+sim.Account()+":service/prod/myapp") || strings.Contains(p, "staging") {
+		t.Fatalf("ecs pattern = %s", p)
+	}
+	// The policy lets only the two rules send.
+	url, _ := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("switchyard-events")})
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: url.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"Policy"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := attrs.Attributes["Policy"]; !strings.Contains(p, aws.ToString(rule.Arn)) || !strings.Contains(p, "events.amazonaws.com") {
+		t.Fatalf("policy = %s", p)
+	}
+
+	again, err := Run(ctx, cfg, eb, q, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "queue=found rule=found rule=found queue policy=found target=found target=found"
+	if got := outcomes(again); got != want {
+		t.Fatalf("re-run:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestStalePatternIsUpdated(t *testing.T) {
+	ctx := context.Background()
+	_, eb, q := start(t)
+	cfg := loadConfig(t)
+	if _, err := Run(ctx, cfg, eb, q, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// Someone narrowed the rule by hand (or an app was added to the config since).
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{
+		Name:         aws.String("switchyard-deployments"),
+		EventPattern: aws.String(`{"source":["aws.codedeploy"],"detail":{"application":["myapp"]}}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := Run(ctx, cfg, eb, q, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps[1].Outcome != Changed || !strings.Contains(steps[1].Detail, "stale") {
+		t.Fatalf("rule step = %+v", steps[1])
+	}
+	if got := outcomes(steps); got != "queue=found rule=changed rule=found queue policy=found target=found target=found" {
+		t.Fatalf("outcomes = %s", got)
+	}
+}
+
+func TestDryRunChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	_, eb, q := start(t)
+	steps, err := Run(ctx, loadConfig(t), eb, q, Options{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) == 0 || steps[0].Outcome != "plan" || !strings.Contains(steps[0].Detail, "would be created") {
+		t.Fatalf("steps = %+v", steps)
+	}
+	if _, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("switchyard-events")}); err == nil {
+		t.Fatal("a dry run created the queue")
+	}
+	if _, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("switchyard-deployments")}); err == nil {
+		t.Fatal("a dry run created the rule")
+	}
+}
+
+func TestMissingPermissionIsExplained(t *testing.T) {
+	ctx := context.Background()
+	sim, eb, q := start(t)
+	sim.Deny("events:PutRule")
+	_, err := Run(ctx, loadConfig(t), eb, q, Options{})
+	if err == nil {
+		t.Fatal("setup succeeded without events:PutRule")
+	}
+	for _, want := range []string{"AWS refused to let these credentials write the EventBridge rule switchyard-deployments", "AccessDeniedException", "iam-policy.json"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestQueueInAnotherRegion(t *testing.T) {
+	_, eb, q := start(t)
+	cfg := loadConfig(t)
+	cfg.Events.Queue = "arn:aws:sqs:eu-west-1:123456789012:switchyard-events"
+	_, err := Run(context.Background(), cfg, eb, q, Options{})
+	if err == nil || !strings.Contains(err.Error(), "is in eu-west-1 but the rule would be in us-east-1") {
+		t.Fatalf("err = %v", err)
+	}
+}
