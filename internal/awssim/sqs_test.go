@@ -441,3 +441,24 @@ func TestSQSRawWire(t *testing.T) {
 		t.Fatalf("error = %d %v %s", resp.StatusCode, resp.Header, body)
 	}
 }
+
+// TestAttributesMD5 checks the message-attribute digest against values
+// computed by other SQS implementations that clients accept.
+func TestAttributesMD5(t *testing.T) {
+	tests := []struct {
+		attrs map[string]messageAttr
+		want  string
+	}{
+		{map[string]messageAttr{"timestamp": {DataType: "Number", StringValue: "1493147359900"}}, "235c5c510d26fb653d073faed50ae77c"},
+		{map[string]messageAttr{
+			"ordinal":  {DataType: "Number", StringValue: "1"},
+			"category": {DataType: "String", StringValue: "test"},
+		}, "d21ae90c49061e927f57df5f5d72be1f"},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		if got := attributesMD5(tt.attrs); got != tt.want {
+			t.Errorf("attributesMD5(%v) = %q, want %q", tt.attrs, got, tt.want)
+		}
+	}
+}
