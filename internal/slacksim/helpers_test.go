@@ -3,6 +3,7 @@ package slacksim
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -210,3 +211,5 @@ const cardBlocks = `[
     "confirm":{"title":{"type":"plain_text","text":"Sure?"},"text":{"type":"mrkdwn","text":"Deploy to prod"},"confirm":{"type":"plain_text","text":"Yes"},"deny":{"type":"plain_text","text":"No"}}},
    {"type":"button","action_id":"cancel","text":{"type":"plain_text","text":"Cancel"},"style":"danger","value":"dep-1"}]}
 ]`
+
+func listenLocal() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
