@@ -1,0 +1,60 @@
+package blocks
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	sy "github.com/switchyard/switchyard"
+)
+
+func TestCommandAnswers(t *testing.T) {
+	lock := LockInfo{App: "myapp", Reason: "incident <#123> & freeze", By: "U0BOB00001", Since: t0}
+	golden(t, "answer_help", Help([]string{"myapp", "payments", "web"}))
+	golden(t, "answer_refusal", Refusal("You may not deploy myapp: ask someone in its deploy list."))
+	golden(t, "answer_problem", Problem("A deployment is already running: d-ABCDEFGHI"))
+	golden(t, "answer_locked_refusal", LockedRefusal(lock))
+	golden(t, "answer_lock_taken", LockTaken(lock))
+	golden(t, "answer_lock_released", LockReleased(lock, "U0ALICE001"))
+	golden(t, "answer_list", AppList([]AppInfo{
+		{Name: "myapp", Aliases: []string{"web"}, Envs: []EnvInfo{
+			{Name: "production", Default: true, Channels: []string{"C0DEPLOYS1"}, RequireApproval: true},
+			{Name: "staging", Channels: []string{"C0DEPLOYS1", "C0STAGING1"}},
+		}, Locks: []LockInfo{lock}},
+		{Name: "payments", Envs: []EnvInfo{{Name: "production", Default: true, Channels: []string{"C0DEPLOYS1"}}}},
+	}))
+	golden(t, "answer_list_empty", AppList(nil))
+
+	d := deployment()
+	ok := d
+	ok.Status, ok.Completed, ok.ConfirmedBy = sy.StatusSucceeded, t0.Add(14*time.Minute), "U0DAVE0001"
+	rb := sy.Deployment{ID: "d-ROLLBACK2", App: "myapp", Env: "production", Version: "v1.3", Status: sy.StatusStopped,
+		RequestedBy: "U0BOB00001", RolledBackBy: "U0BOB00001", RollbackOf: "d-ABCDEFGHI", Created: t0.Add(-time.Hour), Completed: t0.Add(-50 * time.Minute)}
+	outside := sy.Deployment{ID: "d-OUTSIDE01", App: "myapp", Env: "staging", Version: "v1.2", Status: sy.StatusFailed,
+		Created: t0.Add(-2 * time.Hour), Completed: t0.Add(-2*time.Hour + 3*time.Minute)}
+	golden(t, "answer_status", Status("", []EnvStatus{
+		{App: "myapp", Env: "production", Last: &d, Lock: &lock},
+		{App: "myapp", Env: "staging", Last: &outside},
+		{App: "payments", Env: "production"},
+	}, now))
+	golden(t, "answer_status_empty", Status("payments", nil, now))
+	golden(t, "answer_history", History("myapp", []sy.Deployment{d, ok, rb, outside}, now))
+	golden(t, "answer_history_empty", History("payments", nil, now))
+	golden(t, "answer_rollbacks", []Message{
+		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "d-NEW000001", true),
+		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "d-ROLLBACK2", false),
+		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "", false),
+	})
+	golden(t, "answer_continued", []Message{Continued("d-ABCDEFGHI", false), Continued("d-ABCDEFGHI", true)})
+
+	for _, m := range []Message{LockedRefusal(lock), LockTaken(lock), LockReleased(lock, "U1")} {
+		b, _ := json.Marshal(m.Blocks)
+		if strings.Contains(string(b), "<#123>") {
+			t.Fatal("a lock reason reached mrkdwn unescaped")
+		}
+	}
+	if h, _ := json.Marshal(History("myapp", []sy.Deployment{d, ok}, now).Blocks); !strings.Contains(string(h), "14m 00s") {
+		t.Fatalf("history lacks the duration: %s", h)
+	}
+}
