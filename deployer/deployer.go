@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -138,10 +137,7 @@ type Deployer struct {
 	log     *zap.Logger
 	opts    Options
 	clients func(region string) Clients
-	// writeRetryer retries a non-idempotent call only when AWS throttled
-	// it: a throttled call was not run, any other failure may have been.
-	writeRetryer aws.Retryer
-	memo         *memo
+	memo    *memo
 }
 
 // New returns a Deployer that uses c for every region.
@@ -188,21 +184,35 @@ func newDeployer(clients func(string) Clients, log *zap.Logger, opts Options) *D
 		log:     log.Named("deployer"),
 		opts:    opts,
 		clients: clients,
-		writeRetryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.Retryables = []retry.IsErrorRetryable{
-				retry.NoRetryCanceledError{},
-				retry.RetryableErrorCode{Codes: retry.DefaultThrottleErrorCodes},
-			}
-		}),
-		memo: newMemo(),
+		memo:    newMemo(),
 	}
 }
 
-// ecsWrite is the per-call option of a non-idempotent ECS call.
-func (d *Deployer) ecsWrite(o *ecs.Options) { o.Retryer = d.writeRetryer }
+// throttleOnly narrows a client's retryer, keeping its attempts, backoff
+// and quota, to errors that say AWS throttled the call. A throttled call was
+// not run; after any other failure (a 500, a reset connection) it may have
+// been, and running a write twice is worse than reporting the failure.
+type throttleOnly struct{ aws.Retryer }
 
-// codedeployWrite is the per-call option of a non-idempotent CodeDeploy call.
-func (d *Deployer) codedeployWrite(o *codedeploy.Options) { o.Retryer = d.writeRetryer }
+// IsErrorRetryable allows a retry only after throttling.
+func (r throttleOnly) IsErrorRetryable(err error) bool {
+	return throttleCodes[apiCode(err)] && r.Retryer.IsErrorRetryable(err)
+}
+
+// ecsWrite is the per-call option of a non-idempotent ECS call.
+func ecsWrite(o *ecs.Options) {
+	if o.Retryer != nil {
+		o.Retryer = throttleOnly{o.Retryer}
+	}
+}
+
+// codedeployWrite is the per-call option of a non-idempotent CodeDeploy
+// call.
+func codedeployWrite(o *codedeploy.Options) {
+	if o.Retryer != nil {
+		o.Retryer = throttleOnly{o.Retryer}
+	}
+}
 
 // memo remembers what never changes once seen: the container images of a
 // task definition ARN and the task definitions a deployment moved between.

@@ -24,14 +24,17 @@ type description struct {
 	Undoes   string // deployment id a rollback undoes
 }
 
-// maxDescription keeps the description well inside CodeDeploy's limit.
-const maxDescription = 500
+// maxDescription keeps the description inside CodeDeploy's limit, which
+// AWS does not document (DescriptionTooLongException); 256 is the smallest
+// we have seen assumed.
+const maxDescription = 256
 
 func describeStart(who, where string, p *Plan) description {
 	return description{Who: who, Where: where, App: p.App, Version: p.Version, Undoes: p.RollbackOf, Rollback: p.RollbackOf != ""}
 }
 
-// String renders the description.
+// String renders the description. The trailer is kept whole; the sentence
+// is shortened when the two do not fit.
 func (d description) String() string {
 	var b strings.Builder
 	if d.Rollback {
@@ -39,15 +42,15 @@ func (d description) String() string {
 	} else {
 		b.WriteString("Deployed by ")
 	}
-	b.WriteString(clip(oneLine(d.Who), 60))
+	b.WriteString(clip(oneLine(d.Who), 40))
 	if d.Where != "" {
-		b.WriteString(" from Slack " + clip(strings.ReplaceAll(oneLine(d.Where), " ", "-"), 60))
+		b.WriteString(" from Slack " + clip(strings.ReplaceAll(oneLine(d.Where), " ", "-"), 40))
 	}
-	b.WriteString(": " + clip(oneLine(d.App), 80) + " ")
+	b.WriteString(": " + clip(oneLine(d.App), 40) + " ")
 	if d.Rollback {
 		b.WriteString("to ")
 	}
-	b.WriteString(clip(d.Version, 128))
+	b.WriteString(clip(d.Version, 64))
 	if d.Undoes != "" {
 		b.WriteString(", undoing " + d.Undoes)
 	}
@@ -57,10 +60,14 @@ func (d description) String() string {
 			t = append(t, kv[0]+"="+kv[1])
 		}
 	}
+	trailer := ""
 	if len(t) > 0 {
-		b.WriteString(" [switchyard " + strings.Join(t, " ") + "]")
+		trailer = " [switchyard " + strings.Join(t, " ") + "]"
 	}
-	return clip(b.String(), maxDescription)
+	if len(trailer) > maxDescription/2 {
+		trailer = ""
+	}
+	return clip(b.String(), maxDescription-len(trailer)) + trailer
 }
 
 var (

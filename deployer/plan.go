@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -161,13 +162,23 @@ func checkEnv(env switchyard.Environment) error {
 // readServiceAndGroup reads the ECS service and the deployment group at
 // once and checks that they belong together.
 func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switchyard.Environment) (*ecstypes.Service, *group, error) {
-	var svc *ecstypes.Service
-	var g *group
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.Go(func() (err error) { svc, err = d.readService(ectx, c, env); return err })
-	eg.Go(func() (err error) { g, err = d.readGroup(ectx, c, env); return err })
-	if err := eg.Wait(); err != nil {
-		return nil, nil, err
+	var (
+		svc            *ecstypes.Service
+		g              *group
+		svcErr, grpErr error
+		wg             sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); svc, svcErr = d.readService(ctx, c, env) }()
+	go func() { defer wg.Done(); g, grpErr = d.readGroup(ctx, c, env) }()
+	wg.Wait()
+	// The service's refusal (not CODE_DEPLOY, missing) explains more than
+	// the group's, which is often missing for the same reason.
+	if svcErr != nil {
+		return nil, nil, svcErr
+	}
+	if grpErr != nil {
+		return nil, nil, grpErr
 	}
 	if !g.deploys(env) {
 		return nil, nil, switchyard.Errorf(switchyard.EINVALID, "Deployment group %s deploys %v, not %s/%s.",

@@ -108,7 +108,7 @@ func (d *Deployer) fillTaskDefinitionsFromMemo(st *Status) {
 func (d *Deployer) stopWithRollback(ctx context.Context, c Clients, id string) (*Result, error) {
 	_, err := c.Control.StopDeployment(ctx, &codedeploy.StopDeploymentInput{
 		DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(true),
-	}, d.codedeployWrite)
+	}, codedeployWrite)
 	if err != nil {
 		switch apiCode(err) {
 		case "DeploymentAlreadyCompletedException":
@@ -291,7 +291,7 @@ func (d *Deployer) Continue(ctx context.Context, env switchyard.Environment, id 
 	}
 	_, err := d.clients(env.Region).Control.ContinueDeployment(ctx, &codedeploy.ContinueDeploymentInput{
 		DeploymentId: aws.String(id), DeploymentWaitType: cdtypes.DeploymentWaitType(wait),
-	}, d.codedeployWrite)
+	}, codedeployWrite)
 	if err == nil {
 		d.log.Info("continued", zap.String("deployment_id", id), zap.String("wait", string(wait)))
 		return nil

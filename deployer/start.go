@@ -89,7 +89,7 @@ func (d *Deployer) startWith(ctx context.Context, c Clients, plan *Plan, desc de
 				Sha256:  aws.String(hex.EncodeToString(sum[:])),
 			},
 		},
-	}, d.codedeployWrite)
+	}, codedeployWrite)
 	if err != nil {
 		if apiCode(err) == "DeploymentLimitExceededException" {
 			id := deploymentIDIn(err)
@@ -153,7 +153,7 @@ func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *Plan) (st
 	if len(dropped) > 0 {
 		d.log.Info("tags reserved by AWS are not copied", zap.Strings("tags", dropped))
 	}
-	out, err := c.ECS.RegisterTaskDefinition(ctx, in, d.ecsWrite)
+	out, err := c.ECS.RegisterTaskDefinition(ctx, in, ecsWrite)
 	if err != nil {
 		return "", fail(err, "register task definition "+aws.ToString(in.Family),
 			"register the new task definition of "+plan.App)
