@@ -59,6 +59,9 @@ func (s *Sim) registerSQS() {
 	s.handle(t, "sqs", "ReceiveMessage", s.sqsReceiveMessage)
 	s.handle(t, "sqs", "DeleteMessage", s.sqsDeleteMessage)
 	s.handle(t, "sqs", "ChangeMessageVisibility", s.sqsChangeMessageVisibility)
+	s.handle(t, "sqs", "SendMessageBatch", s.sqsSendMessageBatch)
+	s.handle(t, "sqs", "DeleteMessageBatch", s.sqsDeleteMessageBatch)
+	s.handle(t, "sqs", "ChangeMessageVisibilityBatch", s.sqsChangeMessageVisibilityBatch)
 }
 
 // sqsErr builds an SQS error: the JSON __type and the legacy query code the

@@ -108,6 +108,25 @@ func (s *Sim) sqsSendMessage(_ context.Context, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, aerr := s.queueByURL(in.QueueUrl)
+	if aerr != nil {
+		return nil, aerr
+	}
+	m, aerr := s.sendOne(q, &in)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := map[string]string{"MessageId": m.id, "MD5OfMessageBody": m.md5}
+	if m.attrsMD5 != "" {
+		out["MD5OfMessageAttributes"] = m.attrsMD5
+	}
+	return out, nil
+}
+
+// sendOne validates and enqueues one message. Call with s.mu held.
+func (s *Sim) sendOne(q *sqsQueue, in *sendMessageInput) (*sqsMessage, *apiError) {
 	if in.MessageBody == nil {
 		return nil, errMissingParam("MessageBody")
 	}
@@ -119,12 +138,6 @@ func (s *Sim) sqsSendMessage(_ context.Context, req *request) (any, error) {
 			return nil, errInvalidParam("The message attribute '%s' must contain a non-empty attribute type.", name)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
 	if size := atoiOr(q.attrs["MaximumMessageSize"], 262144); len(*in.MessageBody) > size {
 		return nil, errInvalidParam("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", size)
 	}
@@ -135,12 +148,7 @@ func (s *Sim) sqsSendMessage(_ context.Context, req *request) (any, error) {
 			return nil, errInvalidParam("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", delay)
 		}
 	}
-	m := s.enqueue(q, *in.MessageBody, time.Duration(delay)*time.Second, in.MessageAttributes, s.account)
-	out := map[string]string{"MessageId": m.id, "MD5OfMessageBody": m.md5}
-	if m.attrsMD5 != "" {
-		out["MD5OfMessageAttributes"] = m.attrsMD5
-	}
-	return out, nil
+	return s.enqueue(q, *in.MessageBody, time.Duration(delay)*time.Second, in.MessageAttributes, s.account), nil
 }
 
 type receiveMessageInput struct {
@@ -345,24 +353,29 @@ func (s *Sim) sqsDeleteMessage(_ context.Context, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	if in.ReceiptHandle == "" {
-		return nil, errMissingParam("ReceiptHandle")
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, aerr := s.queueByURL(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
 	}
+	return nil, noErr(s.deleteOne(q, in.ReceiptHandle))
+}
+
+// deleteOne deletes the message a receipt handle names. Call with s.mu held.
+func (s *Sim) deleteOne(q *sqsQueue, handle string) *apiError {
+	if handle == "" {
+		return errMissingParam("ReceiptHandle")
+	}
 	now := s.clock.Now()
-	if _, ok := q.gone[in.ReceiptHandle]; ok {
-		return nil, nil
+	if _, ok := q.gone[handle]; ok {
+		return nil
 	}
-	m := q.receipts[in.ReceiptHandle]
+	m := q.receipts[handle]
 	if m == nil {
-		return nil, errBadReceipt(in.ReceiptHandle)
+		return errBadReceipt(handle)
 	}
-	delete(q.receipts, in.ReceiptHandle)
+	delete(q.receipts, handle)
 	for i, x := range q.msgs {
 		if x == m {
 			q.msgs = append(q.msgs[:i], q.msgs[i+1:]...)
@@ -376,8 +389,8 @@ func (s *Sim) sqsDeleteMessage(_ context.Context, req *request) (any, error) {
 			}
 		}
 	}
-	q.gone[in.ReceiptHandle] = now
-	return nil, nil
+	q.gone[handle] = now
+	return nil
 }
 
 func (s *Sim) sqsChangeMessageVisibility(_ context.Context, req *request) (any, error) {
@@ -389,15 +402,9 @@ func (s *Sim) sqsChangeMessageVisibility(_ context.Context, req *request) (any, 
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	if in.ReceiptHandle == "" {
-		return nil, errMissingParam("ReceiptHandle")
-	}
 	vt := 0
 	if in.VisibilityTimeout != nil {
 		vt = *in.VisibilityTimeout
-	}
-	if vt < 0 || vt > 43200 {
-		return nil, errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", vt)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -405,20 +412,32 @@ func (s *Sim) sqsChangeMessageVisibility(_ context.Context, req *request) (any, 
 	if aerr != nil {
 		return nil, aerr
 	}
-	m := q.receipts[in.ReceiptHandle]
+	return nil, noErr(s.changeVisibilityOne(q, in.ReceiptHandle, vt))
+}
+
+// changeVisibilityOne sets an in-flight message's visibility timeout.
+// Call with s.mu held.
+func (s *Sim) changeVisibilityOne(q *sqsQueue, handle string, vt int) *apiError {
+	if handle == "" {
+		return errMissingParam("ReceiptHandle")
+	}
+	if vt < 0 || vt > 43200 {
+		return errInvalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", vt)
+	}
+	m := q.receipts[handle]
 	if m == nil {
-		return nil, errBadReceipt(in.ReceiptHandle)
+		return errBadReceipt(handle)
 	}
 	now := s.clock.Now()
 	if !m.visibleAt.After(now) {
-		return nil, sqsErr("com.amazonaws.sqs#MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight",
+		return sqsErr("com.amazonaws.sqs#MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight",
 			"Message does not exist or is not available for visibility timeout change.")
 	}
 	m.visibleAt = now.Add(time.Duration(vt) * time.Second)
 	if vt == 0 {
 		q.wake()
 	}
-	return nil, nil
+	return nil
 }
 
 func newReceiptHandle() string {
@@ -443,4 +462,13 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// noErr turns a nil *apiError into a nil error (a typed nil in an error
+// interface is not nil).
+func noErr(e *apiError) error {
+	if e == nil {
+		return nil
+	}
+	return e
 }
