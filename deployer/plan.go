@@ -268,11 +268,18 @@ func (p *Plan) pickContainers(env switchyard.Environment, svc *ecstypes.Service,
 	}
 	p.ImageNow = aws.ToString(def.Image)
 
+	// The AppSpec's load balancer container must be the one the service's
+	// load balancer sends traffic to; the configuration only fills in for a
+	// service that does not say.
 	switch {
-	case env.ContainerPort > 0:
-		p.LBContainer, p.LBPort = p.Container, env.ContainerPort
 	case lb != nil && lb.ContainerName != nil && lb.ContainerPort != nil:
 		p.LBContainer, p.LBPort = aws.ToString(lb.ContainerName), int(aws.ToInt32(lb.ContainerPort))
+		if env.ContainerPort > 0 && (p.LBContainer != p.Container || p.LBPort != env.ContainerPort) {
+			p.addNote(fmt.Sprintf("The service's load balancer sends traffic to %s:%d, not to the configured %s:%d; the AppSpec follows the service.",
+				p.LBContainer, p.LBPort, p.Container, env.ContainerPort))
+		}
+	case env.ContainerPort > 0:
+		p.LBContainer, p.LBPort = p.Container, env.ContainerPort
 	case len(def.PortMappings) > 0 && def.PortMappings[0].ContainerPort != nil:
 		p.LBContainer, p.LBPort = p.Container, int(aws.ToInt32(def.PortMappings[0].ContainerPort))
 	default:
