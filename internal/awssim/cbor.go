@@ -108,6 +108,22 @@ var cloudwatchQueryCodes = map[string]string{
 	"AccessDeniedException": "AccessDenied",
 }
 
+// cloudwatchQueryError is the x-amzn-query-error value for err:
+// "Code;Sender" or "Code;Receiver".
+func cloudwatchQueryError(err *apiError) string {
+	if err.QueryCode != "" {
+		return err.QueryCode
+	}
+	code := err.Code
+	if c, ok := cloudwatchQueryCodes[code]; ok {
+		code = c
+	}
+	if err.Status >= 500 {
+		return code + ";Receiver"
+	}
+	return code + ";Sender"
+}
+
 // writeCBORError writes err as Smithy RPC v2 CBOR: a map with __type (the
 // error's shape id) and message, plus the awsQuery compatibility header.
 func writeCBORError(w http.ResponseWriter, err *apiError) {
@@ -115,21 +131,9 @@ func writeCBORError(w http.ResponseWriter, err *apiError) {
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	query := err.QueryCode
-	if query == "" {
-		code := err.Code
-		if c, ok := cloudwatchQueryCodes[code]; ok {
-			code = c
-		}
-		fault := "Sender"
-		if status >= 500 {
-			fault = "Receiver"
-		}
-		query = code + ";" + fault
-	}
 	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 	w.Header().Set("Content-Type", "application/cbor")
-	w.Header().Set("X-Amzn-Query-Error", query)
+	w.Header().Set("X-Amzn-Query-Error", cloudwatchQueryError(err))
 	w.WriteHeader(status)
 	_, _ = w.Write(cbor.Encode(cbor.Map{
 		"__type":  cbor.String("com.amazonaws.cloudwatch#" + err.Code),

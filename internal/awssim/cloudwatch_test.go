@@ -3,8 +3,10 @@ package awssim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,5 +139,49 @@ func TestCloudWatchWire(t *testing.T) {
 	resp = post("FlyToTheMoon", nil)
 	if resp.StatusCode != 404 {
 		t.Errorf("unknown operation: status %d", resp.StatusCode)
+	}
+}
+
+// TestCloudWatchJSON covers the AWS JSON 1.0 protocol botocore (and so the
+// AWS CLI) uses for CloudWatch.
+func TestCloudWatchJSON(t *testing.T) {
+	s, _ := startWorldSim(t)
+	post := func(body string) (*http.Response, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL()+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "GraniteServiceVersion20100801.DescribeAlarms")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("X-Amzn-Query-Mode", "true")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return resp, out
+	}
+
+	resp, out := post(`{"AlarmNames":["web-5xx"],"MaxRecords":10}`)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
+		t.Fatalf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	alarms, _ := out["MetricAlarms"].([]any)
+	if len(alarms) != 1 {
+		t.Fatalf("answer = %v", out)
+	}
+	a := alarms[0].(map[string]any)
+	ts, isNumber := a["StateUpdatedTimestamp"].(float64)
+	if a["StateValue"] != "OK" || !isNumber || int64(ts) != s.Clock().Now().Unix() || a["Period"] != float64(60) {
+		t.Errorf("alarm = %v", a)
+	}
+
+	s.SetThrottle("monitoring", 1)
+	resp, out = post(`{}`)
+	if resp.StatusCode != 400 || out["__type"] != "ThrottlingException" ||
+		resp.Header.Get("X-Amzn-Query-Error") != "Throttling;Sender" {
+		t.Errorf("throttled: status %d body %v query error %q", resp.StatusCode, out, resp.Header.Get("X-Amzn-Query-Error"))
 	}
 }

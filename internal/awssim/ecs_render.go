@@ -1,5 +1,7 @@
 package awssim
 
+import "slices"
+
 // Rendering of ECS clusters, services and task sets in the shapes the ECS
 // API reference documents and the aws-sdk-go-v2 ecs client deserializes.
 
@@ -36,7 +38,7 @@ func (s *Sim) renderService(svc *ecsService, withTags bool) map[string]any {
 		"serviceArn":           svc.arn,
 		"serviceName":          svc.name,
 		"clusterArn":           svc.clusterArn,
-		"loadBalancers":        nonNil(svc.loadBalancers),
+		"loadBalancers":        nonNil(slices.Clone(svc.loadBalancers)),
 		"serviceRegistries":    []any{},
 		"status":               "ACTIVE",
 		"desiredCount":         svc.desiredCount,

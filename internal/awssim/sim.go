@@ -186,6 +186,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target := r.Header.Get("X-Amz-Target")
+	if op, ok := strings.CutPrefix(target, cloudwatchJSONTarget+"."); ok {
+		s.serveCloudWatchJSON(w, r, op, body) // botocore's CloudWatch protocol
+		return
+	}
 	rt, ok := s.routes[target]
 	if !ok {
 		writeJSONError(w, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException", Message: "unknown operation " + target})
