@@ -1,0 +1,135 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+)
+
+// event is the part of an EventBridge event notify reads: a CodeDeploy
+// deployment state change. The state itself is not trusted (events come
+// late, twice, out of order or never); the event only says "look now".
+type event struct {
+	DetailType string `json:"detail-type"`
+	Source     string `json:"source"`
+	Detail     struct {
+		Application     string `json:"application"`
+		DeploymentGroup string `json:"deploymentGroup"`
+		DeploymentID    string `json:"deploymentId"`
+		State           string `json:"state"`
+	} `json:"detail"`
+}
+
+const deploymentEvent = "CodeDeploy Deployment State-change Notification"
+
+// errMalformed marks a message that can never be handled.
+var errMalformed = errors.New("malformed event")
+
+// readEvents long-polls the queue until ctx ends. A message is deleted
+// once handled, or at once when it is malformed or not about a configured
+// deployment group; a message whose handling failed stays and comes back
+// after its visibility timeout.
+func (n *Notifier) readEvents(ctx context.Context) {
+	log := n.log.With(zap.String("queue", n.opts.QueueURL))
+	failures := 0
+	for ctx.Err() == nil {
+		out, err := n.queue.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:            aws.String(n.opts.QueueURL),
+			MaxNumberOfMessages: 10,
+			WaitTimeSeconds:     20,
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			wait := min(time.Second<<min(failures, 5), 30*time.Second)
+			log.Warn("receive events", zap.Error(err), zap.Duration("retry_in", wait))
+			n.cards.sleep(ctx, wait)
+			continue
+		}
+		failures = 0
+		for _, m := range out.Messages {
+			n.handleMessage(ctx, log, m)
+		}
+	}
+}
+
+func (n *Notifier) handleMessage(ctx context.Context, log *zap.Logger, m sqstypes.Message) {
+	log = log.With(zap.String("message_id", aws.ToString(m.MessageId)))
+	err := n.handleEvent(ctx, aws.ToString(m.Body))
+	switch {
+	case errors.Is(err, errMalformed):
+		log.Warn("dropping a malformed event", zap.Error(err))
+	case err != nil:
+		log.Warn("event not handled; it will come back", zap.Error(err))
+		return
+	}
+	if _, err := n.queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{
+		QueueUrl: aws.String(n.opts.QueueURL), ReceiptHandle: m.ReceiptHandle,
+	}); err != nil && ctx.Err() == nil {
+		log.Warn("delete event", zap.Error(err))
+	}
+}
+
+// handleEvent makes sure the deployment an event names is tracked and
+// looked at now. A deployment of a configured group that the store does not
+// know yet (started outside Slack) gets its record and card here.
+func (n *Notifier) handleEvent(ctx context.Context, body string) error {
+	var ev event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		return errors.Join(errMalformed, err)
+	}
+	if ev.Source != "aws.codedeploy" || ev.DetailType != deploymentEvent {
+		return nil // other events on the rule are context, not drivers
+	}
+	id := ev.Detail.DeploymentID
+	if id == "" || ev.Detail.Application == "" || ev.Detail.DeploymentGroup == "" {
+		return errors.Join(errMalformed, errors.New("no deployment, application or group in the detail"))
+	}
+	app, env, ok := n.groupEnv(ev.Detail.Application, ev.Detail.DeploymentGroup)
+	if !ok {
+		return nil // a group this bot does not watch
+	}
+	_, err := n.store.GetDeployment(ctx, id)
+	switch {
+	case err == nil:
+	case switchyard.ErrorCode(err) == switchyard.ENOTFOUND:
+		st, err := n.describe.Describe(ctx, env, id)
+		if err != nil {
+			return err
+		}
+		if err := n.adopt(ctx, app, env, st); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	n.Watch(ctx, id)
+	return nil
+}
+
+// groupEnv finds the configured app and environment of a CodeDeploy
+// application and deployment group.
+func (n *Notifier) groupEnv(application, group string) (string, switchyard.Environment, bool) {
+	for _, a := range n.cfg.Apps {
+		for _, name := range a.EnvNames() {
+			env, _ := a.Env(name)
+			if env.Application == application && env.DeploymentGroup == group {
+				if env.Name == "" {
+					env.Name = name
+				}
+				return a.Name, env, true
+			}
+		}
+	}
+	return "", switchyard.Environment{}, false
+}

@@ -1,0 +1,204 @@
+// Package notify keeps every deployment's live card and thread in Slack true
+// to what AWS says. It reads CodeDeploy's state-change events from SQS,
+// polls every deployment in flight (stages and traffic are never in events),
+// discovers deployments started outside Slack, reconciles what it observed
+// with the store, and edits the card in place and threads the changes.
+//
+// Input is at least once, output is idempotent: the observed state is merged
+// into the stored record in one compare-and-set, every thread reply has a key
+// that the store records once (store.MarkReply), and cards are pure renders
+// of state. So duplicate, late, missing and out-of-order events, two sources
+// seeing the same change, and restarts never produce a wrong card or a
+// duplicate reply.
+package notify
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/store"
+)
+
+// Slack posts and edits messages. *slack.Client satisfies it. Errors are
+// slack-go's: *slack.RateLimitedError when Slack answered 429.
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+}
+
+// Queue is the SQS queue EventBridge delivers CodeDeploy events to.
+// *sqs.Client satisfies it.
+type Queue interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+}
+
+// Describer tells what AWS says about deployments. *deployer.Deployer
+// satisfies it. Errors are *switchyard.Error (ENOTFOUND for an unknown id).
+type Describer interface {
+	Describe(ctx context.Context, env switchyard.Environment, id string) (*deployer.Status, error)
+	Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*deployer.Status, error)
+}
+
+// Store is the part of the store notify uses. *store.Store satisfies it.
+// Errors are *switchyard.Error: ENOTFOUND for an unknown deployment,
+// ECONFLICT when a record with that id already exists.
+type Store interface {
+	CreateDeployment(ctx context.Context, rec store.Record) (store.Record, error)
+	GetDeployment(ctx context.Context, id string) (store.Record, error)
+	ListActive(ctx context.Context) ([]store.Record, error)
+	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*store.Record) error) (store.Record, error)
+	MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error)
+	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
+	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
+}
+
+// AlarmReader reads the CloudWatch alarms an environment's deployment group
+// watches, with their states. It is optional; see NewAlarmReader.
+type AlarmReader interface {
+	Alarms(ctx context.Context, env switchyard.Environment) ([]switchyard.Alarm, error)
+}
+
+var (
+	_ Slack     = (*slack.Client)(nil)
+	_ Queue     = (*sqs.Client)(nil)
+	_ Describer = (*deployer.Deployer)(nil)
+	_ Store     = (*store.Store)(nil)
+)
+
+// Options are the optional settings of a Notifier.
+type Options struct {
+	// QueueURL is the SQS queue to read events from; empty means no events
+	// (polling alone still keeps every card right, only slower to start).
+	QueueURL string
+	// Poll is how often a deployment in flight is described (default 10s).
+	Poll time.Duration
+	// FastPoll is the interval while traffic shifts or a wait may end
+	// (default 2s).
+	FastPoll time.Duration
+	// Discover is how often each environment's recent deployments are
+	// listed to find ones started outside Slack (default 30s).
+	Discover time.Duration
+	// Lookback is how far before the start discovery looks (default 15m).
+	Lookback time.Duration
+	// Now is the clock for card times and discovery windows (default
+	// time.Now); poll intervals always run on real time.
+	Now func() time.Time
+	// Alarms, if set, adds the watched alarms and their states to cards.
+	Alarms AlarmReader
+	// Workers bounds concurrent reconciliations (default 8).
+	Workers int
+	// Grace is how long Run keeps sending queued edits and replies after
+	// its context ends (default 10s).
+	Grace time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Poll <= 0 {
+		o.Poll = 10 * time.Second
+	}
+	if o.FastPoll <= 0 {
+		o.FastPoll = 2 * time.Second
+	}
+	if o.Discover <= 0 {
+		o.Discover = 30 * time.Second
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = 15 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.Grace <= 0 {
+		o.Grace = 10 * time.Second
+	}
+}
+
+// Notifier keeps cards and threads up to date. Create it with New, run it
+// with Run; Watch may be called at any time, before or during Run.
+type Notifier struct {
+	slack    Slack
+	queue    Queue
+	describe Describer
+	store    Store
+	cfg      *config.Config
+	log      *zap.Logger
+	opts     Options
+
+	mu      sync.Mutex
+	tracked map[string]*tracked // deployment id → what is watched
+	known   map[string]bool     // deployment ids with a record, seen by discovery
+	nudges  map[string]bool     // ids asked for by Watch or events, not yet looked at
+	wake    chan struct{}
+	cards   *cards
+	alarms  *alarmCache
+	started time.Time
+}
+
+// New returns a Notifier. It opens no connection; Run does the work.
+func New(sl Slack, q Queue, d Describer, st Store, cfg *config.Config, log *zap.Logger, opts Options) *Notifier {
+	opts.defaults()
+	if log == nil {
+		log = zap.NewNop()
+	}
+	log = log.Named("notify")
+	n := &Notifier{
+		slack: sl, queue: q, describe: d, store: st, cfg: cfg, log: log, opts: opts,
+		tracked: map[string]*tracked{},
+		known:   map[string]bool{},
+		nudges:  map[string]bool{},
+		wake:    make(chan struct{}, 1),
+	}
+	n.cards = newCards(n)
+	n.alarms = newAlarmCache(opts.Alarms)
+	return n
+}
+
+// Watch asks the Notifier to look at deployment id now: commands calls it
+// after starting, rolling back or continuing a deployment. It never blocks
+// and never fails; an unknown id is looked up in the store.
+func (n *Notifier) Watch(_ context.Context, deploymentID string) {
+	if deploymentID == "" {
+		return
+	}
+	n.mu.Lock()
+	n.nudges[deploymentID] = true
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run resumes every deployment in flight from the store, then reads events,
+// polls and discovers until ctx ends. It returns nil when ctx ends; card
+// edits and replies already started are finished first.
+func (n *Notifier) Run(ctx context.Context) error {
+	n.started = n.opts.Now()
+	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSend()
+	n.cards.start(sendCtx)
+	var wg sync.WaitGroup
+	if err := n.resume(ctx); err != nil {
+		n.log.Warn("resume from the store", zap.Error(err))
+	}
+	if n.queue != nil && n.opts.QueueURL != "" {
+		wg.Go(func() { n.readEvents(ctx) })
+	}
+	wg.Go(func() { n.discoverLoop(ctx) })
+	n.pollLoop(ctx)
+	wg.Wait()
+	n.cards.wait(n.opts.Grace, cancelSend)
+	return nil
+}
