@@ -4,8 +4,9 @@
 // through CodeDeploy without an AWS account.
 //
 // One HTTP endpoint serves every service. JSON 1.0/1.1 calls are routed on
-// X-Amz-Target (CodeDeploy, ECS, ECR, EventBridge, SQS) and CloudWatch's
-// Smithy RPC v2 CBOR calls on their URL path; a request signed with SigV4 for
+// X-Amz-Target (CodeDeploy, ECS, ECR, EventBridge, SQS, and CloudWatch as
+// botocore calls it) and CloudWatch's Smithy RPC v2 CBOR calls, which the Go
+// SDK makes, on their URL path; a request signed with SigV4 for
 // another service is refused with InvalidSignatureException, as AWS does.
 // Errors carry the HTTP status, __type, X-Amzn-ErrorType (and for SQS and
 // CloudWatch the x-amzn-query-error code) that AWS sends, so clients decode
