@@ -227,7 +227,14 @@ func (f *cdFixture) serviceState(service string) (taskDef string, sets []string)
 // deploymentEvents returns the states of the CodeDeploy state-change events
 // emitted for deployment id, in order.
 func (f *cdFixture) deploymentEvents(id string) []string {
-	var states []string
+	return f.allDeploymentEvents()[id]
+}
+
+// allDeploymentEvents returns the states of every CodeDeploy state-change
+// event by deployment id, checking the envelope of each.
+func (f *cdFixture) allDeploymentEvents() map[string][]string {
+	f.t.Helper()
+	states := map[string][]string{}
 	for _, raw := range f.sim.Events() {
 		var env struct {
 			Source     string        `json:"source"`
@@ -238,9 +245,16 @@ func (f *cdFixture) deploymentEvents(id string) []string {
 		if err := json.Unmarshal(raw, &env); err != nil {
 			f.t.Fatalf("event: %v", err)
 		}
-		if env.Source == "aws.codedeploy" && env.Detail.DeploymentID == id {
-			states = append(states, env.Detail.State)
+		if env.Source != "aws.codedeploy" {
+			continue
 		}
+		d := env.Detail
+		if env.DetailType != "CodeDeploy Deployment State-change Notification" || d.Region != "us-east-1" || d.InstanceGroupID == "" ||
+			len(env.Resources) != 2 || env.Resources[0] != "arn:aws:codedeploy:us-east-1:123456789012:application:"+d.Application ||
+			env.Resources[1] != "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:"+d.Application+"/"+d.DeploymentGroup {
+			f.t.Fatalf("event envelope: %s", raw)
+		}
+		states[d.DeploymentID] = append(states[d.DeploymentID], d.State)
 	}
 	return states
 }
