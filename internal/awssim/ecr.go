@@ -39,6 +39,7 @@ func (s *Sim) registerECR() {
 	s.ecr.repos = map[string]*ecrRepo{}
 	s.handle(ecrTarget, "ecr", "DescribeImages", s.ecrDescribeImages)
 	s.handle(ecrTarget, "ecr", "ListImages", s.ecrListImages)
+	s.handle(ecrTarget, "ecr", "DescribeRepositories", s.ecrDescribeRepositories)
 }
 
 // PutImage pushes an image tagged tag into repo, creating the repository if
@@ -218,6 +219,53 @@ func (s *Sim) ecrListImages(_ context.Context, req *request) (any, error) {
 		return nil, errf("InvalidParameterException", "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a valid token'")
 	}
 	return withToken(map[string]any{"imageIds": page}, "nextToken", next), nil
+}
+
+func (s *Sim) ecrDescribeRepositories(_ context.Context, req *request) (any, error) {
+	var in struct {
+		RegistryID      string   `json:"registryId"`
+		RepositoryNames []string `json:"repositoryNames"`
+		NextToken       string   `json:"nextToken"`
+		MaxResults      int      `json:"maxResults"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var repos []*ecrRepo
+	if len(in.RepositoryNames) > 0 {
+		for _, name := range in.RepositoryNames {
+			r, err := s.repoFor(in.RegistryID, name)
+			if err != nil {
+				return nil, err
+			}
+			repos = append(repos, r)
+		}
+	} else {
+		for _, r := range s.ecr.repos {
+			repos = append(repos, r)
+		}
+		sort.Slice(repos, func(i, j int) bool { return repos[i].name < repos[j].name })
+	}
+	page, next, ok := offsetPage(repos, in.NextToken, in.MaxResults, 100)
+	if !ok {
+		return nil, errf("InvalidParameterException", "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a valid token'")
+	}
+	out := []map[string]any{}
+	for _, r := range page {
+		out = append(out, map[string]any{
+			"repositoryArn":              r.arn,
+			"registryId":                 s.account,
+			"repositoryName":             r.name,
+			"repositoryUri":              r.uri,
+			"createdAt":                  epoch(r.createdAt),
+			"imageTagMutability":         "MUTABLE",
+			"imageScanningConfiguration": map[string]bool{"scanOnPush": false},
+			"encryptionConfiguration":    map[string]string{"encryptionType": "AES256"},
+		})
+	}
+	return withToken(map[string]any{"repositories": out}, "nextToken", next), nil
 }
 
 func tagStatusMatches(img *ecrImage, status string) bool {

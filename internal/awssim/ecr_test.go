@@ -111,3 +111,28 @@ func TestECRListImages(t *testing.T) {
 		t.Errorf("err = %v, want RepositoryNotFoundException", err)
 	}
 }
+
+func TestECRDescribeRepositories(t *testing.T) {
+	_, cfg := startWorldSim(t)
+	ctx := context.Background()
+	c := ecr.NewFromConfig(cfg)
+
+	out, err := c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Repositories) != 2 {
+		t.Fatalf("repositories = %+v", out.Repositories)
+	}
+	r := out.Repositories[0]
+	if aws.ToString(r.RepositoryName) != "web" ||
+		aws.ToString(r.RepositoryUri) != "123456789012.dkr.ecr.us-east-1.amazonaws.com/web" ||
+		aws.ToString(r.RepositoryArn) != "arn:aws:ecr:us-east-1:123456789012:repository/web" || r.CreatedAt == nil {
+		t.Errorf("repository = %+v", r)
+	}
+	_, err = c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"web", "nope"}})
+	var rnf *ecrtypes.RepositoryNotFoundException
+	if !errors.As(err, &rnf) {
+		t.Errorf("err = %v, want RepositoryNotFoundException", err)
+	}
+}
