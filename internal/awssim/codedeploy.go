@@ -187,7 +187,7 @@ func (s *Sim) seedCodeDeploy(apps []ApplicationSeed) error {
 			return fmt.Errorf("seed codedeploy application %q: %w", a.Name, err)
 		}
 		for _, g := range a.DeploymentGroups {
-			if _, err := s.createGroupLocked(app, groupFromSeed(g)); err != nil {
+			if _, err := s.createGroupLocked(app, s.groupFromSeed(g)); err != nil {
 				return fmt.Errorf("seed deployment group %s/%s: %w", a.Name, g.Name, err)
 			}
 		}
@@ -215,11 +215,11 @@ func (s *Sim) seedDeploymentConfigs(configs []DeploymentConfigSeed) error {
 }
 
 // groupFromSeed turns a seed entry into CreateDeploymentGroup's input.
-func groupFromSeed(g DeploymentGroupSeed) createGroupInput {
+func (s *Sim) groupFromSeed(g DeploymentGroupSeed) createGroupInput {
 	in := createGroupInput{
 		DeploymentGroupName:  g.Name,
 		DeploymentConfigName: g.DeploymentConfig,
-		ServiceRoleArn:       "arn:aws:iam::123456789012:role/CodeDeployECSRole",
+		ServiceRoleArn:       "arn:aws:iam::" + s.account + ":role/CodeDeployECSRole",
 		EcsServices:          []ecsServiceRef{{ServiceName: g.Service.Name, ClusterName: g.Service.Cluster}},
 		DeploymentStyle:      &deploymentStyle{DeploymentType: "BLUE_GREEN", DeploymentOption: "WITH_TRAFFIC_CONTROL"},
 	}
@@ -247,17 +247,18 @@ func groupFromSeed(g DeploymentGroupSeed) createGroupInput {
 	}
 	pair := targetGroupPair{
 		TargetGroups:     []nameRef{{Name: tgs[0]}, {Name: tgs[1]}},
-		ProdTrafficRoute: &trafficRoute{ListenerArns: []string{listenerArn(g.Service.Name, "prod")}},
+		ProdTrafficRoute: &trafficRoute{ListenerArns: []string{s.listenerArn(g.Service.Name, "prod")}},
 	}
 	if g.TestListener {
-		pair.TestTrafficRoute = &trafficRoute{ListenerArns: []string{listenerArn(g.Service.Name, "test")}}
+		pair.TestTrafficRoute = &trafficRoute{ListenerArns: []string{s.listenerArn(g.Service.Name, "test")}}
 	}
 	in.LoadBalancerInfo = &loadBalancerInfo{TargetGroupPairInfoList: []targetGroupPair{pair}}
 	return in
 }
 
-func listenerArn(service, kind string) string {
-	return fmt.Sprintf("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/%s-alb/0123456789abcdef/%s", service, kind)
+// listenerArn is the ARN of a seeded group's prod or test listener.
+func (s *Sim) listenerArn(service, kind string) string {
+	return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/app/%s-alb/0123456789abcdef/%s", s.region, s.account, service, kind)
 }
 
 // startEngine plays deployments in real time when the clock runs (speed >
