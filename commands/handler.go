@@ -1,0 +1,316 @@
+// Package commands is what an engineer types and clicks: the Socket Mode
+// loop, /deploy and its subcommands, the confirmation card and its buttons,
+// the buttons of deployment cards, authorisation, locks and the audit trail.
+//
+// Every envelope is acked at once, before any work: a slash command with an
+// empty ack (Slack then shows nothing until the bot's answer, which arrives
+// as an ephemeral message or as the card in the channel), a click with an
+// empty ack (Slack ignores ack payloads for block actions). The work runs
+// afterwards in a bounded pool of workers that survives a panic in one job.
+//
+// The package declares the small interfaces it needs; cmd/bot plugs in
+// *slack.Client, *deployer.Deployer, *store.Store and notify's Notifier.
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/store"
+)
+
+// Slack is the Web API the handler writes with. Errors are slack-go's
+// (slack.SlackErrorResponse, *slack.RateLimitedError).
+type Slack interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+}
+
+// Groups reads the members of a Slack user group (usergroups.users.list).
+type Groups interface {
+	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
+}
+
+// Starter plans and starts deployments. Errors are *switchyard.Error with a
+// message safe to show.
+type Starter interface {
+	Plan(ctx context.Context, env switchyard.Environment, version string, opts deployer.PlanOptions) (*deployer.Plan, error)
+	Start(ctx context.Context, plan *deployer.Plan, who, where string) (string, error)
+}
+
+// Operator rolls back and continues running deployments. Errors are
+// *switchyard.Error with a message safe to show.
+type Operator interface {
+	Rollback(ctx context.Context, env switchyard.Environment, id, who string) (*deployer.Result, error)
+	Continue(ctx context.Context, env switchyard.Environment, id string, wait deployer.Wait) error
+}
+
+// Deployer is everything the handler asks of AWS.
+type Deployer interface {
+	Starter
+	Operator
+}
+
+// Pendings keeps deploy requests waiting for a click.
+type Pendings interface {
+	CreatePending(ctx context.Context, p store.Pending) (store.Pending, error)
+	SetPendingMessage(ctx context.Context, id, channel, ts string) error
+	GetPending(ctx context.Context, id string) (store.Pending, error)
+}
+
+// Transitions moves deploy requests by compare-and-set; a transition out of
+// a state the request is no longer in fails with ECONFLICT.
+type Transitions interface {
+	Transition(ctx context.Context, id string, from []store.PendingState, to store.PendingState, ch store.Change) (store.Pending, error)
+	ListExpired(ctx context.Context, now time.Time) ([]store.Pending, error)
+}
+
+// Deployments writes the deployments the handler starts or rolls back.
+type Deployments interface {
+	CreateDeployment(ctx context.Context, rec store.Record) (store.Record, error)
+	GetDeployment(ctx context.Context, id string) (store.Record, error)
+	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*store.Record) error) (store.Record, error)
+}
+
+// History reads deployments for status, history and rollback.
+type History interface {
+	ListByApp(ctx context.Context, app, env string, limit int) ([]store.Record, error)
+}
+
+// Locks takes, releases and reads app locks.
+type Locks interface {
+	Lock(ctx context.Context, l store.Lock) (store.Lock, error)
+	Unlock(ctx context.Context, app, env string) (store.Lock, error)
+	GetLock(ctx context.Context, app, env string) (store.Lock, bool, error)
+}
+
+// Auditor appends to the audit trail.
+type Auditor interface {
+	Audit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+}
+
+// Store is every part of the store the handler uses; *store.Store is one.
+type Store interface {
+	Pendings
+	Transitions
+	Deployments
+	History
+	Locks
+	Auditor
+}
+
+// Watcher is told to look at a deployment now (notify's Notifier). Watch
+// must be cheap and must not block.
+type Watcher interface {
+	Watch(ctx context.Context, deploymentID string)
+}
+
+var (
+	_ Slack    = (*slack.Client)(nil)
+	_ Groups   = (*slack.Client)(nil)
+	_ Deployer = (*deployer.Deployer)(nil)
+	_ Store    = (*store.Store)(nil)
+)
+
+// Options are the optional settings of a Handler.
+type Options struct {
+	// Workers is how many jobs run at once (default 8).
+	Workers int
+	// QueueSize is how many acked jobs may wait for a worker (default 256).
+	// When it is full the person is told to try again.
+	QueueSize int
+	// ApprovalTimeout is how long a confirmation card waits; default the
+	// config's ApprovalTimeout, else 15 minutes.
+	ApprovalTimeout time.Duration
+	// SweepEvery is how often expired confirmations are looked for
+	// (default 15 s).
+	SweepEvery time.Duration
+	// DrainTimeout is how long Run lets queued and running jobs finish after
+	// its context ends (default 30 s).
+	DrainTimeout time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Handler turns Slack envelopes into deployer calls. It is safe for
+// concurrent use; build it with New.
+type Handler struct {
+	cfg    *config.Config
+	slack  Slack
+	dep    Deployer
+	st     Store
+	watch  Watcher
+	log    *zap.Logger
+	opts   Options
+	groups *groupCache
+	now    func() time.Time
+	// busy bounds the goroutines that tell people the queue is full.
+	busy chan struct{}
+}
+
+// New returns a Handler. It opens no connection.
+func New(cfg *config.Config, sl Slack, groups Groups, dep Deployer, st Store, w Watcher, log *zap.Logger, opts Options) *Handler {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 256
+	}
+	if opts.ApprovalTimeout <= 0 {
+		opts.ApprovalTimeout = cfg.ApprovalTimeout
+	}
+	if opts.ApprovalTimeout <= 0 {
+		opts.ApprovalTimeout = 15 * time.Minute
+	}
+	if opts.SweepEvery <= 0 {
+		opts.SweepEvery = 15 * time.Second
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ttl := cfg.GroupCacheTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
+	return &Handler{
+		cfg: cfg, slack: sl, dep: dep, st: st, watch: w, log: log.Named("commands"), opts: opts,
+		groups: newGroupCache(groups, ttl, opts.Now),
+		now:    opts.Now,
+		busy:   make(chan struct{}, 16),
+	}
+}
+
+// acker is the part of the Socket Mode client that acks envelopes.
+type acker interface {
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
+// Run runs the Socket Mode client and handles its envelopes until ctx
+// ends, then lets queued jobs finish (up to Options.DrainTimeout). It
+// returns the client's error if the connection fails for good (a bad
+// token), else nil. The caller must not run client itself.
+func (h *Handler) Run(ctx context.Context, client *socketmode.Client) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- client.RunContext(ctx) }()
+
+	p := h.startPool(ctx)
+	var sweep sync.WaitGroup
+	sweep.Add(1)
+	go func() {
+		defer sweep.Done()
+		h.sweepLoop(ctx, p.ctx)
+	}()
+
+	var err error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-runErr:
+			if err != nil {
+				err = fmt.Errorf("socket mode: %w", err)
+			}
+			break loop
+		case evt, ok := <-client.Events:
+			if !ok {
+				break loop
+			}
+			h.dispatch(ctx, client, p, evt)
+		}
+	}
+	cancel()
+	sweep.Wait()
+	p.drain(h.opts.DrainTimeout)
+	return err
+}
+
+// dispatch acks an envelope at once and queues its work.
+func (h *Handler) dispatch(ctx context.Context, a acker, p *pool, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		h.ack(ctx, a, evt)
+		if !ok {
+			return
+		}
+		p.submit(h, job{user: cmd.UserID, channel: cmd.ChannelID, what: "slash command", run: func(ctx context.Context) {
+			h.slash(ctx, cmd)
+		}})
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		h.ack(ctx, a, evt)
+		if !ok || cb.Type != slack.InteractionTypeBlockActions {
+			return
+		}
+		p.submit(h, job{user: cb.User.ID, channel: channelOf(cb), what: "click", run: func(ctx context.Context) {
+			h.click(ctx, cb)
+		}})
+	case socketmode.EventTypeEventsAPI:
+		h.ack(ctx, a, evt) // not subscribed to any; ack so Slack does not retry
+	case socketmode.EventTypeInvalidAuth, socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
+		h.log.Warn("socket mode trouble", zap.String("type", string(evt.Type)), zap.Any("data", evt.Data))
+	default:
+		h.log.Debug("socket mode event", zap.String("type", string(evt.Type)))
+	}
+}
+
+func (h *Handler) ack(ctx context.Context, a acker, evt socketmode.Event) {
+	if evt.Request == nil {
+		return
+	}
+	if err := a.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+		h.log.Warn("ack failed", zap.String("envelope_id", evt.Request.EnvelopeID), zap.Error(err))
+	}
+}
+
+func channelOf(cb slack.InteractionCallback) string {
+	if cb.Container.ChannelID != "" {
+		return cb.Container.ChannelID
+	}
+	return cb.Channel.ID
+}
+
+// sweepLoop expires pending confirmations every SweepEvery until stop ends.
+func (h *Handler) sweepLoop(stop, work context.Context) {
+	t := time.NewTicker(h.opts.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop.Done():
+			return
+		case <-t.C:
+			if _, err := h.Sweep(work); err != nil {
+				h.log.Warn("sweep expired confirmations", zap.Error(err))
+			}
+		}
+	}
+}
+
+// planOf decodes the plan stored with a pending confirmation.
+func planOf(p store.Pending) (*deployer.Plan, error) {
+	var plan deployer.Plan
+	if err := json.Unmarshal(p.Plan, &plan); err != nil {
+		return nil, fmt.Errorf("decode plan of %s: %w", p.ID, err)
+	}
+	return &plan, nil
+}

@@ -1,0 +1,244 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/internal/blocks"
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/store"
+)
+
+// slash handles one /deploy command, after its ack.
+func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
+	r := request{user: cmd.UserID, channel: cmd.ChannelID}
+	c := Parse(cmd.Text)
+	switch c.Kind {
+	case KindReply:
+		h.tell(ctx, r.channel, r.user, blocks.Notice(c.Reply))
+		h.audit(ctx, store.AuditEntry{User: r.user, Action: actBadInput, Channel: r.channel, Result: store.ResultRefused, Detail: c.Reply})
+	case KindHelp:
+		h.tell(ctx, r.channel, r.user, blocks.Help(h.appNames()))
+		h.done(ctx, r, actHelp, "", "", c.Topic)
+	case KindList:
+		h.list(ctx, r)
+	case KindStatus:
+		h.status(ctx, r, c)
+	case KindHistory:
+		h.history(ctx, r, c)
+	case KindDeploy:
+		h.requestDeploy(ctx, r, c)
+	case KindRollback:
+		h.rollbackCommand(ctx, r, c)
+	case KindLock:
+		h.lock(ctx, r, c)
+	case KindUnlock:
+		h.unlock(ctx, r, c)
+	default:
+		h.tell(ctx, r.channel, r.user, blocks.Help(h.appNames()))
+	}
+}
+
+func (h *Handler) appNames() []string {
+	var out []string
+	for _, a := range h.cfg.Apps {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+func (h *Handler) list(ctx context.Context, r request) {
+	var apps []blocks.AppInfo
+	for i := range h.cfg.Apps {
+		a := &h.cfg.Apps[i]
+		info := blocks.AppInfo{Name: a.Name, Aliases: a.Aliases}
+		for _, n := range a.EnvNames() {
+			e := a.Environments[n]
+			info.Envs = append(info.Envs, blocks.EnvInfo{Name: n, Default: n == a.DefaultEnv, Channels: e.Channels, RequireApproval: e.RequireApproval})
+		}
+		l, err := h.lockOf(ctx, a.Name, "")
+		if err != nil {
+			h.fail(ctx, r, actList, "", "", err)
+			return
+		}
+		if l != nil {
+			info.Locks = append(info.Locks, lockInfo(*l))
+		}
+		apps = append(apps, info)
+	}
+	h.tell(ctx, r.channel, r.user, blocks.AppList(apps))
+	h.done(ctx, r, actList, "", "", "")
+}
+
+func (h *Handler) status(ctx context.Context, r request, c Command) {
+	var apps []*config.App
+	if c.App != "" {
+		a, ok := h.lookupApp(ctx, r, actStatus, c.App)
+		if !ok {
+			return
+		}
+		apps = append(apps, a)
+	} else {
+		for i := range h.cfg.Apps {
+			apps = append(apps, &h.cfg.Apps[i])
+		}
+	}
+	var rows []blocks.EnvStatus
+	for _, a := range apps {
+		for _, env := range a.EnvNames() {
+			row := blocks.EnvStatus{App: a.Name, Env: env}
+			recs, err := h.st.ListByApp(ctx, a.Name, env, 1)
+			if err != nil {
+				h.fail(ctx, r, actStatus, a.Name, env, err)
+				return
+			}
+			if len(recs) > 0 {
+				d := recs[0].Deployment
+				row.Last = &d
+			}
+			l, err := h.lockOf(ctx, a.Name, env)
+			if err != nil {
+				h.fail(ctx, r, actStatus, a.Name, env, err)
+				return
+			}
+			if l != nil {
+				li := lockInfo(*l)
+				row.Lock = &li
+			}
+			rows = append(rows, row)
+		}
+	}
+	name := ""
+	if c.App != "" {
+		name = apps[0].Name
+	}
+	h.tell(ctx, r.channel, r.user, blocks.Status(name, rows, h.now()))
+	h.done(ctx, r, actStatus, name, "", "")
+}
+
+func (h *Handler) history(ctx context.Context, r request, c Command) {
+	a, ok := h.lookupApp(ctx, r, actHistory, c.App)
+	if !ok {
+		return
+	}
+	n := c.N
+	if n <= 0 {
+		n = DefaultHistory
+	}
+	recs, err := h.st.ListByApp(ctx, a.Name, "", n)
+	if err != nil {
+		h.fail(ctx, r, actHistory, a.Name, "", err)
+		return
+	}
+	ds := make([]switchyard.Deployment, len(recs))
+	for i, rec := range recs {
+		ds[i] = rec.Deployment
+	}
+	h.tell(ctx, r.channel, r.user, blocks.History(a.Name, ds, h.now()))
+	h.done(ctx, r, actHistory, a.Name, "", fmt.Sprintf("%d shown", len(ds)))
+}
+
+// lockScope resolves the app and optional environment of lock and unlock
+// and checks channel and permission. env is "" for the whole app.
+func (h *Handler) lockScope(ctx context.Context, r request, action string, c Command) (*config.App, string, bool) {
+	a, ok := h.lookupApp(ctx, r, action, c.App)
+	if !ok {
+		return nil, "", false
+	}
+	var channels []string
+	if c.Env != "" {
+		e, ok := h.lookupEnv(ctx, r, action, a, c.Env)
+		if !ok {
+			return nil, "", false
+		}
+		channels = e.Channels
+	} else {
+		for _, n := range a.EnvNames() {
+			channels = append(channels, a.Environments[n].Channels...)
+		}
+	}
+	if !h.inChannel(ctx, r, action, a, switchyard.Environment{Name: envWords(c.Env), Channels: channels}) {
+		return nil, "", false
+	}
+	doing := fmt.Sprintf("%s %s", action, a.Name)
+	if !h.permit(ctx, r, action, a, c.Env, a.Access.Lock, doing) {
+		return nil, "", false
+	}
+	return a, c.Env, true
+}
+
+func envWords(env string) string {
+	if env == "" {
+		return "any environment"
+	}
+	return env
+}
+
+// lock takes a lock and says so in the channel: a freeze concerns everyone
+// who deploys from it.
+func (h *Handler) lock(ctx context.Context, r request, c Command) {
+	a, env, ok := h.lockScope(ctx, r, actLock, c)
+	if !ok {
+		return
+	}
+	l, err := h.st.Lock(ctx, store.Lock{App: a.Name, Env: env, Reason: c.Reason, LockedBy: r.user, Created: h.now()})
+	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
+		h.refuse(ctx, r, actLock, a.Name, env, switchyard.ErrorMessage(err))
+		return
+	}
+	if err != nil {
+		h.fail(ctx, r, actLock, a.Name, env, err)
+		return
+	}
+	h.announce(ctx, r, blocks.LockTaken(lockInfo(l)))
+	h.done(ctx, r, actLock, a.Name, env, c.Reason)
+}
+
+func (h *Handler) unlock(ctx context.Context, r request, c Command) {
+	a, env, ok := h.lockScope(ctx, r, actUnlock, c)
+	if !ok {
+		return
+	}
+	l, err := h.st.Unlock(ctx, a.Name, env)
+	if switchyard.ErrorCode(err) == switchyard.ENOTFOUND {
+		why := switchyard.ErrorMessage(err)
+		if held, _ := h.lockOf(ctx, a.Name, env); held != nil && held.Env != env {
+			why = fmt.Sprintf("The lock is on %s; run `/deploy unlock %s%s`.", lockInfo(*held).App+scopeWords(held.Env), a.Name, toEnv(held.Env))
+		}
+		h.refuse(ctx, r, actUnlock, a.Name, env, why)
+		return
+	}
+	if err != nil {
+		h.fail(ctx, r, actUnlock, a.Name, env, err)
+		return
+	}
+	h.announce(ctx, r, blocks.LockReleased(lockInfo(l), r.user))
+	h.done(ctx, r, actUnlock, a.Name, env, "was: "+l.Reason)
+}
+
+func scopeWords(env string) string {
+	if env == "" {
+		return " (the whole app)"
+	}
+	return " in " + env
+}
+
+func toEnv(env string) string {
+	if env == "" {
+		return ""
+	}
+	return " to " + env
+}
+
+// announce posts m in the channel, falling back to telling the person
+// (the bot may not be able to post there).
+func (h *Handler) announce(ctx context.Context, r request, m blocks.Message) {
+	if _, err := h.post(ctx, r.channel, m); err != nil {
+		h.log.Warn("announce failed; telling the person instead", zap.String("channel", r.channel), zap.Error(err))
+		h.tell(ctx, r.channel, r.user, m)
+	}
+}
