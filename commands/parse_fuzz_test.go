@@ -1,0 +1,68 @@
+package commands
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FuzzParse checks what must hold for any text at all: Parse returns, every
+// command is well formed, and a deploy always names a valid app and version.
+func FuzzParse(f *testing.F) {
+	for _, tc := range parseCases {
+		f.Add(tc.text)
+	}
+	for _, tc := range replyCases {
+		f.Add(tc.text)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		c := Parse(text)
+		switch c.Kind {
+		case KindReply:
+			checkReply(t, c.Reply)
+			if c != (Command{Kind: KindReply, Reply: c.Reply}) {
+				t.Errorf("a reply carries other fields: %+v", c)
+			}
+			return
+		case KindDeploy:
+			if v, kind, bad := checkVersion(c.Version); bad != "" || v != c.Version || kind != c.VersionKind {
+				t.Errorf("deploy of an invalid version %q (%s): %s", c.Version, c.VersionKind, bad)
+			}
+			if c.Config != "" && !configRE.MatchString(c.Config) {
+				t.Errorf("deploy with an invalid config %q", c.Config)
+			}
+		case KindHistory:
+			if c.N < 1 || c.N > MaxHistory {
+				t.Errorf("history of %d", c.N)
+			}
+		case KindStatus, KindRollback, KindLock, KindUnlock, KindList, KindHelp:
+		default:
+			t.Fatalf("unknown kind %q", c.Kind)
+		}
+		if c.Reply != "" {
+			t.Errorf("%s command carries a reply: %+v", c.Kind, c)
+		}
+		needsApp := c.Kind != KindStatus && c.Kind != KindList && c.Kind != KindHelp
+		if (needsApp || c.App != "") && !appRE.MatchString(c.App) {
+			t.Errorf("%s of an invalid app %q", c.Kind, c.App)
+		}
+		if c.Env != "" && !appRE.MatchString(c.Env) {
+			t.Errorf("%s to an invalid environment %q", c.Kind, c.Env)
+		}
+		if c.Kind == KindLock && c.Reason == "" {
+			t.Errorf("lock without a reason")
+		}
+		if n := utf8.RuneCountInString(c.Reason); n > MaxReason || !utf8.ValidString(c.Reason) {
+			t.Errorf("reason of %d characters: %q", n, c.Reason)
+		}
+		if c.Reason != strings.TrimSpace(c.Reason) || strings.Contains(c.Reason, "  ") {
+			t.Errorf("reason not trimmed: %q", c.Reason)
+		}
+		for _, r := range c.Reason {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+				t.Errorf("reason keeps U+%04X: %q", r, c.Reason)
+			}
+		}
+	})
+}

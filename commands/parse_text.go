@@ -1,0 +1,283 @@
+package commands
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// This file holds the text handling under Parse: Slack's escaping,
+// whitespace and invisible characters, quotes, look-alike letters, and
+// Suggest.
+
+// token is one word of the command, or one quoted phrase.
+type token struct {
+	raw    string // as typed, quotes included
+	val    string // without the quotes
+	quoted bool
+}
+
+// unescapeSlack undoes the three entities Slack escapes in command text.
+func unescapeSlack(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s)
+}
+
+// normaliseSpace makes every kind of space (tabs, newlines, no-break and
+// full-width spaces) a plain space, drops zero-width characters that
+// copy-paste leaves inside words, and replaces invalid UTF-8.
+func normaliseSpace(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u200B' || r == '\u200C' || r == '\u200D' || r == '\u2060' || r == '\uFEFF' || r == '\u00AD' || r == '\u180E':
+			return -1
+		case unicode.IsSpace(r):
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// Opening and closing quotes of each kind, straight and typographic (Slack
+// and phones turn straight quotes into curly ones).
+const (
+	doubleQuotes = "\"“”„«»"
+	singleQuotes = "'‘’‚‹›"
+)
+
+// tokenize splits s at spaces. A word that starts with a quote runs to a
+// quote of the same kind that ends a word; without one, the quote is just a
+// character (as in an apostrophe).
+func tokenize(s string) []token {
+	// The last word-ending quote of each kind: past it no quote can close,
+	// which keeps a text full of unclosed quotes linear.
+	lastDouble, lastSingle := lastClosing(s, doubleQuotes), lastClosing(s, singleQuotes)
+	var toks []token
+	for i := 0; i < len(s); {
+		if s[i] == ' ' {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		family, last := "", -1
+		switch {
+		case strings.ContainsRune(doubleQuotes, r):
+			family, last = doubleQuotes, lastDouble
+		case strings.ContainsRune(singleQuotes, r):
+			family, last = singleQuotes, lastSingle
+		}
+		if family != "" && last >= i+size {
+			end, closeSize := closingQuote(s, i+size, family)
+			toks = append(toks, token{raw: s[i : end+closeSize], val: s[i+size : end], quoted: true})
+			i = end + closeSize
+			continue
+		}
+		end := strings.IndexByte(s[i:], ' ')
+		if end < 0 {
+			end = len(s) - i
+		}
+		toks = append(toks, token{raw: s[i : i+end], val: s[i : i+end]})
+		i += end
+	}
+	return toks
+}
+
+// closingQuote finds, from byte from, the first quote of family followed by
+// a space or the end of s; the caller knows there is one.
+func closingQuote(s string, from int, family string) (at, size int) {
+	for j := from; j < len(s); {
+		r, n := utf8.DecodeRuneInString(s[j:])
+		if strings.ContainsRune(family, r) && (j+n == len(s) || s[j+n] == ' ') {
+			return j, n
+		}
+		j += n
+	}
+	return len(s), 0
+}
+
+// lastClosing returns the byte index of the last quote of family followed
+// by a space or the end of s, or -1.
+func lastClosing(s string, family string) int {
+	last := -1
+	for j, r := range s {
+		if strings.ContainsRune(family, r) {
+			if n := utf8.RuneLen(r); j+n == len(s) || s[j+n] == ' ' {
+				last = j
+			}
+		}
+	}
+	return last
+}
+
+// isFlag reports whether t is an option. Em and en dashes count, because
+// phones and macOS turn "--" into them.
+func isFlag(t token) bool {
+	return !t.quoted && (strings.HasPrefix(t.val, "--") || strings.HasPrefix(t.val, "—") || strings.HasPrefix(t.val, "–"))
+}
+
+func isWord(t token, w string) bool { return !t.quoted && strings.EqualFold(t.val, w) }
+
+func isAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+func isConfigByte(b byte) bool { return isAlnum(b) || b == '_' || b == '.' || b == '-' }
+
+func isRefByte(b byte) bool { return isConfigByte(b) || b == '/' || b == ':' || b == '@' }
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// oddRune returns the first rune of s that is not an ASCII byte allowed by ok.
+func oddRune(s string, ok func(byte) bool) (rune, bool) {
+	for _, r := range s {
+		if r >= utf8.RuneSelf || !ok(byte(r)) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// describe names a character that cannot be in a name, by its code point
+// when it is not plain ASCII, and says which letter it imitates.
+func describe(r rune) string {
+	switch {
+	case r == utf8.RuneError:
+		return "a character that is not valid text"
+	case r < utf8.RuneSelf && unicode.IsPrint(r):
+		return "“" + escapeSlack(string(r)) + "”, which is not allowed there"
+	case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || !unicode.IsPrint(r):
+		return fmt.Sprintf("an invisible character (U+%04X); retype it", r)
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return fmt.Sprintf("“%c” (U+%04X), a full-width character that looks like “%s”; switch to half-width input", r, r, escapeSlack(string(r-0xFEE0)))
+	}
+	script := "non-ASCII"
+	for _, s := range []struct {
+		name  string
+		table *unicode.RangeTable
+	}{{"Cyrillic", unicode.Cyrillic}, {"Greek", unicode.Greek}, {"Armenian", unicode.Armenian}} {
+		if unicode.Is(s.table, r) {
+			script = s.name
+		}
+	}
+	if l := lookalike(r); l != 0 {
+		return fmt.Sprintf("“%c” (U+%04X), a %s letter that looks like the Latin “%c”; type it in plain ASCII", r, r, script, l)
+	}
+	return fmt.Sprintf("“%c” (U+%04X), a %s character; only plain ASCII letters and digits work", r, r, script)
+}
+
+// lookalike returns the ASCII letter that r is commonly mistaken for, or 0.
+func lookalike(r rune) rune {
+	const pairs = "аaеeоoрpсcхxуyіiјjѕsԁdһhԛqԝwАAВBЕEКKМMНHОOРPСCТTХXЅSІIЈJ" +
+		"οoαaνvιiκkρpτtυuΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXօoսuցg"
+	rs := []rune(pairs)
+	for i := 0; i+1 < len(rs); i += 2 {
+		if rs[i] == r {
+			return rs[i+1]
+		}
+	}
+	switch r {
+	case '\u0131': // dotless i
+		return 'i'
+	case '\u212A': // Kelvin sign
+		return 'K'
+	}
+	return 0
+}
+
+// quote shows what the person typed inside a reply: shortened, in quotes,
+// with Slack's control characters escaped so it cannot mention or link.
+// Invisible characters show as "�" so that, for example, a right-to-left
+// override cannot reorder the rest of the reply.
+func quoteInput(s string) string {
+	if rs := []rune(s); len(rs) > 40 {
+		s = string(rs[:39]) + "…"
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+	return "“" + escapeSlack(s) + "”"
+}
+
+// escape applies Slack's escaping of &, < and >.
+func escapeSlack(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// thousands formats n with comma separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Suggest returns the known name closest to name, for "unknown app, did you
+// mean …?": an exact match ignoring case, else the nearest within two edits
+// (but fewer edits than name has letters), else the shortest name that name
+// begins (at least two letters). Ties go to the earlier name in known. It
+// returns "" when nothing is close.
+func Suggest(name string, known []string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	n := utf8.RuneCountInString(name)
+	if n == 0 || n > 100 {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, k := range known {
+		d := levenshtein(name, strings.ToLower(k))
+		if d < bestDist && d < n {
+			best, bestDist = k, d
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if n < 2 {
+		return ""
+	}
+	for _, k := range known {
+		if strings.HasPrefix(strings.ToLower(k), name) && (best == "" || len(k) < len(best)) {
+			best = k
+		}
+	}
+	return best
+}
+
+// levenshtein is the edit distance between a and b in runes; it gives up
+// at 100 past the shorter length, which is far beyond anything compared.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 200 || len(rb) > 200 {
+		return 100
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
