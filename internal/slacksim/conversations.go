@@ -176,7 +176,7 @@ func (s *Server) replies(c *call) (map[string]any, error) {
 	}
 	for _, r := range ch.msgs {
 		if r.ThreadTS == root && r.TS != root && r.EphemeralTo == "" &&
-			inRange(r.TS, c.str("oldest"), c.str("latest"), c.boolean("inclusive") || !c.has("inclusive")) {
+			inRange(r.TS, c.str("oldest"), c.str("latest"), c.boolean("inclusive")) {
 			list = append(list, s.messageJSON(r))
 		}
 	}

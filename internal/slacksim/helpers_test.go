@@ -70,23 +70,26 @@ type testBot struct {
 	onSlash func(slack.SlashCommand) (any, bool)
 	onClick func(slack.InteractionCallback) (any, bool)
 	got     chan string // envelope IDs as they arrive
+	// pingInterval is the client's patience for server pings.
+	pingInterval time.Duration
 }
 
 func startBot(t *testing.T, s *Server, setup func(*testBot)) *testBot {
 	t.Helper()
 	api := botAPI(s)
 	b := &testBot{
-		t:       t,
-		sm:      socketmode.New(api, socketmode.OptionPingInterval(2*time.Second)),
-		done:    make(chan struct{}),
-		seen:    map[string]int{},
-		onSlash: func(slack.SlashCommand) (any, bool) { return nil, true },
-		onClick: func(slack.InteractionCallback) (any, bool) { return nil, true },
-		got:     make(chan string, 4096),
+		t:            t,
+		pingInterval: 5 * time.Second,
+		done:         make(chan struct{}),
+		seen:         map[string]int{},
+		onSlash:      func(slack.SlashCommand) (any, bool) { return nil, true },
+		onClick:      func(slack.InteractionCallback) (any, bool) { return nil, true },
+		got:          make(chan string, 4096),
 	}
 	if setup != nil {
 		setup(b)
 	}
+	b.sm = socketmode.New(api, socketmode.OptionPingInterval(b.pingInterval))
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	go func() { _ = b.sm.RunContext(ctx) }()

@@ -1,11 +1,3 @@
-// Package slacksim is an in-process Slack: the Web API methods a ChatOps bot
-// calls, Socket Mode over a real websocket, and a control API that plays the
-// users (slash commands and button clicks) for tests and the sandbox.
-//
-// It behaves as ../shared/reference/slack.md describes real Slack: the same
-// wire shapes, error names, rate limits, Block Kit limits and Socket Mode
-// delivery rules, so that slack-go and Slack's own Node SDK both work against
-// it unchanged.
 package slacksim
 
 import (

@@ -157,11 +157,13 @@ func (h *hub) pingLoop(c *conn) {
 	}
 }
 
-// readLoop takes acks until the socket fails. A peer that stops answering
-// pings for three intervals is taken for dead.
+// readLoop takes acks until the socket fails. A peer silent (no pong, no
+// message) for four ping intervals, and at least 30 s, is taken for dead: a
+// busy client answers pings only between reads, so less would cut links
+// that are merely slow.
 func (h *hub) readLoop(c *conn) {
 	defer h.kill(c)
-	grace := 3 * h.s.opts.PingInterval
+	grace := max(4*h.s.opts.PingInterval, 30*time.Second)
 	_ = c.ws.SetReadDeadline(time.Now().Add(grace))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(grace)) })
 	for {
@@ -240,6 +242,9 @@ func (s *Server) WaitConnections(ctx context.Context, n int) error {
 	}
 }
 
+// disconnectGrace is how long a link told to disconnect stays open.
+const disconnectGrace = 10 * time.Second
+
 // Disconnect sends a disconnect message with reason ("warning",
 // "refresh_requested", "link_disabled") to every live connection and stops
 // giving them envelopes, as Slack does before it closes a link. It answers
@@ -256,6 +261,10 @@ func (s *Server) Disconnect(reason string) int {
 		}
 		c.draining = true
 		n++
+		// Slack closes the link itself a little later; a client that
+		// ignores the message loses it then, and its unacked envelopes
+		// go elsewhere.
+		time.AfterFunc(disconnectGrace, func() { h.kill(c) })
 		select {
 		case c.out <- msg:
 		default:
