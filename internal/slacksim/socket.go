@@ -56,13 +56,16 @@ func newHub(s *Server) *hub {
 }
 
 // connectionsOpen is apps.connections.open: a single-use websocket URL.
-func (s *Server) connectionsOpen(*call) (map[string]any, error) {
+func (s *Server) connectionsOpen(c *call) (map[string]any, error) {
 	ticket := s.newID("tkt")
 	h := s.hub
 	h.mu.Lock()
 	h.tickets[ticket] = time.Now()
 	h.mu.Unlock()
 	base := s.BaseURL()
+	if base == "" { // mounted without SetBaseURL: answer on the address asked
+		base = "http://" + c.host
+	}
 	wsURL := "ws" + base[len("http"):] + "/_sim/link/?ticket=" + ticket + "&app_id=" + s.opts.Workspace.Bot.AppID
 	return map[string]any{"url": wsURL}, nil
 }

@@ -23,6 +23,7 @@ func fail(code string, detail ...string) *apiError { return &apiError{code: code
 
 // call is one decoded Web API request.
 type call struct {
+	host   string // the Host the request came to
 	method string
 	token  string
 	form   url.Values
@@ -100,7 +101,7 @@ func (c *call) integer(key string, def int) int {
 }
 
 func decodeCall(r *http.Request, method string) (*call, error) {
-	c := &call{method: method, form: url.Values{}}
+	c := &call{method: method, host: r.Host, form: url.Values{}}
 	for k, v := range r.URL.Query() {
 		c.form[k] = v
 	}
