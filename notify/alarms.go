@@ -95,7 +95,7 @@ func newAlarmCache(r AlarmReader) *alarmCache {
 
 // get returns env's alarms, nil when there is no reader or it failed (the
 // card then says none are known, which is better than a stale state).
-func (c *alarmCache) get(ctx context.Context, env switchyard.Environment, log *zap.Logger) []switchyard.Alarm {
+func (c *alarmCache) get(ctx context.Context, env switchyard.Environment, fresh bool, log *zap.Logger) []switchyard.Alarm {
 	if c.r == nil {
 		return nil
 	}
@@ -103,7 +103,7 @@ func (c *alarmCache) get(ctx context.Context, env switchyard.Environment, log *z
 	c.mu.Lock()
 	e, ok := c.byID[key]
 	c.mu.Unlock()
-	if ok && time.Since(e.at) < alarmTTL {
+	if ok && !fresh && time.Since(e.at) < alarmTTL {
 		return e.alarms
 	}
 	alarms, err := c.r.Alarms(ctx, env)

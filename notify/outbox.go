@@ -152,6 +152,18 @@ func (c *cards) drain(b *box) {
 	}
 }
 
+// idle reports whether nothing is queued or being sent.
+func (c *cards) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range c.boxes {
+		if b.running {
+			return false
+		}
+	}
+	return true
+}
+
 // requeueCard puts back a render that failed unless a newer one came.
 func (c *cards) requeueCard(b *box, m *blocks.Message) {
 	c.mu.Lock()

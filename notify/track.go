@@ -193,11 +193,13 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 			zap.String("deployment_id", id), zap.String("app", rec.App), zap.String("env", rec.Env))
 		return -1, nil
 	}
+	// The clock is read before AWS is: what Describe says is true at least
+	// as of then.
+	observed := n.opts.Now()
 	st, err := n.describe.Describe(ctx, env, id)
 	if err != nil {
 		return 0, err
 	}
-	observed := n.opts.Now()
 	rec, err = n.merge(ctx, rec, st, observed)
 	if err != nil {
 		return 0, err
@@ -211,13 +213,13 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 	case st.TerminationWait:
 		d.Waiting = switchyard.WaitTermination
 	}
-	if !d.Status.Done() {
-		d.Alarms = n.alarms.get(ctx, env, n.log)
-	}
+	last, posted := n.trackedState(id)
+	// Alarm states are cached per group, but read afresh when the status
+	// moves (an alarm may be why).
+	d.Alarms = n.alarms.get(ctx, env, last == nil || last.Status != d.Status, n.log)
 	if st.RollbackID != "" {
 		n.adoptRollback(ctx, rec, env, st.RollbackID)
 	}
-	last, posted := n.trackedState(id)
 	if posted == nil {
 		got, err := n.store.Replies(ctx, id)
 		if err != nil {

@@ -1,0 +1,324 @@
+package notify
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/setup"
+	"github.com/switchyard/switchyard/internal/slacksim"
+	"github.com/switchyard/switchyard/store"
+)
+
+const channel = "C0DEPLOYS"
+
+// rig is the whole product around a Notifier: the AWS simulator with the
+// real SDK and deployer, the Slack simulator with slack-go, and a store.
+type rig struct {
+	t        testing.TB
+	aws      *awssim.Sim
+	slack    *slacksim.Server
+	sc       *slack.Client
+	cfg      *config.Config
+	store    *store.Store
+	dbPath   string
+	dep      *deployer.Deployer
+	sqs      *sqs.Client
+	cd       *codedeploy.Client
+	queueURL string
+	awsCalls *atomic.Int64
+	n        *Notifier
+	stop     func()
+	opts     Options
+}
+
+// countingTransport counts AWS requests.
+type countingTransport struct {
+	n    *atomic.Int64
+	next aws.HTTPClient
+}
+
+func (c countingTransport) Do(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.Do(r)
+}
+
+func newRig(t testing.TB, opts Options) *rig {
+	t.Helper()
+	ctx := context.Background()
+	b, err := os.ReadFile("testdata/world.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := awssim.LoadWorld(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	sim := awssim.New(w.Options(awssim.Options{Start: start}))
+	if err := sim.Seed(w); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	cb, err := os.ReadFile("testdata/switchyard.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("switchyard.yaml", cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &atomic.Int64{}
+	awsCfg := sim.Config()
+	awsCfg.HTTPClient = countingTransport{n: calls, next: awshttp.NewBuildableClient()}
+	if _, err := setup.Run(ctx, cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ss := slacksim.New(slacksim.Options{})
+	if err := ss.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ss.Close)
+	dbPath := filepath.Join(t.TempDir(), "switchyard.db")
+	st, err := store.OpenOptions(ctx, dbPath, store.Options{Now: sim.Clock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	r := &rig{
+		t: t, aws: sim, slack: ss, cfg: cfg, store: st, dbPath: dbPath, awsCalls: calls,
+		sc:       slack.New(ss.BotToken(), slack.OptionAPIURL(ss.URL())),
+		dep:      deployer.NewFromConfig(awsCfg, zap.NewNop(), deployer.Options{Now: sim.Clock().Now}),
+		sqs:      sqs.NewFromConfig(awsCfg),
+		cd:       codedeploy.NewFromConfig(awsCfg),
+		queueURL: sim.QueueURL(cfg.Events.Queue),
+	}
+	if opts.Poll == 0 {
+		opts.Poll = 40 * time.Millisecond
+	}
+	if opts.FastPoll == 0 {
+		opts.FastPoll = 20 * time.Millisecond
+	}
+	if opts.Discover == 0 {
+		opts.Discover = 100 * time.Millisecond
+	}
+	if opts.QueueURL == "" {
+		opts.QueueURL = r.queueURL
+	}
+	opts.Now = sim.Clock().Now
+	opts.Alarms = NewAlarmReader(r.cd, cloudwatch.NewFromConfig(awsCfg))
+	r.opts = opts
+	r.startNotifier()
+	return r
+}
+
+// startNotifier runs a fresh Notifier on the rig's store.
+func (r *rig) startNotifier() {
+	n := New(r.sc, r.sqs, r.dep, r.store, r.cfg, zap.NewNop(), r.opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = n.Run(ctx) }()
+	r.n = n
+	r.stop = func() { cancel(); <-done }
+	r.t.Cleanup(r.stop)
+}
+
+func (r *rig) env(app string) switchyard.Environment {
+	a, ok := r.cfg.Lookup(app)
+	if !ok {
+		r.t.Fatalf("no app %s", app)
+	}
+	e, _ := a.Env("")
+	return e
+}
+
+// deploy does what commands does on Confirm: a card, deployer.Start, the
+// record with the card, Watch. It returns the deployment id and card ts.
+func (r *rig) deploy(app, version, who string, config string) (string, string) {
+	r.t.Helper()
+	ctx := context.Background()
+	env := r.env(app)
+	plan, err := r.dep.Plan(ctx, env, version, deployer.PlanOptions{App: app, Config: config})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	_, ts, err := r.sc.PostMessageContext(ctx, channel, slack.MsgOptionText("Starting "+app+" "+version+"…", false))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	id, err := r.dep.Start(ctx, plan, who, "#deploys")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	_, err = r.store.CreateDeployment(ctx, store.Record{
+		Deployment: switchyard.Deployment{ID: id, App: app, Env: env.Name, Version: plan.Version,
+			ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext, Config: plan.Config,
+			Status: switchyard.StatusCreated, RequestedBy: who, ConfirmedBy: who},
+		CardChannel: channel, CardTS: ts,
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.n.Watch(ctx, id)
+	return id, ts
+}
+
+// settle waits until the Notifier has looked at every deployment it
+// tracks since the simulated clock last moved, and sent everything.
+func (r *rig) settle() {
+	r.t.Helper()
+	now := r.aws.Clock().Now()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r.n.mu.Lock()
+		ids := make([]string, 0, len(r.n.tracked))
+		for id := range r.n.tracked {
+			ids = append(ids, id)
+		}
+		ok := len(r.n.nudges) == 0
+		for _, t := range r.n.tracked {
+			if t.running || t.observed.Before(now) {
+				ok = false
+			}
+		}
+		r.n.mu.Unlock()
+		if ok && r.n.cards.idle() {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("notifier did not settle; tracking %v", ids)
+		}
+		for _, id := range ids {
+			r.n.Watch(context.Background(), id)
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+// run advances the simulated clock by step until done says so (or max
+// simulated time passes), letting the Notifier look after every step.
+func (r *rig) run(step, limit time.Duration, done func() bool) {
+	r.t.Helper()
+	for t := time.Duration(0); t < limit; t += step {
+		r.settle()
+		if done() {
+			return
+		}
+		r.aws.Advance(step)
+	}
+	r.settle()
+	if !done() {
+		r.t.Fatalf("not done after %s simulated", limit)
+	}
+}
+
+func (r *rig) record(id string) store.Record {
+	r.t.Helper()
+	rec, err := r.store.GetDeployment(context.Background(), id)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return rec
+}
+
+func (r *rig) finished(id string) func() bool {
+	return func() bool {
+		rec, err := r.store.GetDeployment(context.Background(), id)
+		return err == nil && rec.Status.Done() && r.hasReply(id, keyFinal)
+	}
+}
+
+func (r *rig) hasReply(id, key string) bool {
+	got, err := r.store.Replies(context.Background(), id)
+	return err == nil && got[key] != ""
+}
+
+// thread is the texts of the replies under the card, oldest first.
+func (r *rig) thread(cardTS string) []slacksim.Message {
+	var out []slacksim.Message
+	for _, m := range r.slack.Messages(channel) {
+		if m.ThreadTS == cardTS && m.TS != cardTS {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// topLevel is the channel's messages that are not thread replies, plus
+// broadcasts.
+func (r *rig) topLevel() []slacksim.Message {
+	var out []slacksim.Message
+	for _, m := range r.slack.Messages(channel) {
+		if m.ThreadTS == "" || m.ThreadTS == m.TS || m.ReplyBroadcast {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (r *rig) card(ts string) slacksim.Message {
+	m, ok := r.slack.Message(channel, ts)
+	if !ok {
+		r.t.Fatalf("no card %s", ts)
+	}
+	m.Blocks = []byte(strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks)))
+	return m
+}
+
+// texts joins reply texts, one per line.
+func texts(ms []slacksim.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		b.WriteString(m.Text + "\n")
+	}
+	return b.String()
+}
+
+// noDuplicates fails if two replies in the thread say the same thing.
+func noDuplicates(t testing.TB, ms []slacksim.Message) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, m := range ms {
+		for _, line := range strings.Split(m.Text, "\n") {
+			if seen[line] {
+				t.Errorf("duplicate reply %q in\n%s", line, texts(ms))
+			}
+			seen[line] = true
+		}
+	}
+}
+
+// inOrder fails unless each of want appears in s after the previous one.
+func inOrder(t testing.TB, s string, want ...string) {
+	t.Helper()
+	at := 0
+	for _, w := range want {
+		i := strings.Index(s[at:], w)
+		if i < 0 {
+			t.Errorf("%q missing or out of order in\n%s", w, s)
+			return
+		}
+		at += i + len(w)
+	}
+}
