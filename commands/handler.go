@@ -157,6 +157,8 @@ type Handler struct {
 	now    func() time.Time
 	// busy bounds the goroutines that tell people the queue is full.
 	busy chan struct{}
+	// jobDone, when set (by tests), is called after every job.
+	jobDone func()
 }
 
 // New returns a Handler. It opens no connection.

@@ -95,6 +95,9 @@ func (p *pool) drain(timeout time.Duration) {
 // runJob runs j, turning a panic into a log line, an apology and an audit
 // entry, so that one bad job never takes the bot down.
 func (h *Handler) runJob(ctx context.Context, j job) {
+	if h.jobDone != nil {
+		defer h.jobDone()
+	}
 	defer func() {
 		r := recover()
 		if r == nil {

@@ -1,0 +1,263 @@
+package commands
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard/switchyard/internal/blocks"
+	"github.com/switchyard/switchyard/store"
+)
+
+func TestDeployPostsConfirmationCard(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging fix <login> & checkout")
+	card := w.card()
+	if card.TS != ts || card.User != "U0SWITCHYRD" {
+		t.Fatalf("card = %+v", card)
+	}
+	wantIn(t, "card", shown(card),
+		"Deploy web v1.4 to staging?",
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1.3", // image now
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1.4", // image next
+		"CodeDeployDefault.ECSAllAtOnce",
+		"<@U0ALICE>",
+		"fix &lt;login&gt; &amp; checkout",
+		"Only <@U0ALICE> can confirm",
+		"Blue is kept 5 minutes after success",
+	)
+	if got := actions(card); !slices.Equal(got, []string{blocks.ActionConfirm, blocks.ActionCancel}) {
+		t.Fatalf("buttons = %v", got)
+	}
+	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	must(t, err)
+	if p.State != store.StatePending || p.RequestedBy != alice || p.Version != "v1.4" || !p.Expires.Equal(t0.Add(15*time.Minute)) {
+		t.Fatalf("pending = %+v", p)
+	}
+	if w.dep.plans.Load() != 1 || w.dep.starts.Load() != 0 {
+		t.Fatalf("plans %d starts %d", w.dep.plans.Load(), w.dep.starts.Load())
+	}
+	if a := w.lastAudit(); a.Action != actDeploy || a.Result != store.ResultOK || a.MessageTS != ts || a.User != alice || a.Channel != deploys {
+		t.Fatalf("audit = %+v", a)
+	}
+	for _, a := range w.slack.Acks() {
+		if a.Missing || a.Late {
+			t.Fatalf("envelope not acked in time: %+v", a)
+		}
+	}
+}
+
+func TestProductionCardShowsAlarmsAndApproval(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.request(alice, "web v1.4 to production")
+	card := w.card()
+	wantIn(t, "card", shown(card), "Deploy web v1.4 to production?", "CodeDeployDefault.ECSCanary10Percent5Minutes",
+		"`web-5xx` OK", "needs a second person", "CodeDeploy rolls back by itself on failure or alarm")
+	if got := actions(card); !slices.Equal(got, []string{blocks.ActionApprove, blocks.ActionCancel}) {
+		t.Fatalf("buttons = %v", got)
+	}
+}
+
+func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	w.clicks(ts, [2]string{alice, blocks.ActionConfirm}, [2]string{alice, blocks.ActionConfirm})
+
+	if n := w.dep.starts.Load(); n != 1 {
+		t.Fatalf("Start called %d times", n)
+	}
+	recs, err := w.st.ListByApp(context.Background(), "web", "", 10)
+	must(t, err)
+	if len(recs) != 1 {
+		t.Fatalf("%d deployments recorded", len(recs))
+	}
+	rec := recs[0]
+	if rec.CardChannel != deploys || rec.CardTS != ts || rec.RequestedBy != alice || rec.ConfirmedBy != alice || rec.Version != "v1.4" {
+		t.Fatalf("record = %+v", rec)
+	}
+	if got := w.watch.seen(); !slices.Equal(got, []string{rec.ID}) {
+		t.Fatalf("watched %v, want [%s]", got, rec.ID)
+	}
+	card := w.card()
+	if len(actions(card)) != 0 {
+		t.Fatalf("buttons after confirm: %v", actions(card))
+	}
+	wantIn(t, "card", shown(card), "Confirmed by <@U0ALICE>", "starting the deployment")
+	wantIn(t, "the second click's answer", w.lastEphemeral(deploys, alice), "already confirmed by <@U0ALICE>")
+	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	must(t, err)
+	if p.State != store.StateConfirmed || p.DeploymentID != rec.ID {
+		t.Fatalf("pending = %+v", p)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	w.click(bob, ts, blocks.ActionCancel)
+	wantIn(t, "bob's answer", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this deploy, can cancel it.")
+	if len(w.card().Edits) != 0 {
+		t.Fatal("someone else's Cancel changed the card")
+	}
+	w.click(alice, ts, blocks.ActionCancel)
+	card := w.card()
+	wantIn(t, "card", shown(card), "Cancelled by <@U0ALICE>", "Nothing was deployed")
+	if len(actions(card)) != 0 || w.dep.starts.Load() != 0 {
+		t.Fatalf("buttons %v, starts %d", actions(card), w.dep.starts.Load())
+	}
+	if a := w.lastAudit(); a.Action != actCancel || a.Result != store.ResultOK || a.MessageTS != ts {
+		t.Fatalf("audit = %+v", a)
+	}
+}
+
+func TestConfirmRacingCancelEndsInOne(t *testing.T) {
+	for i := range 3 {
+		w := newWorld(t, worldOptions{})
+		ts := w.request(alice, "web v1.4 to staging")
+		w.clicks(ts, [2]string{alice, blocks.ActionConfirm}, [2]string{alice, blocks.ActionCancel})
+		p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+		must(t, err)
+		recs, err := w.st.ListByApp(context.Background(), "web", "", 10)
+		must(t, err)
+		starts := w.dep.starts.Load()
+		switch p.State {
+		case store.StateConfirmed:
+			if starts != 1 || len(recs) != 1 {
+				t.Fatalf("round %d: confirmed but %d starts, %d records", i, starts, len(recs))
+			}
+		case store.StateCancelled:
+			if starts != 0 || len(recs) != 0 {
+				t.Fatalf("round %d: cancelled but %d starts, %d records", i, starts, len(recs))
+			}
+			wantIn(t, "card", shown(w.card()), "Cancelled by")
+		default:
+			t.Fatalf("round %d: state %s", i, p.State)
+		}
+		wantIn(t, "the losing click's answer", w.lastEphemeral(deploys, alice), "This deploy request for web v1.4 is already")
+	}
+}
+
+func TestSomeoneElsesConfirmIsRefused(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	w.click(bob, ts, blocks.ActionConfirm)
+	wantIn(t, "bob's answer", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this deploy, can confirm it.")
+	if w.dep.starts.Load() != 0 || len(w.card().Edits) != 0 || len(w.ephemerals(deploys, alice)) != 0 {
+		t.Fatal("a refused click changed something")
+	}
+	a := w.lastAudit()
+	if a.User != bob || a.Action != actConfirm || a.Result != store.ResultRefused || a.MessageTS != ts {
+		t.Fatalf("audit = %+v", a)
+	}
+	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	must(t, err)
+	if p.State != store.StatePending {
+		t.Fatalf("state = %s", p.State)
+	}
+}
+
+func TestApprovalBySecondPerson(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to production")
+
+	w.click(alice, ts, blocks.ActionApprove)
+	wantIn(t, "self-approval answer", w.lastEphemeral(deploys, alice), "You can't approve your own deploy")
+	w.click(carol, ts, blocks.ActionApprove)
+	wantIn(t, "carol's answer", w.lastEphemeral(deploys, carol), "You may not approve deploys of web to production")
+	if w.dep.starts.Load() != 0 || len(w.card().Edits) != 0 {
+		t.Fatal("a refused approval changed something")
+	}
+
+	w.click(dave, ts, blocks.ActionApprove)
+	if w.dep.starts.Load() != 1 {
+		t.Fatalf("starts = %d", w.dep.starts.Load())
+	}
+	card := w.card()
+	wantIn(t, "card", shown(card), "Approved by <@U0DAVE>")
+	recs, err := w.st.ListByApp(context.Background(), "web", "production", 1)
+	must(t, err)
+	if len(recs) != 1 || recs[0].RequestedBy != alice || recs[0].ConfirmedBy != dave || recs[0].CardTS != ts {
+		t.Fatalf("records = %+v", recs)
+	}
+	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	must(t, err)
+	if p.ApprovedBy != dave || p.State != store.StateConfirmed {
+		t.Fatalf("pending = %+v", p)
+	}
+	var refused int
+	for _, a := range w.audits() {
+		if a.Action == actApprove && a.Result == store.ResultRefused {
+			refused++
+		}
+	}
+	if refused != 2 {
+		t.Fatalf("%d refused approvals audited, want 2", refused)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	ts2 := w.request(bob, "web v1.5 to staging")
+
+	w.clock.Advance(14 * time.Minute)
+	n, err := w.h.Sweep(context.Background())
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("expired %d before their time", n)
+	}
+	w.clock.Advance(2 * time.Minute)
+	// A click after the expiry but before the sweeper: refused, and the
+	// card expires there and then.
+	w.click(alice, ts, blocks.ActionConfirm)
+	wantIn(t, "alice's answer", w.lastEphemeral(deploys, alice), "expired")
+	n, err = w.h.Sweep(context.Background())
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("sweep expired %d, want 1", n)
+	}
+	for _, cardTS := range []string{ts, ts2} {
+		m, ok := w.slack.Message(deploys, cardTS)
+		if !ok {
+			t.Fatal("card gone")
+		}
+		wantIn(t, "expired card", shown(m), "Expired at", "Nothing was deployed")
+		if len(actions(m)) != 0 {
+			t.Fatalf("expired card keeps buttons %v", actions(m))
+		}
+		p, err := w.st.FindPendingByMessage(context.Background(), deploys, cardTS)
+		must(t, err)
+		if p.State != store.StateExpired {
+			t.Fatalf("state = %s", p.State)
+		}
+	}
+	if w.dep.starts.Load() != 0 {
+		t.Fatal("an expired request started")
+	}
+	if n, _ := w.h.Sweep(context.Background()); n != 0 {
+		t.Fatalf("a second sweep expired %d", n)
+	}
+}
+
+func TestStartFailureShowsOnCard(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	first := w.request(bob, "web v1.5 to staging")
+	w.click(bob, first, blocks.ActionConfirm) // now a deployment runs in the group
+	w.click(alice, ts, blocks.ActionConfirm)
+	m, _ := w.slack.Message(deploys, ts)
+	wantIn(t, "failed card", shown(m), "The deployment could not start")
+	if !strings.Contains(shown(m), "already") {
+		t.Fatalf("the card does not say a deployment is running:\n%s", m.Blocks)
+	}
+	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	must(t, err)
+	if p.State != store.StateFailed || p.Error == "" {
+		t.Fatalf("pending = %+v", p)
+	}
+	if a := w.lastAudit(); a.Action != actStart || a.Result != store.ResultFailed {
+		t.Fatalf("audit = %+v", a)
+	}
+}

@@ -1,0 +1,403 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/slacksim"
+	"github.com/switchyard/switchyard/store"
+)
+
+// Users and channels of the Slack simulator's default workspace, plus
+// #random, where everyone and the bot are but no app is deployed from.
+const (
+	alice    = "U0ALICE"
+	bob      = "U0BOB"
+	carol    = "U0CAROL"
+	dave     = "U0DAVE"
+	deploys  = "C0DEPLOYS"
+	random   = "C0RANDOM"
+	aliceDM  = "D0ALICE"
+	cmdName  = "/deploy"
+	oncallID = "S0ONCALL"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// clock is the handler's and the store's clock; it moves only when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fakeWatcher records the deployments it is told to look at.
+type fakeWatcher struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (w *fakeWatcher) Watch(_ context.Context, id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ids = append(w.ids, id)
+}
+
+func (w *fakeWatcher) seen() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.ids...)
+}
+
+// countingDeployer counts every call that would reach AWS.
+type countingDeployer struct {
+	Deployer
+	plans, starts, rollbacks, continues atomic.Int64
+	// planHook, when set, runs at the start of Plan (to make it panic).
+	planHook func()
+}
+
+func (d *countingDeployer) Plan(ctx context.Context, env switchyard.Environment, version string, o deployer.PlanOptions) (*deployer.Plan, error) {
+	d.plans.Add(1)
+	if d.planHook != nil {
+		d.planHook()
+	}
+	return d.Deployer.Plan(ctx, env, version, o)
+}
+
+func (d *countingDeployer) Start(ctx context.Context, p *deployer.Plan, who, where string) (string, error) {
+	d.starts.Add(1)
+	return d.Deployer.Start(ctx, p, who, where)
+}
+
+func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, id, who string) (*deployer.Result, error) {
+	d.rollbacks.Add(1)
+	return d.Deployer.Rollback(ctx, env, id, who)
+}
+
+func (d *countingDeployer) Continue(ctx context.Context, env switchyard.Environment, id string, w deployer.Wait) error {
+	d.continues.Add(1)
+	return d.Deployer.Continue(ctx, env, id, w)
+}
+
+func (d *countingDeployer) awsCalls() int64 {
+	return d.plans.Load() + d.starts.Load() + d.rollbacks.Load() + d.continues.Load()
+}
+
+// world is the whole product but notify: the real slack-go client over
+// Socket Mode against the Slack simulator, the real deployer against the
+// AWS simulator, the real store in a temporary directory.
+type world struct {
+	t     *testing.T
+	slack *slacksim.Server
+	aws   *awssim.Sim
+	st    *store.Store
+	cfg   *config.Config
+	dep   *countingDeployer
+	watch *fakeWatcher
+	clock *clock
+	h     *Handler
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	sent     int // jobs handed to the handler
+	finished int // jobs it finished
+}
+
+type worldOptions struct {
+	log  *zap.Logger
+	opts Options
+}
+
+func newWorld(t *testing.T, wo worldOptions) *world {
+	t.Helper()
+	w := &world{t: t, clock: &clock{t: t0}, watch: &fakeWatcher{}}
+	w.cond = sync.NewCond(&w.mu)
+
+	raw, err := os.ReadFile(filepath.Join("testdata", "world.yaml"))
+	must(t, err)
+	seed, err := awssim.LoadWorld(raw)
+	must(t, err)
+	w.aws = awssim.New(seed.Options(awssim.Options{Start: t0}))
+	must(t, w.aws.Seed(seed))
+	must(t, w.aws.Start("127.0.0.1:0"))
+	t.Cleanup(func() { _ = w.aws.Close() })
+
+	w.cfg, err = config.Load(filepath.Join("testdata", "switchyard.yaml"))
+	must(t, err)
+
+	ws := slacksim.DefaultWorkspace()
+	ws.Channels = append(ws.Channels, slacksim.Channel{ID: random, Name: "random",
+		Members: []string{alice, bob, carol, dave, ws.Bot.UserID}})
+	w.slack = slacksim.New(slacksim.Options{Workspace: ws, PingInterval: 500 * time.Millisecond})
+	must(t, w.slack.Start("127.0.0.1:0"))
+	t.Cleanup(w.slack.Close)
+
+	ctx := context.Background()
+	w.st, err = store.OpenOptions(ctx, filepath.Join(t.TempDir(), "switchyard.db"), store.Options{Now: w.clock.Now})
+	must(t, err)
+	t.Cleanup(func() { _ = w.st.Close() })
+
+	log := wo.log
+	if log == nil {
+		log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}
+	w.dep = &countingDeployer{Deployer: deployer.NewFromConfig(w.aws.Config(), log, deployer.Options{Now: w.aws.Clock().Now})}
+	api := slack.New(w.slack.BotToken(), slack.OptionAPIURL(w.slack.URL()), slack.OptionAppLevelToken(w.slack.AppToken()))
+	opts := wo.opts
+	opts.Now = w.clock.Now
+	w.h = New(w.cfg, api, api, w.dep, w.st, w.watch, log, opts)
+	w.h.jobDone = func() {
+		w.mu.Lock()
+		w.finished++
+		w.mu.Unlock()
+		w.cond.Broadcast()
+	}
+
+	sm := socketmode.New(api, socketmode.OptionPingInterval(5*time.Second))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.h.Run(runCtx, sm) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after its context ended")
+		}
+	})
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	must(t, w.slack.WaitConnections(wctx, 1))
+	return w
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ctx10(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// slash types a command and waits until the bot has finished with it.
+func (w *world) slash(user, channel, text string) slacksim.AckResult {
+	w.t.Helper()
+	res := w.slashAsync(user, channel, text)
+	w.settle()
+	return res
+}
+
+// slashAsync types a command and returns once it is acked.
+func (w *world) slashAsync(user, channel, text string) slacksim.AckResult {
+	w.t.Helper()
+	w.expect(1)
+	res, err := w.slack.Slash(ctx10(w.t), slacksim.SlashRequest{UserID: user, ChannelID: channel, Command: cmdName, Text: text})
+	if err != nil {
+		w.t.Fatalf("slash %q: %v", text, err)
+	}
+	if len(res.Ack) != 0 && string(res.Ack) != "null" {
+		w.t.Fatalf("slash ack carries %s; it should be empty", res.Ack)
+	}
+	return res
+}
+
+// click presses a button and waits until the bot has finished with it.
+func (w *world) click(user, ts, action string) {
+	w.t.Helper()
+	w.expect(1)
+	if _, err := w.slack.Click(ctx10(w.t), slacksim.ClickRequest{UserID: user, ChannelID: deploys, MessageTS: ts, ActionID: action}); err != nil {
+		w.t.Fatalf("click %s by %s: %v", action, user, err)
+	}
+	w.settle()
+}
+
+// clicks presses buttons at the same time, then waits for all of them.
+func (w *world) clicks(ts string, presses ...[2]string) {
+	w.t.Helper()
+	w.expect(len(presses))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(presses))
+	for _, p := range presses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.slack.Click(ctx10(w.t), slacksim.ClickRequest{UserID: p[0], ChannelID: deploys, MessageTS: ts, ActionID: p[1]})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(w.t, err)
+	}
+	w.settle()
+}
+
+func (w *world) expect(n int) {
+	w.mu.Lock()
+	w.sent += n
+	w.mu.Unlock()
+}
+
+// settle waits until every job handed to the handler has finished.
+func (w *world) settle() {
+	w.t.Helper()
+	deadline := time.AfterFunc(10*time.Second, func() { w.cond.Broadcast() })
+	defer deadline.Stop()
+	start := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.finished < w.sent {
+		if time.Since(start) > 10*time.Second {
+			w.t.Fatalf("only %d of %d jobs finished", w.finished, w.sent)
+		}
+		w.cond.Wait()
+	}
+}
+
+// channelMessages are the messages everyone sees in a channel.
+func (w *world) channelMessages(channel string) []slacksim.Message {
+	var out []slacksim.Message
+	for _, m := range w.slack.Messages(channel) {
+		if m.EphemeralTo == "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ephemerals are the messages only user saw in channel.
+func (w *world) ephemerals(channel, user string) []slacksim.Message {
+	var out []slacksim.Message
+	for _, m := range w.slack.Messages(channel) {
+		if m.EphemeralTo == user {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// lastEphemeral is the text of the last message only user saw in channel.
+func (w *world) lastEphemeral(channel, user string) string {
+	w.t.Helper()
+	es := w.ephemerals(channel, user)
+	if len(es) == 0 {
+		w.t.Fatalf("%s was told nothing in %s", user, channel)
+	}
+	return es[len(es)-1].Text
+}
+
+// card is the latest message the bot posted in #deploys.
+func (w *world) card() slacksim.Message {
+	w.t.Helper()
+	ms := w.channelMessages(deploys)
+	if len(ms) == 0 {
+		w.t.Fatal("no message in #deploys")
+	}
+	return ms[len(ms)-1]
+}
+
+// request asks for a deploy and returns the card's ts.
+func (w *world) request(user, text string) string {
+	w.t.Helper()
+	before := len(w.channelMessages(deploys))
+	w.slash(user, deploys, text)
+	ms := w.channelMessages(deploys)
+	if len(ms) != before+1 {
+		w.t.Fatalf("%q posted %d messages; told %s: %v", text, len(ms)-before, user, w.ephemerals(deploys, user))
+	}
+	return ms[len(ms)-1].TS
+}
+
+// actions lists the action_ids of a message's buttons.
+func actions(m slacksim.Message) []string {
+	var bl []struct {
+		Type     string `json:"type"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+		} `json:"elements"`
+	}
+	_ = json.Unmarshal(m.Blocks, &bl)
+	var out []string
+	for _, b := range bl {
+		if b.Type != "actions" {
+			continue
+		}
+		for _, e := range b.Elements {
+			out = append(out, e.ActionID)
+		}
+	}
+	return out
+}
+
+// shown is a message's blocks as JSON, with the <, > and & that Go's
+// encoder escapes put back, so that tests read what Slack shows.
+func shown(m slacksim.Message) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks))
+}
+
+// wantIn fails unless every want is in s.
+func wantIn(t *testing.T, what, s string, want ...string) {
+	t.Helper()
+	for _, x := range want {
+		if !strings.Contains(s, x) {
+			t.Errorf("%s lacks %q:\n%s", what, x, s)
+		}
+	}
+}
+
+// audits returns the audit trail, oldest first.
+func (w *world) audits() []store.AuditEntry {
+	w.t.Helper()
+	es, err := w.st.RecentAudit(context.Background(), 200)
+	must(w.t, err)
+	for i, j := 0, len(es)-1; i < j; i, j = i+1, j-1 {
+		es[i], es[j] = es[j], es[i]
+	}
+	return es
+}
+
+func (w *world) lastAudit() store.AuditEntry {
+	w.t.Helper()
+	es := w.audits()
+	if len(es) == 0 {
+		w.t.Fatal("the audit trail is empty")
+	}
+	return es[len(es)-1]
+}
