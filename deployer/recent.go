@@ -37,7 +37,7 @@ func (d *Deployer) Recent(ctx context.Context, env switchyard.Environment, since
 		ids = append(ids, out.Deployments...)
 		// ListDeployments promises no order, so read every page of the
 		// window before keeping the newest; a page holds up to 100 ids.
-		if out.NextToken == nil || len(ids) >= 20*d.opts.RecentLimit {
+		if out.NextToken == nil || len(ids) >= 4*d.opts.RecentLimit {
 			break
 		}
 		in.NextToken = out.NextToken

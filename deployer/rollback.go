@@ -63,6 +63,9 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, id,
 		st := statusOf(info)
 		d.fillTaskDefinitionsFromMemo(st)
 		switch {
+		case !st.Status.Done() && st.Creator == string(cdtypes.DeploymentCreatorCodeDeployRollback):
+			return nil, switchyard.Errorf(switchyard.ECONFLICT,
+				"Deployment %s is CodeDeploy's own rollback of %s and is putting the old version back; let it finish.", id, st.RollbackOf)
 		case !st.Status.Done():
 			res, err := d.stopWithRollback(ctx, c, id)
 			if apiCode(err) == "DeploymentAlreadyCompletedException" {

@@ -131,6 +131,11 @@ func TestRollbackRefusesWhenNothingCanBeRolledBack(t *testing.T) {
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "Deployment "+id+" was already rolled back by "+st.RollbackID+"." {
 		t.Errorf("message %q", se.Message)
 	}
+	// CodeDeploy's rollback itself, while it runs.
+	_, err = h.d.Rollback(ctx, webEnv, st.RollbackID, "bob")
+	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "CodeDeploy's own rollback of "+id) {
+		t.Errorf("message %q", se.Message)
+	}
 	h.advanceUntil(webEnv, st.RollbackID, 10*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
 
 	// A deployment stopped without rollback before green took over.
