@@ -2,26 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"go.uber.org/zap"
 
+	"github.com/switchyard/switchyard/internal/app"
 	"github.com/switchyard/switchyard/internal/config"
 )
 
-// serve wires Slack, AWS, the store and the bot's components and runs them
-// until ctx ends.
+// serve runs the bot against real Slack and AWS until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, tok tokens, log *zap.Logger) error {
-	return errors.New("the bot's components are not wired in this build yet")
-}
-
-func runSandbox(ctx context.Context, args []string, e env) error {
-	fs := newFlags("sandbox", "Runs the bot with the AWS and Slack simulators and a browser console, all on this machine.", e)
-	fs.String("addr", "127.0.0.1:8080", "console, Slack Web API (/api/) and control API (/_sim/)")
-	fs.String("aws-addr", "127.0.0.1:4566", "AWS simulator endpoint")
-	fs.Float64("speed", 10, "simulated seconds per real second")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Events.Region))
+	if err != nil {
+		return fmt.Errorf("load AWS credentials: %w", err)
 	}
-	return errors.New("not wired in this build yet")
+	log.Info("starting", zap.String("version", buildVersion()), zap.Int("apps", len(cfg.Apps)), zap.String("store", cfg.Store))
+	err = app.Run(ctx, app.Deps{Config: cfg, BotToken: tok.bot, AppToken: tok.app, AWS: awsCfg, Log: log})
+	log.Info("stopped")
+	return err
 }

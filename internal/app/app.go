@@ -1,0 +1,125 @@
+// Package app wires the bot together: the store, the deployer, the Slack
+// client with its Socket Mode connection, the commands handler and the
+// notifier. `bot run` gives it real Slack and AWS; the sandbox gives it the
+// simulators. Nothing here decides anything: it only connects.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchyard/switchyard/commands"
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/notify"
+	"github.com/switchyard/switchyard/store"
+)
+
+// Deps is what the bot needs from the outside world.
+type Deps struct {
+	Config *config.Config
+	// BotToken (xoxb-) and AppToken (xapp-) authenticate to Slack.
+	BotToken string
+	AppToken string
+	// SlackAPIURL is the Web API base ("https://slack.com/api/" when empty).
+	SlackAPIURL string
+	// AWS is the base AWS configuration; each environment's region is
+	// applied per call.
+	AWS aws.Config
+	Log *zap.Logger
+	// Now is the clock of cards and confirmations (default time.Now); the
+	// sandbox passes the AWS simulator's clock so times agree.
+	Now func() time.Time
+	// Commands and Notify tune the two components (poll intervals, pool
+	// size); zero values are production defaults.
+	Commands commands.Options
+	Notify   notify.Options
+}
+
+// Run runs the bot until ctx ends or Slack refuses its tokens.
+func Run(ctx context.Context, d Deps) error {
+	log := d.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	cfg := d.Config
+	st, err := store.Open(ctx, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("open the store %s: %w", cfg.Store, err)
+	}
+	defer st.Close()
+
+	opts := []slack.Option{slack.OptionAppLevelToken(d.AppToken)}
+	if d.SlackAPIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(d.SlackAPIURL))
+	}
+	api := slack.New(d.BotToken, opts...)
+	who, err := api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("slack refused the bot token (auth.test): %w", err)
+	}
+	log.Info("connected to Slack", zap.String("team", who.Team), zap.String("bot_user", who.UserID))
+	sm := socketmode.New(api)
+
+	dep := deployer.NewFromConfig(d.AWS, log.Named("deployer"), deployer.Options{Now: d.Now})
+
+	eventsCfg := d.AWS.Copy()
+	if cfg.Events.Region != "" {
+		eventsCfg.Region = cfg.Events.Region
+	}
+	queue := sqs.NewFromConfig(eventsCfg)
+	nopts := d.Notify
+	nopts.Now = d.Now
+	nopts.QueueURL = queueURL(ctx, queue, cfg.Events.Queue, log)
+	nopts.Alarms = notify.NewAlarmReader(codedeploy.NewFromConfig(eventsCfg), cloudwatch.NewFromConfig(eventsCfg))
+	n := notify.New(api, queue, dep, st, cfg, log, nopts)
+
+	copts := d.Commands
+	copts.Now = d.Now
+	h := commands.New(cfg, api, api, dep, st, n, log, copts)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.Run(gctx) })
+	g.Go(func() error { return h.Run(gctx, sm) })
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// queueURL finds the events queue. Without it (bot setup not run yet) the
+// bot still works on polling alone, only slower to notice new deployments,
+// and says so.
+func queueURL(ctx context.Context, q *sqs.Client, name string, log *zap.Logger) string {
+	if name == "" {
+		return ""
+	}
+	out, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(lastPart(name))})
+	if err != nil {
+		log.Warn("no events queue: run 'bot setup'; until then deployments are found by polling only",
+			zap.String("queue", name), zap.Error(err))
+		return ""
+	}
+	return aws.ToString(out.QueueUrl)
+}
+
+func lastPart(s string) string {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' || s[i] == ':' {
+			return s[i+1:]
+		}
+	}
+	return s
+}
