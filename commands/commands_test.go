@@ -1,0 +1,272 @@
+package commands
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/internal/blocks"
+	"github.com/switchyard/switchyard/store"
+)
+
+func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	cases := []struct {
+		name, user, channel, text string
+		want                      []string
+	}{
+		{"unknown app", alice, deploys, "wbe v1.4", []string{"I don't know the app `wbe`.", "Did you mean `web`?"}},
+		{"bad tag", alice, deploys, "web v1.4;rm", []string{"I couldn't read that version", "“;”"}},
+		{"unknown option", alice, deploys, "web v1.4 --force", []string{"I don't know the option “--force”"}},
+		{"extra words", alice, deploys, "status web please now", []string{"I don't know what to do with “please now”"}},
+		{"quoted app", alice, deploys, "“web v1.4”", []string{"I couldn't read the app name “web v1.4”"}},
+		{"look-alike", alice, deploys, "wеb v1.4", []string{"Cyrillic letter that looks like the Latin “e”"}},
+		{"4 KB", alice, deploys, strings.Repeat("web v1.4 ", 460), []string{"characters long; I read at most 4,000"}},
+		{"unknown env", alice, deploys, "web v1.4 to prod", []string{"web has no environment `prod`."}},
+		{"unknown config", alice, deploys, "web v1.4 --config Fast.Config", []string{"I don't know the deployment config `Fast.Config`"}},
+		{"no version", alice, deploys, "frobnicate", []string{"Which version of frobnicate"}},
+		{"direct message", alice, aliceDM, "web v1.4", []string{"I don't take that in a direct message", "<#C0DEPLOYS>"}},
+		{"channel not allowed", alice, random, "web v1.4", []string{"web in staging is handled in <#C0DEPLOYS> only"}},
+		{"not a deployer", carol, deploys, "web v1.4", []string{"You may not deploy web to staging"}},
+		{"not a deployer of production", dave, deploys, "website v1.4 to production", []string{"You may not deploy web to production"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(w.audits())
+			w.slash(c.user, c.channel, c.text)
+			wantIn(t, "answer", w.lastEphemeral(c.channel, c.user), c.want...)
+			if n := len(w.channelMessages(c.channel)); n != 0 {
+				t.Fatalf("%d messages in the channel", n)
+			}
+			as := w.audits()
+			if len(as) != before+1 || as[len(as)-1].Result != store.ResultRefused || as[len(as)-1].User != c.user {
+				t.Fatalf("audit: %+v", as[before:])
+			}
+		})
+	}
+	if n := w.dep.awsCalls(); n != 0 {
+		t.Fatalf("bad input made %d deployer calls", n)
+	}
+	pend, err := w.st.ListExpired(context.Background(), t0.Add(24*time.Hour))
+	must(t, err)
+	if len(pend) != 0 {
+		t.Fatalf("bad input created %d requests", len(pend))
+	}
+}
+
+func TestHelpListAndEmpty(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.slash(bob, deploys, "")
+	wantIn(t, "help", w.lastEphemeral(deploys, bob), "How to use /deploy")
+	w.slash(bob, aliceDM[:1]+"0BOB", "help")
+	wantIn(t, "help in a DM", w.lastEphemeral("D0BOB", bob), "How to use /deploy")
+	w.slash(bob, deploys, "list")
+	es := w.ephemerals(deploys, bob)
+	wantIn(t, "list", shown(es[len(es)-1]), "*web* (also `website`)", "`production` from <#C0DEPLOYS>, needs a second person's approval", "`staging` (default)")
+	if w.dep.awsCalls() != 0 {
+		t.Fatal("help or list called AWS")
+	}
+}
+
+func TestLockAndUnlock(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.slash(dave, deploys, "lock web nobody should see this")
+	wantIn(t, "dave's answer", w.lastEphemeral(deploys, dave), "You may not lock web")
+
+	w.slash(alice, deploys, "lock web database migration until 15:00")
+	wantIn(t, "lock announcement", shown(w.card()), ":lock: *web* is locked by <@U0ALICE>", "database migration until 15:00")
+
+	w.slash(bob, deploys, "web v1.4 to staging")
+	wantIn(t, "bob's answer", shown(w.ephemerals(deploys, bob)[0]), "*web* is locked by <@U0ALICE>", "database migration until 15:00", "Nothing was deployed")
+	if n := w.dep.awsCalls(); n != 0 {
+		t.Fatalf("a locked deploy made %d AWS calls", n)
+	}
+	if a := w.lastAudit(); a.Action != actDeploy || a.Result != store.ResultRefused || !strings.Contains(a.Detail, "locked by U0ALICE") {
+		t.Fatalf("audit = %+v", a)
+	}
+
+	w.slash(alice, deploys, "lock web again")
+	wantIn(t, "second lock", w.lastEphemeral(deploys, alice), "already locked by <@U0ALICE>")
+
+	w.slash(dave, deploys, "unlock web")
+	wantIn(t, "dave's unlock", w.lastEphemeral(deploys, dave), "You may not unlock web")
+	w.slash(carol, deploys, "unlock web") // on-call, through the user group
+	wantIn(t, "unlock announcement", shown(w.card()), ":unlock: *web* is unlocked by <@U0CAROL>")
+	w.slash(carol, deploys, "unlock web")
+	wantIn(t, "unlock of nothing", w.lastEphemeral(deploys, carol), "web is not locked.")
+
+	w.request(bob, "web v1.4 to staging")
+	if w.dep.plans.Load() != 1 {
+		t.Fatal("the deploy after unlock was not planned")
+	}
+}
+
+func TestLockOneEnvironment(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.slash(alice, deploys, "lock web to production release freeze")
+	w.request(alice, "web v1.4 to staging")
+	w.slash(alice, deploys, "web v1.4 to production")
+	wantIn(t, "answer", w.lastEphemeral(deploys, alice), "*web in production* is locked")
+	w.slash(alice, deploys, "unlock web")
+	wantIn(t, "unlock without env", w.lastEphemeral(deploys, alice), "The lock is on web in production; run `/deploy unlock web to production`.")
+}
+
+func seedHistory(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	for i, d := range []switchyard.Deployment{
+		{ID: "d-AAAAAAAA1", Version: "v1.1", Status: switchyard.StatusSucceeded, RequestedBy: alice, ConfirmedBy: alice,
+			Created: t0.Add(-3 * time.Hour), Completed: t0.Add(-3*time.Hour + 6*time.Minute)},
+		{ID: "d-AAAAAAAA2", Version: "v1.2", Status: switchyard.StatusFailed, RequestedBy: bob, ConfirmedBy: dave,
+			Created: t0.Add(-2 * time.Hour), Completed: t0.Add(-2*time.Hour + 3*time.Minute)},
+		{ID: "d-AAAAAAAA3", Version: "v1.3", Status: switchyard.StatusSucceeded, RequestedBy: bob, ConfirmedBy: bob,
+			Created: t0.Add(-time.Hour), Completed: t0.Add(-time.Hour + 9*time.Minute + 30*time.Second)},
+	} {
+		d.App, d.Env = "web", "staging"
+		if i == 1 {
+			d.Env = "production"
+		}
+		_, err := w.st.CreateDeployment(ctx, store.Record{Deployment: d})
+		must(t, err)
+	}
+}
+
+func TestHistoryAndStatus(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	seedHistory(t, w)
+	w.slash(carol, deploys, "history website 2")
+	es := w.ephemerals(deploys, carol)
+	got := shown(es[len(es)-1])
+	wantIn(t, "history", got, "Deployments of web", "`v1.3` to `staging`: :white_check_mark: succeeded in 9m 30s, asked by <@U0BOB>",
+		"`v1.2` to `production`: :x: failed in 3m 00s, asked by <@U0BOB>, approved by <@U0DAVE>", "The last 2")
+	if strings.Contains(got, "v1.1") {
+		t.Fatal("history shows more than asked")
+	}
+	w.slash(carol, deploys, "history payments")
+	wantIn(t, "empty history", w.lastEphemeral(deploys, carol), "I know of no deployment of payments yet.")
+
+	w.slash(carol, deploys, "lock web to production incident 42")
+	w.slash(dave, random, "status web")
+	es = w.ephemerals(random, dave)
+	wantIn(t, "status", shown(es[len(es)-1]), "*web* `production`: :x: failed `v1.2`", "*web in production* is locked by <@U0CAROL>",
+		"*web* `staging`: :white_check_mark: succeeded `v1.3`")
+	w.slash(dave, random, "status")
+	es = w.ephemerals(random, dave)
+	wantIn(t, "overview", shown(es[len(es)-1]), "*payments* `production`: no deployment yet")
+	if w.dep.awsCalls() != 0 {
+		t.Fatal("history or status called AWS")
+	}
+}
+
+// cardWithButtons posts a live card for rec as notify would, so that its
+// buttons can be pressed.
+func cardWithButtons(t *testing.T, w *world, rec store.Record) string {
+	t.Helper()
+	d := rec.Deployment
+	d.Status, d.BlueAlive, d.Waiting = switchyard.StatusReady, true, switchyard.WaitReady
+	m := blocks.DeploymentCard(d, w.clock.Now())
+	ts, err := w.h.post(context.Background(), deploys, m)
+	must(t, err)
+	return ts
+}
+
+func TestRollbackFromCardAndCommand(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	w.click(alice, ts, blocks.ActionConfirm)
+	recs, err := w.st.ListByApp(context.Background(), "web", "staging", 1)
+	must(t, err)
+	rec := recs[0]
+	live := cardWithButtons(t, w, rec)
+	if !slices.Contains(actions(w.card()), blocks.ActionRollback) {
+		t.Fatalf("the live card has no Rollback: %v", actions(w.card()))
+	}
+
+	w.click(dave, live, blocks.ActionRollback)
+	wantIn(t, "dave's answer", w.lastEphemeral(deploys, dave), "You may not roll back web in staging")
+	if w.dep.rollbacks.Load() != 0 {
+		t.Fatal("a refused rollback reached AWS")
+	}
+
+	w.click(carol, live, blocks.ActionRollback) // on-call: may roll back, may not deploy
+	if w.dep.rollbacks.Load() != 1 {
+		t.Fatalf("rollbacks = %d", w.dep.rollbacks.Load())
+	}
+	wantIn(t, "carol's answer", w.lastEphemeral(deploys, carol), "Rolling back web in staging")
+	got, err := w.st.GetDeployment(context.Background(), rec.ID)
+	must(t, err)
+	if got.RolledBackBy != carol {
+		t.Fatalf("rolled back by %q", got.RolledBackBy)
+	}
+	var watched int
+	for _, id := range w.watch.seen() {
+		if id == rec.ID {
+			watched++
+		}
+	}
+	if watched != 2 { // once started, once rolled back
+		t.Fatalf("watched %v", w.watch.seen())
+	}
+	l, ok, err := w.st.GetLock(context.Background(), "web", "")
+	must(t, err)
+	if !ok || l.LockedBy != carol || !strings.Contains(l.Reason, rec.ID) {
+		t.Fatalf("lock on rollback = %+v %v", l, ok)
+	}
+	wantIn(t, "lock announcement", shown(w.card()), ":lock: *web* is locked by <@U0CAROL>")
+
+	// The same deployment again, by command: already stopped, so the
+	// deployer refuses and says why.
+	w.slash(bob, deploys, "rollback web")
+	wantIn(t, "second rollback", w.lastEphemeral(deploys, bob), rec.ID)
+	if a := w.lastAudit(); a.Action != actRollback || a.User != bob {
+		t.Fatalf("audit = %+v", a)
+	}
+	w.slash(bob, deploys, "rollback payments")
+	wantIn(t, "nothing to roll back", w.lastEphemeral(deploys, bob), "I know of no deployment of payments in production to roll back.")
+}
+
+func TestShiftTrafficNeedsDeployPermission(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	seedHistory(t, w)
+	rec, err := w.st.GetDeployment(context.Background(), "d-AAAAAAAA3")
+	must(t, err)
+	live := cardWithButtons(t, w, rec)
+	w.click(carol, live, blocks.ActionShiftNow)
+	wantIn(t, "carol's answer", w.lastEphemeral(deploys, carol), "You may not shift traffic of deployments of web in staging")
+	w.click(bob, live, blocks.ActionShiftNow)
+	// The deployment is not in CodeDeploy at all: the deployer says so.
+	wantIn(t, "bob's answer", w.lastEphemeral(deploys, bob), "d-AAAAAAAA3")
+	if w.dep.continues.Load() != 1 {
+		t.Fatalf("continues = %d", w.dep.continues.Load())
+	}
+}
+
+func TestPanicInJobIsContained(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.dep.planHook = func() { panic("boom") }
+	w.slash(alice, deploys, "web v1.4 to staging")
+	wantIn(t, "apology", w.lastEphemeral(deploys, alice), "Something went wrong on our side")
+	if a := w.lastAudit(); a.Action != "panic" || a.Result != store.ResultFailed {
+		t.Fatalf("audit = %+v", a)
+	}
+	w.dep.planHook = nil
+	w.request(alice, "web v1.4 to staging")
+}
+
+func TestGroupMembersAreCached(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	calls := func() int { return w.slack.Calls()["usergroups.users.list"] }
+	w.slash(carol, deploys, "lock web one")
+	w.slash(carol, deploys, "unlock web")
+	if n := calls(); n != 1 {
+		t.Fatalf("usergroups.users.list called %d times, want 1", n)
+	}
+	w.clock.Advance(6 * time.Minute) // past group_cache: 5m
+	w.slash(carol, deploys, "lock web two")
+	if n := calls(); n != 2 {
+		t.Fatalf("usergroups.users.list called %d times after the cache expired, want 2", n)
+	}
+}
