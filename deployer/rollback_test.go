@@ -51,6 +51,23 @@ func (h *harness) stopsWithRollback(env switchyard.Environment, id, blue string)
 	}
 }
 
+func TestRollbackBeforeInstallJustStops(t *testing.T) {
+	h := newHarness(t)
+	_, id := h.deploy(webEnv, "v1.4")
+	res, err := h.d.Rollback(context.Background(), webEnv, id, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Green never existed, so there is no rollback deployment: stopping is
+	// the whole rollback.
+	if res.Kind != deployer.StoppedWithRollback || res.NewDeploymentID != "" {
+		t.Errorf("result %+v", res)
+	}
+	if st := h.describe(webEnv, id); st.Status != switchyard.StatusStopped || h.serviceTaskDefinition("web") != "web:1" {
+		t.Errorf("stopped: %+v", st)
+	}
+}
+
 func TestRollbackWhileInstalling(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(webEnv, "v1.4")
