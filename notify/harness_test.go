@@ -123,8 +123,11 @@ func newRig(t testing.TB, opts Options) *rig {
 	if opts.Discover == 0 {
 		opts.Discover = 100 * time.Millisecond
 	}
-	if opts.QueueURL == "" {
+	switch opts.QueueURL {
+	case "":
 		opts.QueueURL = r.queueURL
+	case "off":
+		opts.QueueURL = ""
 	}
 	opts.Now = sim.Clock().Now
 	opts.Alarms = NewAlarmReader(r.cd, cloudwatch.NewFromConfig(awsCfg))

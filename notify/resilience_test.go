@@ -1,0 +1,167 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/switchyard/switchyard/internal/slacksim"
+)
+
+// A deployment started with the AWS SDK directly (console, CLI, CI) gets a
+// card in the app's channel and is followed like any other.
+func TestOutsideDeploymentGetsACard(t *testing.T) {
+	r := newRig(t, Options{})
+	ctx := context.Background()
+	svc, err := ecs.NewFromConfig(r.aws.Config()).DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String("prod"), Services: []string{"myapp"}})
+	if err != nil || len(svc.Services) != 1 {
+		t.Fatal(err)
+	}
+	spec := fmt.Sprintf("version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: %q\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 8080\n",
+		aws.ToString(svc.Services[0].TaskDefinition))
+	out, err := r.cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
+		ApplicationName: aws.String("myapp"), DeploymentGroupName: aws.String("myapp-prod"),
+		DeploymentConfigName: aws.String(allAtOnce), Description: aws.String("hotfix from CI"),
+		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
+			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(spec)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(out.DeploymentId)
+	waitUntil(t, func() bool {
+		rec, err := r.store.GetDeployment(ctx, id)
+		return err == nil && rec.CardTS != ""
+	})
+	r.run(5*time.Second, 10*time.Minute, r.finished(id))
+	rec := r.record(id)
+	card := r.card(rec.CardTS)
+	if !strings.Contains(string(card.Blocks), "outside Slack") || !strings.Contains(card.Text, "succeeded") {
+		t.Errorf("card = %s", card.Blocks)
+	}
+	noDuplicates(t, r.thread(rec.CardTS))
+	if top := r.topLevel(); len(top) != 2 {
+		t.Errorf("top-level messages = %d:\n%s", len(top), texts(top))
+	}
+}
+
+// Duplicate, out-of-order, foreign and malformed events change nothing
+// wrong: the card follows AWS, each reply is posted once, and every
+// message leaves the queue.
+func TestEventsDuplicateOutOfOrderMalformed(t *testing.T) {
+	r := newRig(t, Options{})
+	ctx := context.Background()
+	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
+	r.settle()
+	event := func(state, group string) string {
+		return fmt.Sprintf(`{"version":"0","id":"e-%s","detail-type":"CodeDeploy Deployment State-change Notification","source":"aws.codedeploy","account":"123456789012","time":"2026-03-02T09:00:00Z","region":"us-east-1","resources":[],"detail":{"application":"myapp","deploymentGroup":%q,"deploymentId":%q,"instanceGroupId":"x","region":"us-east-1","state":%q}}`,
+			state, group, id, state)
+	}
+	bodies := []string{"not json at all", `{"detail-type":"CodeDeploy Deployment State-change Notification","source":"aws.codedeploy","detail":{}}`,
+		event("SUCCESS", "myapp-prod"), event("SUCCESS", "myapp-prod"), event("START", "myapp-prod"),
+		event("SUCCESS", "someone-elses-group"), event("FAILURE", "myapp-prod")}
+	for _, b := range bodies {
+		if _, err := r.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(r.queueURL), MessageBody: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, func() bool { return r.aws.QueueMessages(r.cfg.Events.Queue) == 0 })
+	r.settle()
+	if rec := r.record(id); rec.Status.Done() {
+		t.Fatalf("early SUCCESS/FAILURE events finished the deployment: %s", rec.Status)
+	}
+	r.run(5*time.Second, 10*time.Minute, r.finished(id))
+	th := r.thread(ts)
+	noDuplicates(t, th)
+	inOrder(t, texts(th), "100% of traffic on green", "myapp v1.4 is live")
+	if !strings.Contains(r.card(ts).Text, "succeeded") {
+		t.Errorf("card = %s", r.card(ts).Text)
+	}
+}
+
+// With no events at all, polling alone tells the whole story.
+func TestMissingEventsPollingAlone(t *testing.T) {
+	r := newRig(t, Options{QueueURL: "off"})
+	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
+	r.run(5*time.Second, 10*time.Minute, r.finished(id))
+	noDuplicates(t, r.thread(ts))
+	inOrder(t, texts(r.thread(ts)), "*Install* succeeded", "100% of traffic on green", "myapp v1.4 is live")
+}
+
+// Slack answering 429 and AWS throttling end with the same correct card
+// and no duplicate replies.
+func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
+	r := newRig(t, Options{})
+	r.slack.SetRateLimit(slacksim.RateTight)
+	r.aws.SetThrottle("codedeploy", 0.3)
+	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
+	for range 60 {
+		if r.record(id).Status.Done() {
+			break
+		}
+		r.aws.Advance(15 * time.Second)
+		time.Sleep(60 * time.Millisecond)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for !r.finished(id)() || !r.n.cards.idle() {
+		if time.Now().After(deadline) {
+			t.Fatal("final state not shown under rate limits")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	th := r.thread(ts)
+	noDuplicates(t, th)
+	inOrder(t, texts(th), "myapp v1.4 is live")
+	if !th[len(th)-1].ReplyBroadcast {
+		t.Errorf("last reply is not the broadcast final: %+v", th[len(th)-1])
+	}
+	if card := r.card(ts); !strings.Contains(card.Text, "succeeded") {
+		t.Errorf("card = %s", card.Text)
+	}
+	if r.slack.Calls()["chat.update"]+r.slack.Calls()["chat.postMessage"] == 0 {
+		t.Error("no Slack calls counted")
+	}
+}
+
+// The Notifier stopped mid-deployment and a new one started on the same
+// store keeps the same card, posts what changed meanwhile once, and
+// repeats nothing.
+func TestRestartMidDeployment(t *testing.T) {
+	r := newRig(t, Options{})
+	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
+	r.run(5*time.Second, 10*time.Minute, func() bool { return r.record(id).Traffic.Green >= 30 })
+	r.stop()
+	r.aws.Advance(150 * time.Second) // changes while nobody watches
+	r.startNotifier()
+	r.run(5*time.Second, 20*time.Minute, r.finished(id))
+	th := r.thread(ts)
+	noDuplicates(t, th)
+	inOrder(t, texts(th), "30% of traffic on green", "50% of traffic on green", "60% of traffic on green",
+		"100% of traffic on green", "myapp v1.4 is live")
+	if top := r.topLevel(); len(top) != 2 {
+		t.Errorf("top-level messages = %d, want the same card and the broadcast:\n%s", len(top), texts(top))
+	}
+	if card := r.card(ts); !strings.Contains(card.Text, "succeeded") {
+		t.Errorf("card = %s", card.Text)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
