@@ -115,7 +115,7 @@ func (d *countingDeployer) awsCalls() int64 {
 // Socket Mode against the Slack simulator, the real deployer against the
 // AWS simulator, the real store in a temporary directory.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	slack *slacksim.Server
 	aws   *awssim.Sim
 	st    *store.Store
@@ -136,7 +136,7 @@ type worldOptions struct {
 	opts Options
 }
 
-func newWorld(t *testing.T, wo worldOptions) *world {
+func newWorld(t testing.TB, wo worldOptions) *world {
 	t.Helper()
 	w := &world{t: t, clock: &clock{t: t0}, watch: &fakeWatcher{}}
 	w.cond = sync.NewCond(&w.mu)
