@@ -270,3 +270,29 @@ func TestGroupMembersAreCached(t *testing.T) {
 		t.Fatalf("usergroups.users.list called %d times after the cache expired, want 2", n)
 	}
 }
+
+func TestShutdownDrainsJobsInFlight(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	planning, release := make(chan struct{}), make(chan struct{})
+	w.dep.planHook = func() {
+		close(planning)
+		<-release
+	}
+	w.slashAsync(alice, deploys, "web v1.4 to staging")
+	<-planning
+	stopped := make(chan struct{})
+	go func() {
+		w.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		t.Fatal("Run returned while a job was still running")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-stopped
+	if n := len(w.channelMessages(deploys)); n != 1 {
+		t.Fatalf("the job in flight posted %d cards, want 1", n)
+	}
+}

@@ -124,6 +124,8 @@ type world struct {
 	watch *fakeWatcher
 	clock *clock
 	h     *Handler
+	// stop ends Run and waits for it to return.
+	stop func()
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -185,17 +187,21 @@ func newWorld(t testing.TB, wo worldOptions) *world {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- w.h.Run(runCtx, sm) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	w.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("Run did not return after its context ended")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not return after its context ended")
-		}
-	})
+		})
+	}
+	t.Cleanup(w.stop)
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()
 	must(t, w.slack.WaitConnections(wctx, 1))
