@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // chromium finds Debian's Chromium, which .ci/run installs. Its absence is a
@@ -61,7 +62,7 @@ func browser(t *testing.T) context.Context {
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -76,16 +77,15 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func pickUser(name string) chromedp.Action[chromedp.Void] {
 	return evalJS(`(() => {
 		const p = document.querySelector('#user-picker');
-		const o = [...p.options].find(o => o.textContent.startsWith('`+name+` '));
+		const o = [...p.options].find(o => o.textContent.startsWith('` + name + ` '));
 		p.value = o.value; p.dispatchEvent(new Event('change')); return true; })()`)
 }
 
 // slash types a command into the composer and sends it.
 func slash(text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.SetValue(chromedp.CSS("#composer-input"), ""),
-		chromedp.SendKeys(chromedp.CSS("#composer-input"), text),
-		chromedp.Submit(chromedp.CSS("#composer-input")),
+		chromedp.Click(chromedp.CSS("#composer-input")),
+		chromedp.SendKeys(chromedp.CSS("#composer-input"), text+kb.Enter),
 	)
 }
 
@@ -120,7 +120,112 @@ func waitText(ctx context.Context, t *testing.T, text string, within time.Durati
 // lastButton clicks the newest button with that action id on the page.
 func lastButton(actionID string) chromedp.Action[chromedp.Void] {
 	return evalJS(`(() => {
-		const bs = document.querySelectorAll('#messages button[data-action-id="`+actionID+`"]');
-		if (!bs.length) throw new Error('no button `+actionID+`');
+		const bs = document.querySelectorAll('#messages button[data-action-id="` + actionID + `"]');
+		if (!bs.length) throw new Error('no button ` + actionID + `');
 		bs[bs.length-1].click(); return true; })()`)
+}
+
+// advanceUntil moves the simulated clock in steps until the console shows text.
+func advanceUntil(ctx context.Context, t *testing.T, sb *Sandbox, step time.Duration, text string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#messages")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(got, text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			screenshot(t, ctx, "timeout")
+			t.Fatalf("the console never showed %q; it shows:\n%s", text, got)
+		}
+		sb.AWS.Advance(step)
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// threadText opens the newest thread and returns what it shows.
+func threadText(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	if err := chromedp.Do(ctx, evalJS(`(() => { const l = document.querySelectorAll('.replies-link'); l[l.length-1].click(); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#thread-replies")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestConsoleMission drives the sandbox console in headless Chromium as a
+// person would: alice deploys and watches the rollout finish, carol is
+// refused a rollback, bob rolls a second deployment back mid-shift.
+func TestConsoleMission(t *testing.T) {
+	sb, err := Start(Options{Speed: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ctx := context.Background()
+	if err := sb.StartBot(ctx, BotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t)
+	if err := chromedp.Do(b,
+		chromedp.Navigate(sb.URL()),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)),
+		pickUser("alice"),
+		slash("/deploy myapp v1.4 fix the login page"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(b, t, "Deploy myapp v1.4 to production?", 20*time.Second)
+	if err := chromedp.Do(b, lastButton("confirm")); err != nil {
+		t.Fatal(err)
+	}
+	advanceUntil(b, t, sb, 20*time.Second, "30% green", time.Minute)
+	screenshot(t, b, "1-shifting")
+	advanceUntil(b, t, sb, 30*time.Second, "is live in production", 2*time.Minute)
+	got, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("#messages")))
+	if !strings.Contains(got, "100% green") || !strings.Contains(got, "Succeeded") {
+		t.Fatalf("the finished card does not show 100%% green and success:\n%s", got)
+	}
+	thread := threadText(b, t)
+	for _, want := range []string{"BeforeInstall succeeded", "10% of traffic on green", "50% of traffic on green", "100% of traffic on green", "AfterAllowTraffic succeeded"} {
+		if !strings.Contains(thread, want) {
+			t.Errorf("the thread lacks %q:\n%s", want, thread)
+		}
+	}
+	screenshot(t, b, "2-succeeded")
+
+	// A second deployment; carol (who may do nothing) tries to roll it back.
+	if err := chromedp.Do(b, slash("/deploy myapp v1.5")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(b, t, "Deploy myapp v1.5 to production?", 20*time.Second)
+	if err := chromedp.Do(b, lastButton("confirm")); err != nil {
+		t.Fatal(err)
+	}
+	advanceUntil(b, t, sb, 20*time.Second, "30% green", time.Minute)
+	if err := chromedp.Do(b, pickUser("carol"), lastButton("rollback"), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog:not([hidden])")),
+		chromedp.Click(chromedp.CSS("#confirm-ok"))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(b, t, "Only visible to you", 20*time.Second)
+	screenshot(t, b, "3-carol-refused")
+	if cards := sb.Slack.Messages("C0DEPLOYS"); strings.Contains(string(cards[len(cards)-1].Text), "rolled back") {
+		t.Fatal("carol's click changed something")
+	}
+
+	// bob, on call, rolls it back.
+	if err := chromedp.Do(b, pickUser("bob"), lastButton("rollback"), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog:not([hidden])")),
+		chromedp.Click(chromedp.CSS("#confirm-ok"))); err != nil {
+		t.Fatal(err)
+	}
+	advanceUntil(b, t, sb, 5*time.Second, "Rolled back by @bob", time.Minute)
+	advanceUntil(b, t, sb, 10*time.Second, "blue 100%", time.Minute)
+	screenshot(t, b, "4-bob-rolled-back")
 }
