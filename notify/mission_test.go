@@ -9,9 +9,10 @@ import (
 // The mission: every stage and every traffic step of a linear deployment
 // on the card and in the thread, in order, then the result broadcast.
 func TestMissionLinear(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
-	r.run(5*time.Second, 30*time.Minute, r.finished(id))
+	r.run(10*time.Second, 30*time.Minute, r.finished(id))
 
 	th := r.thread(ts)
 	all := texts(th)

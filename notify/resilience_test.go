@@ -19,6 +19,7 @@ import (
 // A deployment started with the AWS SDK directly (console, CLI, CI) gets a
 // card in the app's channel and is followed like any other.
 func TestOutsideDeploymentGetsACard(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	ctx := context.Background()
 	svc, err := ecs.NewFromConfig(r.aws.Config()).DescribeServices(ctx, &ecs.DescribeServicesInput{
@@ -58,6 +59,7 @@ func TestOutsideDeploymentGetsACard(t *testing.T) {
 // wrong: the card follows AWS, each reply is posted once, and every
 // message leaves the queue.
 func TestEventsDuplicateOutOfOrderMalformed(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	ctx := context.Background()
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
@@ -90,6 +92,7 @@ func TestEventsDuplicateOutOfOrderMalformed(t *testing.T) {
 
 // With no events at all, polling alone tells the whole story.
 func TestMissingEventsPollingAlone(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{QueueURL: "off"})
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
 	r.run(5*time.Second, 10*time.Minute, r.finished(id))
@@ -100,6 +103,7 @@ func TestMissingEventsPollingAlone(t *testing.T) {
 // Slack answering 429 and AWS throttling end with the same correct card
 // and no duplicate replies.
 func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	r.slack.SetRateLimit(slacksim.RateTight)
 	r.aws.SetThrottle("codedeploy", 0.3)
@@ -136,13 +140,14 @@ func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
 // store keeps the same card, posts what changed meanwhile once, and
 // repeats nothing.
 func TestRestartMidDeployment(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
 	r.run(5*time.Second, 10*time.Minute, func() bool { return r.record(id).Traffic.Green >= 30 })
 	r.stop()
 	r.aws.Advance(150 * time.Second) // changes while nobody watches
 	r.startNotifier()
-	r.run(5*time.Second, 20*time.Minute, r.finished(id))
+	r.run(10*time.Second, 20*time.Minute, r.finished(id))
 	th := r.thread(ts)
 	noDuplicates(t, th)
 	inOrder(t, texts(th), "30% of traffic on green", "50% of traffic on green", "60% of traffic on green",

@@ -16,6 +16,7 @@ const allAtOnce = "CodeDeployDefault.ECSAllAtOnce"
 // A hook fails: CodeDeploy rolls back, and the rollback deployment is told
 // on the same card and thread; the final result says which hook and why.
 func TestFailedHookRollsBackOnSameCard(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	r.aws.FailNextDeployment("myapp", switchyard.AfterInstall, "smoke test returned 503")
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
@@ -47,6 +48,7 @@ func TestFailedHookRollsBackOnSameCard(t *testing.T) {
 // An alarm fires while traffic shifts: the deployment stops, rolls back,
 // and the final result names the alarm; traffic is shown back on blue.
 func TestAlarmStopsAndRollsBack(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
 	r.run(5*time.Second, 10*time.Minute, func() bool { return r.record(id).Traffic.Green >= 20 })
@@ -67,6 +69,7 @@ func TestAlarmStopsAndRollsBack(t *testing.T) {
 // Rollback from Slack in the middle of the shift: deployer.Rollback, then
 // commands records who; the card and thread say who, and traffic is back.
 func TestRollbackMidShift(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	ctx := context.Background()
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
@@ -101,6 +104,7 @@ func TestRollbackMidShift(t *testing.T) {
 // Shift traffic now during a Ready wait and Finish now during the
 // termination wait: the buttons come and go, the thread says so.
 func TestShiftNowAndFinishNow(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, Options{})
 	ctx := context.Background()
 	env := r.env("payments")
@@ -129,4 +133,47 @@ func TestShiftNowAndFinishNow(t *testing.T) {
 	if card := string(r.card(ts).Blocks); strings.Contains(card, `"actions"`) {
 		t.Errorf("finished card still has buttons: %s", card)
 	}
+}
+
+// Rollback after success redeploys the previous version: commands records
+// the redeployment without a card; notify posts its card and says so in
+// the thread of the deployment it undoes.
+func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, Options{})
+	ctx := context.Background()
+	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
+	r.run(30*time.Second, 20*time.Minute, r.finished(id))
+	res, err := r.dep.Rollback(ctx, r.env("myapp"), id, "U0BOB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Kind != deployer.Redeployed || res.NewDeploymentID == "" {
+		t.Fatalf("rollback = %+v", res)
+	}
+	if _, err := r.store.UpdateDeploymentIf(ctx, id, store.AnyRev, func(rec *store.Record) error {
+		rec.RolledBackBy = "U0BOB"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.store.CreateDeployment(ctx, store.Record{Deployment: switchyard.Deployment{
+		ID: res.NewDeploymentID, App: "myapp", Env: "production", Version: res.Plan.Version,
+		Status: switchyard.StatusCreated, RequestedBy: "U0BOB", RollbackOf: id}}); err != nil {
+		t.Fatal(err)
+	}
+	r.n.Watch(ctx, id)
+	r.n.Watch(ctx, res.NewDeploymentID)
+	r.run(30*time.Second, 20*time.Minute, r.finished(res.NewDeploymentID))
+	inOrder(t, texts(r.thread(ts)), "myapp v1.4 is live", "<@U0BOB> rolled back: redeploying the previous version as "+res.NewDeploymentID)
+	noDuplicates(t, r.thread(ts))
+	redo := r.record(res.NewDeploymentID)
+	if redo.CardTS == "" || redo.CardTS == ts {
+		t.Fatalf("redeployment card = %q", redo.CardTS)
+	}
+	card := r.card(redo.CardTS)
+	if !strings.Contains(card.Text, "Rollback of myapp in production") || !strings.Contains(card.Text, "succeeded") {
+		t.Errorf("redeployment card = %s", card.Text)
+	}
+	inOrder(t, texts(r.thread(redo.CardTS)), "Rollback of myapp in production finished", "<@U0BOB>")
 }
