@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchyard/switchyard/internal/awssim"
@@ -93,16 +94,46 @@ func TestRunRefusesWithoutTokens(t *testing.T) {
 	})
 }
 
-// TestStaticBuild proves the binary builds without cgo, as the distroless
-// image needs.
-func TestStaticBuild(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "bot")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, b)
+// built is the binary built once, without cgo, for the tests that run it.
+var built struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// staticBinary builds the bot with CGO_ENABLED=0, as the distroless image
+// needs, once per test run.
+func staticBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "switchyard-bot-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(dir, "bot")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", built.path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		built.out, built.err = cmd.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", built.err, built.out)
 	}
-	b, err := exec.Command(out, "version").CombinedOutput()
+	return built.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.path != "" {
+		_ = os.RemoveAll(filepath.Dir(built.path))
+	}
+	os.Exit(code)
+}
+
+// TestStaticBuild proves the binary builds without cgo and runs.
+func TestStaticBuild(t *testing.T) {
+	b, err := exec.Command(staticBinary(t), "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(b), "switchyard ") {
 		t.Fatalf("built binary: %v %s", err, b)
 	}

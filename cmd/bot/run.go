@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"go.uber.org/zap"
@@ -11,10 +12,14 @@ import (
 	"github.com/switchyard/switchyard/internal/logging"
 )
 
-// tokens are the two Slack secrets, read only from the environment.
+// tokens are the two Slack secrets, read only from the environment, and
+// the Web API's address.
 type tokens struct {
 	app string // xapp-…, Socket Mode
 	bot string // xoxb-…, Web API
+	// apiURL is SLACK_API_URL: empty for slack.com, https://slack-gov.com/api/
+	// for GovSlack, or a local Slack for tests.
+	apiURL string
 }
 
 // readTokens checks both Slack tokens and names the variable at fault.
@@ -29,6 +34,13 @@ func readTokens(getenv func(string) string) (tokens, error) {
 		return t, usagef("SLACK_BOT_TOKEN is not set: install the app to the workspace and export its bot token (xoxb-…)")
 	case !strings.HasPrefix(t.bot, "xoxb-"):
 		return t, usagef("SLACK_BOT_TOKEN must be a bot token starting with xoxb-; the value set does not")
+	}
+	if u := strings.TrimSpace(getenv("SLACK_API_URL")); u != "" {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" || !strings.HasSuffix(parsed.Path, "/api/") {
+			return t, usagef("SLACK_API_URL must be the Web API's base URL ending in /api/, such as https://slack-gov.com/api/; got %q", u)
+		}
+		t.apiURL = u
 	}
 	return t, nil
 }

@@ -18,7 +18,7 @@ func serve(ctx context.Context, cfg *config.Config, tok tokens, log *zap.Logger)
 		return fmt.Errorf("load AWS credentials: %w", err)
 	}
 	log.Info("starting", zap.String("version", buildVersion()), zap.Int("apps", len(cfg.Apps)), zap.String("store", cfg.Store))
-	err = app.Run(ctx, app.Deps{Config: cfg, BotToken: tok.bot, AppToken: tok.app, AWS: awsCfg, Log: log})
+	err = app.Run(ctx, app.Deps{Config: cfg, BotToken: tok.bot, AppToken: tok.app, SlackAPIURL: tok.apiURL, AWS: awsCfg, Log: log})
 	log.Info("stopped")
 	return err
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/switchyard/switchyard/internal/sandbox"
+	"github.com/switchyard/switchyard/internal/slacksim"
+)
+
+// TestRunServesAndStopsOnSIGTERM runs the real binary against the sandbox's
+// simulators, as it would run against Slack and AWS: it connects, answers a
+// command, and exits 0 on SIGTERM.
+func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	bin := staticBinary(t)
+	sb, err := sandbox.Start(sandbox.Options{Speed: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	cfgYAML, err := os.ReadFile("../../internal/sandbox/switchyard.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "switchyard.yaml")
+	cfgYAML = append([]byte("store: "+filepath.Join(dir, "bot.db")+"\n"), cfgYAML...)
+	if err := os.WriteFile(cfgPath, cfgYAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "run", "-config", cfgPath, "-log-format", "console", "-log-level", "debug")
+	cmd.Env = []string{
+		"SLACK_APP_TOKEN=" + sb.Slack.AppToken(), "SLACK_BOT_TOKEN=" + sb.Slack.BotToken(), "SLACK_API_URL=" + sb.Slack.URL(),
+		"AWS_ENDPOINT_URL=" + sb.AWS.URL(), "AWS_ACCESS_KEY_ID=AKIDSIM", "AWS_SECRET_ACCESS_KEY=simsecret0123456789",
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
+		"HOME=" + dir,
+	}
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := sb.Slack.WaitConnections(ctx, 1); err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("bot run never connected: %v\n%s", err, stderr.String())
+	}
+	res, err := sb.Slack.Slash(ctx, slacksim.SlashRequest{UserID: "U0ALICE", ChannelID: "C0DEPLOYS", Command: "/deploy", Text: "list"})
+	if err != nil {
+		t.Fatalf("slash: %v", err)
+	}
+	if res.Ack != nil && !json.Valid(res.Ack) {
+		t.Fatalf("ack = %s", res.Ack)
+	}
+	answered := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !answered; time.Sleep(50 * time.Millisecond) {
+		for _, m := range sb.Slack.Messages("C0DEPLOYS") {
+			answered = answered || (m.EphemeralTo == "U0ALICE" && strings.Contains(string(m.Blocks)+m.Text, "payments"))
+		}
+	}
+	if !answered {
+		t.Fatalf("no answer to /deploy list\n%s", stderr.String())
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("bot run exited with %v after SIGTERM\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("bot run did not stop within 20s of SIGTERM\n%s", stderr.String())
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "stopped") {
+		t.Errorf("no clean-stop line in the log:\n%s", logs)
+	}
+	for _, secret := range []string{sb.Slack.AppToken(), sb.Slack.BotToken(), "simsecret0123456789"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("a secret reached the log: %q", secret)
+		}
+	}
+}
+
+func TestBadSlackAPIURL(t *testing.T) {
+	env := map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "slack.com"}
+	code, _, errOut := invoke(t, env, "run", "-config", "../../switchyard.example.yaml")
+	if code != exitUsage || !strings.Contains(errOut, "SLACK_API_URL must be") {
+		t.Fatalf("exit %d, %s", code, errOut)
+	}
+}
