@@ -12,9 +12,10 @@ import (
 	"github.com/switchyard/switchyard/store"
 )
 
-// adoptGrace is how long a deployment the bot started from Slack is left
-// for commands to record with its card before notify records it itself
-// (commands creates the record right after starting the deployment).
+// adoptGrace is how long a deployment the bot started is left for
+// commands to record before notify records it itself (commands creates the
+// record right after starting the deployment, so this only matters when
+// commands died in between).
 const adoptGrace = 2 * time.Minute
 
 // discoverLoop finds, every Options.Discover, deployments of configured
@@ -84,8 +85,8 @@ func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.En
 		n.log.Warn("read deployment", zap.String("deployment_id", st.ID), zap.Error(err))
 		return
 	}
-	if st.ByBot && st.Channel != "" && n.opts.Now().Sub(st.Created) < adoptGrace {
-		return // commands is about to record it with its card
+	if !n.mayAdopt(st) {
+		return
 	}
 	full, err := n.describe.Describe(ctx, env, st.ID)
 	if err != nil {
@@ -97,6 +98,14 @@ func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.En
 		return
 	}
 	n.Watch(ctx, st.ID)
+}
+
+// mayAdopt reports whether notify should record a deployment it found:
+// not one the bot itself started moments ago, which commands is about to
+// record with its card (or as a redeployment), since a record created
+// first by notify would make commands' CreateDeployment fail.
+func (n *Notifier) mayAdopt(st *deployer.Status) bool {
+	return !st.ByBot || n.opts.Now().Sub(st.Created) >= adoptGrace
 }
 
 // adopt creates the record of a deployment notify found itself, with no

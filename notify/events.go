@@ -107,6 +107,9 @@ func (n *Notifier) handleEvent(ctx context.Context, body string) error {
 		if err != nil {
 			return err
 		}
+		if !n.mayAdopt(st) {
+			return nil // commands records it; discovery catches it if not
+		}
 		if err := n.adopt(ctx, app, env, st); err != nil {
 			return err
 		}

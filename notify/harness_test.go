@@ -142,6 +142,7 @@ func (r *rig) startNotifier() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = n.Run(ctx) }()
+	<-n.ready
 	r.n = n
 	r.stop = func() { cancel(); <-done }
 	r.t.Cleanup(r.stop)

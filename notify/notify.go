@@ -144,6 +144,8 @@ type Notifier struct {
 	cards   *cards
 	alarms  *alarmCache
 	started time.Time
+	// ready is closed once Run has resumed the store's deployments.
+	ready chan struct{}
 }
 
 // New returns a Notifier. It opens no connection; Run does the work.
@@ -159,6 +161,7 @@ func New(sl Slack, q Queue, d Describer, st Store, cfg *config.Config, log *zap.
 		known:   map[string]bool{},
 		nudges:  map[string]bool{},
 		wake:    make(chan struct{}, 1),
+		ready:   make(chan struct{}),
 	}
 	n.cards = newCards(n)
 	n.alarms = newAlarmCache(opts.Alarms)
@@ -193,6 +196,7 @@ func (n *Notifier) Run(ctx context.Context) error {
 	if err := n.resume(ctx); err != nil {
 		n.log.Warn("resume from the store", zap.Error(err))
 	}
+	close(n.ready)
 	if n.queue != nil && n.opts.QueueURL != "" {
 		wg.Go(func() { n.readEvents(ctx) })
 	}
