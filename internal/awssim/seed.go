@@ -18,12 +18,15 @@ import (
 type World struct {
 	// Account and Region, when set, must match the simulator's; use
 	// World.Options to build a simulator for the world.
-	Account      string            `yaml:"account"`
-	Region       string            `yaml:"region"`
-	Clusters     []ClusterSeed     `yaml:"clusters"`
-	Repositories []RepositorySeed  `yaml:"repositories"`
-	Alarms       []AlarmSeed       `yaml:"alarms"`
-	Applications []ApplicationSeed `yaml:"applications"`
+	Account      string           `yaml:"account"`
+	Region       string           `yaml:"region"`
+	Clusters     []ClusterSeed    `yaml:"clusters"`
+	Repositories []RepositorySeed `yaml:"repositories"`
+	Alarms       []AlarmSeed      `yaml:"alarms"`
+	// DeploymentConfigs are custom configs, as CreateDeploymentConfig
+	// would make them; groups in Applications may name them.
+	DeploymentConfigs []DeploymentConfigSeed `yaml:"deploymentConfigs"`
+	Applications      []ApplicationSeed      `yaml:"applications"`
 }
 
 // ClusterSeed is an ECS cluster and its services.
@@ -127,6 +130,9 @@ func (s *Sim) Seed(w World) error {
 	}
 	if err := s.seedECSAndFriends(w); err != nil {
 		return err
+	}
+	if err := s.seedDeploymentConfigs(w.DeploymentConfigs); err != nil {
+		return fmt.Errorf("seed: %w", err)
 	}
 	if err := s.seedCodeDeploy(w.Applications); err != nil {
 		return fmt.Errorf("seed: %w", err)

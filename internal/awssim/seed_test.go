@@ -1,11 +1,14 @@
 package awssim
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
 // startWorldSim starts a simulator on 127.0.0.1 seeded with
@@ -150,5 +153,21 @@ func TestPutServiceDefaults(t *testing.T) {
 	}
 	if svc.taskDef != "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1" {
 		t.Errorf("task definition = %s", svc.taskDef)
+	}
+}
+
+func TestSeedCustomDeploymentConfig(t *testing.T) {
+	_, cfg := startWorldSim(t)
+	out, err := codedeploy.NewFromConfig(cfg).GetDeploymentConfig(context.Background(), &codedeploy.GetDeploymentConfigInput{
+		DeploymentConfigName: aws.String("Linear20PercentEvery2Minutes"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.DeploymentConfigInfo.TrafficRoutingConfig
+	if r == nil || r.Type != cdtypes.TrafficRoutingTypeTimeBasedLinear || r.TimeBasedLinear == nil ||
+		r.TimeBasedLinear.LinearPercentage != 20 || r.TimeBasedLinear.LinearInterval != 2 ||
+		out.DeploymentConfigInfo.ComputePlatform != cdtypes.ComputePlatformEcs {
+		t.Fatalf("seeded config = %+v", out.DeploymentConfigInfo)
 	}
 }
