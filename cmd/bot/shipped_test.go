@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/setup"
+	"github.com/switchyard/switchyard/notify"
+)
+
+// methods lists the methods of the interface type of v (a nil pointer to it).
+func methods(prefix string, v any) []string {
+	t := reflect.TypeOf(v).Elem()
+	var out []string
+	for i := 0; i < t.NumMethod(); i++ {
+		out = append(out, prefix+":"+t.Method(i).Name)
+	}
+	return out
+}
+
+// policyActions reads iam-policy.json: the actions of the statements whose
+// Sid starts with prefix.
+func policyActions(t *testing.T, prefix string) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../iam-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Statement []struct {
+			Sid      string
+			Effect   string
+			Action   any
+			Resource any
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("iam-policy.json: %v", err)
+	}
+	var out []string
+	for _, s := range doc.Statement {
+		if !strings.HasPrefix(s.Sid, prefix) {
+			continue
+		}
+		if s.Effect != "Allow" || s.Resource == "" || s.Resource == nil {
+			t.Errorf("statement %s: effect %q, resource %v", s.Sid, s.Effect, s.Resource)
+		}
+		switch a := s.Action.(type) {
+		case string:
+			out = append(out, a)
+		case []any:
+			for _, x := range a {
+				out = append(out, x.(string))
+			}
+		}
+	}
+	for _, a := range out {
+		if strings.Contains(a, "*") {
+			t.Errorf("%s: wildcard actions are not least privilege", a)
+		}
+	}
+	return out
+}
+
+// TestIAMPolicyCoversEveryCall derives the AWS calls from the interfaces the
+// code declares, so a new call without a policy line fails here, not in
+// production with AccessDenied.
+func TestIAMPolicyCoversEveryCall(t *testing.T) {
+	var run []string
+	run = append(run, methods("ecs", (*deployer.ECS)(nil))...)
+	run = append(run, methods("ecr", (*deployer.ECR)(nil))...)
+	run = append(run, methods("cloudwatch", (*deployer.Alarms)(nil))...)
+	for _, v := range []any{(*deployer.Groups)(nil), (*deployer.Deployments)(nil), (*deployer.History)(nil), (*deployer.Targets)(nil), (*deployer.Control)(nil), (*notify.GroupReader)(nil)} {
+		run = append(run, methods("codedeploy", v)...)
+	}
+	run = append(run, methods("cloudwatch", (*notify.AlarmDescriber)(nil))...)
+	run = append(run, methods("sqs", (*notify.Queue)(nil))...)
+	run = append(run, "sqs:GetQueueUrl") // internal/app finds the queue at start
+	have := policyActions(t, "Run")
+	for _, a := range run {
+		if !slices.Contains(have, a) {
+			t.Errorf("bot run calls %s but no Run statement of iam-policy.json allows it", a)
+		}
+	}
+	if !slices.Contains(have, "iam:PassRole") {
+		t.Error("RegisterTaskDefinition with task roles needs iam:PassRole")
+	}
+
+	set := append(methods("events", (*setup.EventBridge)(nil)), methods("sqs", (*setup.SQS)(nil))...)
+	haveSetup := policyActions(t, "Setup")
+	for _, a := range set {
+		if !slices.Contains(haveSetup, a) {
+			t.Errorf("bot setup calls %s but no Setup statement of iam-policy.json allows it", a)
+		}
+	}
+}
+
+// TestSlackManifest checks the manifest against what the bot needs: Socket
+// Mode, interactivity, /deploy, and exactly the scopes it uses.
+func TestSlackManifest(t *testing.T) {
+	b, err := os.ReadFile("../../slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			BotUser       map[string]any `yaml:"bot_user"`
+			SlashCommands []struct {
+				Name         string `yaml:"command"`
+				URL          string `yaml:"url"`
+				Hint         string `yaml:"usage_hint"`
+				ShouldEscape bool   `yaml:"should_escape"`
+			} `yaml:"slash_commands"`
+		}
+		OAuth struct {
+			Scopes struct{ Bot []string } `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+		Settings struct {
+			SocketMode    bool `yaml:"socket_mode_enabled"`
+			Interactivity struct {
+				Enabled bool `yaml:"is_enabled"`
+			}
+		}
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	if !m.Settings.SocketMode || !m.Settings.Interactivity.Enabled || m.Features.BotUser == nil {
+		t.Errorf("manifest must enable socket mode, interactivity and a bot user: %+v", m.Settings)
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Name != "/deploy" || m.Features.SlashCommands[0].Hint == "" ||
+		m.Features.SlashCommands[0].URL != "" || m.Features.SlashCommands[0].ShouldEscape {
+		t.Errorf("manifest must declare /deploy with a usage hint, no URL (Socket Mode) and should_escape false: %+v", m.Features.SlashCommands)
+	}
+	want := []string{"chat:write", "chat:write.public", "commands", "usergroups:read", "users:read"}
+	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
+	if !slices.Equal(got, want) {
+		t.Errorf("bot scopes = %v, want exactly %v", got, want)
+	}
+}
