@@ -196,7 +196,10 @@ func (c *cards) sendCard(ctx context.Context, b *box, m *blocks.Message) error {
 			return err
 		})
 	}
-	if b.newChannel == "" {
+	c.mu.Lock()
+	newChannel := b.newChannel
+	c.mu.Unlock()
+	if newChannel == "" {
 		return errors.New("no channel to post the card in")
 	}
 	won, err := c.n.store.MarkReply(ctx, b.owner, keyCard, "")
@@ -216,9 +219,9 @@ func (c *cards) sendCard(ctx context.Context, b *box, m *blocks.Message) error {
 		return errors.New("card posted elsewhere; editing it next")
 	}
 	var channel, ts string
-	err = c.call(ctx, "chat.postMessage", b.newChannel, func() error {
+	err = c.call(ctx, "chat.postMessage", newChannel, func() error {
 		var err error
-		channel, ts, err = c.n.slack.PostMessageContext(ctx, b.newChannel, append(opts, slack.MsgOptionDisableLinkUnfurl())...)
+		channel, ts, err = c.n.slack.PostMessageContext(ctx, newChannel, append(opts, slack.MsgOptionDisableLinkUnfurl())...)
 		return err
 	})
 	if err != nil {
