@@ -23,9 +23,12 @@ type cards struct {
 	mu sync.Mutex
 	// ctx outlives Run's context by a grace period so that what is queued
 	// at shutdown (the final state above all) still gets out.
-	ctx    context.Context
-	boxes  map[string]*box
-	gates  map[string]time.Time // method/channel → no call before (real time)
+	ctx   context.Context
+	boxes map[string]*box
+	gates map[string]time.Time // method/channel → no call before (real time)
+	// turns lets one sender at a time call each method/channel, so that
+	// after a 429 the senders queue instead of all retrying at once.
+	turns  map[string]chan struct{}
 	hits   map[string]time.Time // method/channel → last 429
 	wg     sync.WaitGroup
 	closed bool
@@ -46,7 +49,7 @@ type box struct {
 
 func newCards(n *Notifier) *cards {
 	return &cards{n: n, ctx: context.Background(), boxes: map[string]*box{},
-		gates: map[string]time.Time{}, hits: map[string]time.Time{}}
+		gates: map[string]time.Time{}, hits: map[string]time.Time{}, turns: map[string]chan struct{}{}}
 }
 
 // start sets the context the senders run in.
@@ -306,6 +309,19 @@ func (c *cards) call(ctx context.Context, method, channel string, fn func() erro
 	if method == "chat.update" {
 		gate = method // Tier 3 counts per app, not per channel
 	}
+	c.mu.Lock()
+	turn := c.turns[gate]
+	if turn == nil {
+		turn = make(chan struct{}, 1)
+		c.turns[gate] = turn
+	}
+	c.mu.Unlock()
+	select {
+	case turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-turn }()
 	var err error
 	for attempt := 0; ; {
 		c.mu.Lock()
