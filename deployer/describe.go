@@ -96,6 +96,10 @@ func (s *Status) Apply(d *switchyard.Deployment) {
 	if d.Version == "" {
 		d.Version = s.Version
 	}
+	if d.Version == "" && s.ImageAfter != "" {
+		// Started outside the bot: the new image's tag is the version.
+		d.Version = parseImage(s.ImageAfter).Label()
+	}
 	if d.RequestedBy == "" {
 		d.RequestedBy = s.RequestedBy
 	}
