@@ -320,15 +320,6 @@ func scaledCount(desired int, percent float64) int {
 	return c
 }
 
-// withToken adds the pagination token under key when there is a next page;
-// AWS leaves the member out on the last page.
-func withToken(m map[string]any, key, next string) map[string]any {
-	if next != "" {
-		m[key] = next
-	}
-	return m
-}
-
 // nonNil makes a nil slice marshal as [] rather than null.
 func nonNil[T any](v []T) []T {
 	if v == nil {

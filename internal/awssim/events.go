@@ -83,6 +83,19 @@ func (s *Sim) checkBus(name string) *apiError {
 	return errf("ResourceNotFoundException", "Event bus %s does not exist.", name)
 }
 
+// decodeOnBus decodes a request into v, then refuses it unless *bus (a
+// field of v) names the default bus: the first checks of the rule and
+// target calls (PutRule checks the rule name before the bus).
+func (s *Sim) decodeOnBus(req *request, v any, bus *string) error {
+	if err := decode(req, v); err != nil {
+		return err
+	}
+	if aerr := s.checkBus(*bus); aerr != nil {
+		return aerr
+	}
+	return nil
+}
+
 func (s *Sim) busArn() string {
 	return "arn:aws:events:" + s.region + ":" + s.account + ":event-bus/" + defaultBus
 }
@@ -178,11 +191,8 @@ type ruleNameInput struct {
 
 func (s *Sim) ebDescribeRule(_ context.Context, req *request) (any, error) {
 	var in ruleNameInput
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return nil, err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return nil, aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -199,11 +209,8 @@ func (s *Sim) ebDescribeRule(_ context.Context, req *request) (any, error) {
 // as on AWS, but a rule with targets is refused.
 func (s *Sim) ebDeleteRule(_ context.Context, req *request) (any, error) {
 	var in ruleNameInput
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return nil, err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return nil, aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -228,11 +235,8 @@ func (s *Sim) ebDisableRule(_ context.Context, req *request) (any, error) {
 
 func (s *Sim) setRuleState(req *request, state string) error {
 	var in ruleNameInput
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -274,11 +278,8 @@ func (s *Sim) ebListRules(_ context.Context, req *request) (any, error) {
 		Limit        *int
 		NextToken    string
 	}
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return nil, err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return nil, aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -296,9 +297,5 @@ func (s *Sim) ebListRules(_ context.Context, req *request) (any, error) {
 	for _, n := range names[start:end] {
 		rules = append(rules, s.ruleOut(s.events.rules[n]))
 	}
-	out := map[string]any{"Rules": rules}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return withToken(map[string]any{"Rules": rules}, "NextToken", next), nil
 }

@@ -22,11 +22,8 @@ func (s *Sim) ebPutTargets(_ context.Context, req *request) (any, error) {
 		EventBusName string
 		Targets      []json.RawMessage
 	}
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return nil, err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return nil, aerr
 	}
 	if len(in.Targets) == 0 || len(in.Targets) > 100 {
 		return nil, ebValidation("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 100")
@@ -123,11 +120,8 @@ func (s *Sim) ebRemoveTargets(_ context.Context, req *request) (any, error) {
 		Ids          []string
 		Force        bool
 	}
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return nil, err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return nil, aerr
 	}
 	if len(in.Ids) == 0 || len(in.Ids) > 100 {
 		return nil, ebValidation("1 validation error detected: Value at 'ids' failed to satisfy constraint: Member must have length between 1 and 100")
@@ -160,11 +154,8 @@ func (s *Sim) ebListTargetsByRule(_ context.Context, req *request) (any, error) 
 		Limit        *int
 		NextToken    string
 	}
-	if err := decode(req, &in); err != nil {
+	if err := s.decodeOnBus(req, &in, &in.EventBusName); err != nil {
 		return nil, err
-	}
-	if aerr := s.checkBus(in.EventBusName); aerr != nil {
-		return nil, aerr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -184,11 +175,7 @@ func (s *Sim) ebListTargetsByRule(_ context.Context, req *request) (any, error) 
 	for _, t := range r.targets[start:end] {
 		targets = append(targets, t.raw)
 	}
-	out := map[string]any{"Targets": targets}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return withToken(map[string]any{"Targets": targets}, "NextToken", next), nil
 }
 
 // inputTransformer is a target's InputTransformer.

@@ -102,6 +102,16 @@ func decode(req *request, v any) error {
 	return nil
 }
 
+// withToken adds the pagination token under key when there is a next page;
+// AWS leaves the member out on the last page. ECS, ECR and EventBridge
+// answer their lists this way.
+func withToken(m map[string]any, key, next string) map[string]any {
+	if next != "" {
+		m[key] = next
+	}
+	return m
+}
+
 // epoch renders a time as JSON epoch seconds with fractions, as AWS JSON
 // protocols do; a zero time is omitted by using *epoch fields with omitempty.
 type epoch time.Time
