@@ -87,11 +87,7 @@ func (s *Sim) cdListApplications(req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(s.codedeploy.apps))
-	for n := range s.codedeploy.apps {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := sortedKeys(s.codedeploy.apps)
 	page, next, err := pageOf(names, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -182,8 +178,8 @@ func (s *Sim) createGroupLocked(app *cdApp, in createGroupInput) (*cdGroup, erro
 	if in.DeploymentConfigName == "" {
 		in.DeploymentConfigName = "CodeDeployDefault.ECSAllAtOnce"
 	}
-	if s.codedeploy.configs[in.DeploymentConfigName] == nil {
-		return nil, errf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", in.DeploymentConfigName)
+	if _, err := s.configLocked(in.DeploymentConfigName); err != nil {
+		return nil, err
 	}
 	if len(in.EcsServices) != 1 {
 		return nil, errf("InvalidECSServiceException", "Exactly one ECS service must be specified for an ECS deployment group.")
@@ -334,11 +330,7 @@ func (s *Sim) cdListDeploymentGroups(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(app.groups))
-	for n := range app.groups {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := sortedKeys(app.groups)
 	page, next, err := pageOf(names, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -412,14 +404,24 @@ func (s *Sim) cdGetDeploymentConfig(req *request) (any, error) {
 	if in.DeploymentConfigName == "" {
 		return nil, errf("DeploymentConfigNameRequiredException", "Deployment config name must be specified")
 	}
-	c := s.codedeploy.configs[in.DeploymentConfigName]
-	if c == nil {
-		return nil, errf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", in.DeploymentConfigName)
+	c, err := s.configLocked(in.DeploymentConfigName)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"deploymentConfigInfo": map[string]any{
 		"deploymentConfigId": c.id, "deploymentConfigName": c.name, "computePlatform": "ECS",
 		"createTime": epochPtr(c.createdAt), "trafficRoutingConfig": c.routing,
 	}}, nil
+}
+
+// configLocked finds a deployment config by name, or answers
+// DeploymentConfigDoesNotExistException.
+func (s *Sim) configLocked(name string) (*cdConfig, error) {
+	c := s.codedeploy.configs[name]
+	if c == nil {
+		return nil, errf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", name)
+	}
+	return c, nil
 }
 
 func (s *Sim) cdListDeploymentConfigs(req *request) (any, error) {
@@ -429,11 +431,7 @@ func (s *Sim) cdListDeploymentConfigs(req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(s.codedeploy.configs))
-	for n := range s.codedeploy.configs {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := sortedKeys(s.codedeploy.configs)
 	page, next, err := pageOf(names, in.NextToken)
 	if err != nil {
 		return nil, err

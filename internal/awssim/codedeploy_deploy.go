@@ -103,9 +103,9 @@ func (s *Sim) cdCreateDeployment(req *request) (any, error) {
 	if cfgName == "" {
 		cfgName = g.configName
 	}
-	cfg := s.codedeploy.configs[cfgName]
-	if cfg == nil {
-		return nil, errf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", cfgName)
+	cfg, err := s.configLocked(cfgName)
+	if err != nil {
+		return nil, err
 	}
 	if err := validAutoRollback(in.AutoRollbackConfiguration); err != nil {
 		return nil, err
