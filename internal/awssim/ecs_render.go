@@ -60,16 +60,7 @@ func (s *Sim) renderService(svc *ecsService, withTags bool) map[string]any {
 			"minimumHealthyPercent": 100,
 		},
 	}
-	if svc.launchType != "" {
-		out["launchType"] = svc.launchType
-	}
-	if svc.launchType == "FARGATE" {
-		out["platformVersion"] = svc.platformVer
-		out["platformFamily"] = "Linux"
-	}
-	if len(svc.network) > 0 {
-		out["networkConfiguration"] = svc.network
-	}
+	addLaunchFields(out, svc)
 	if withTags {
 		out["tags"] = nonNil(svc.tags)
 	}
@@ -135,6 +126,16 @@ func (s *Sim) renderTaskSet(svc *ecsService, ts *ecsTaskSet, withTags bool) map[
 		out["externalId"] = ts.externalID
 		out["startedBy"] = "CodeDeploy"
 	}
+	addLaunchFields(out, svc)
+	if withTags {
+		out["tags"] = []ecsTag{}
+	}
+	return out
+}
+
+// addLaunchFields adds the launch type, platform and network members that
+// a service and each of its task sets answer alike.
+func addLaunchFields(out map[string]any, svc *ecsService) {
 	if svc.launchType != "" {
 		out["launchType"] = svc.launchType
 	}
@@ -145,8 +146,4 @@ func (s *Sim) renderTaskSet(svc *ecsService, ts *ecsTaskSet, withTags bool) map[
 	if len(svc.network) > 0 {
 		out["networkConfiguration"] = svc.network
 	}
-	if withTags {
-		out["tags"] = []ecsTag{}
-	}
-	return out
 }

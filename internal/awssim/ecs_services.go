@@ -27,6 +27,21 @@ func (st *ecsState) cluster(ref string) *ecsCluster {
 	return st.clusters[lastSegment(ref)]
 }
 
+// clusterService finds a service of a cluster as the ECS calls that name
+// both do: ClusterNotFoundException for the cluster ("" is the default),
+// then ServiceNotFoundException for the service.
+func (st *ecsState) clusterService(cluster, service string) (*ecsService, *apiError) {
+	c := st.cluster(cluster)
+	if c == nil {
+		return nil, errClusterNotFound()
+	}
+	svc := c.services[lastSegment(service)]
+	if svc == nil {
+		return nil, errServiceNotFound()
+	}
+	return svc, nil
+}
+
 // sortedClusters lists clusters by name so that answers are stable.
 func (st *ecsState) sortedClusters() []*ecsCluster {
 	out := make([]*ecsCluster, 0, len(st.clusters))
@@ -203,13 +218,9 @@ func (s *Sim) ecsDescribeTaskSets(_ context.Context, req *request) (any, error) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.ecs.cluster(in.Cluster)
-	if c == nil {
-		return nil, errClusterNotFound()
-	}
-	svc := c.services[lastSegment(in.Service)]
-	if svc == nil {
-		return nil, errServiceNotFound()
+	svc, aerr := s.ecs.clusterService(in.Cluster, in.Service)
+	if aerr != nil {
+		return nil, aerr
 	}
 	if svc.controller != "CODE_DEPLOY" && svc.controller != "EXTERNAL" {
 		return nil, errf("InvalidParameterException",
@@ -261,13 +272,9 @@ func (s *Sim) ecsUpdateService(_ context.Context, req *request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.ecs.cluster(in.Cluster)
-	if c == nil {
-		return nil, errClusterNotFound()
-	}
-	svc := c.services[lastSegment(in.Service)]
-	if svc == nil {
-		return nil, errServiceNotFound()
+	svc, aerr := s.ecs.clusterService(in.Cluster, in.Service)
+	if aerr != nil {
+		return nil, aerr
 	}
 	now := s.clock.Now()
 	if svc.controller == "CODE_DEPLOY" {
