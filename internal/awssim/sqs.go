@@ -149,6 +149,19 @@ func (s *Sim) queueByArn(arn string) *sqsQueue {
 	return s.sqs.queues[name]
 }
 
+// withQueue runs f with s.mu held on the queue that url names, or answers
+// queueByURL's error: the start of every SQS call on one queue but
+// ReceiveMessage, which waits with the lock released.
+func (s *Sim) withQueue(url string, f func(q *sqsQueue) (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, aerr := s.queueByURL(url)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return f(q)
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -249,16 +262,12 @@ func (s *Sim) sqsDeleteQueue(_ context.Context, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	delete(s.sqs.queues, q.name)
-	s.sqs.deleted[q.name] = s.clock.Now()
-	q.wake()
-	return nil, nil
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		delete(s.sqs.queues, q.name)
+		s.sqs.deleted[q.name] = s.clock.Now()
+		q.wake()
+		return nil, nil
+	})
 }
 
 func (s *Sim) sqsListQueues(ctx context.Context, req *request) (any, error) {
@@ -308,15 +317,11 @@ func (s *Sim) sqsPurgeQueue(_ context.Context, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q.msgs = nil
-	q.receipts = map[string]*sqsMessage{}
-	return nil, nil
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		q.msgs = nil
+		q.receipts = map[string]*sqsMessage{}
+		return nil, nil
+	})
 }
 
 // QueueMessages is the number of messages a queue holds (visible, in flight

@@ -77,55 +77,51 @@ func (s *Sim) sqsGetQueueAttributes(_ context.Context, req *request) (any, error
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	want := map[string]bool{}
-	for _, n := range in.AttributeNames {
-		if n == "All" {
-			for _, k := range queueAttrNames {
-				want[k] = true
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		want := map[string]bool{}
+		for _, n := range in.AttributeNames {
+			if n == "All" {
+				for _, k := range queueAttrNames {
+					want[k] = true
+				}
+				continue
 			}
-			continue
+			if !knownQueueAttr(n) {
+				return nil, sqsErr("com.amazonaws.sqs#InvalidAttributeName", "InvalidAttributeName", "Unknown Attribute %s.", n)
+			}
+			want[n] = true
 		}
-		if !knownQueueAttr(n) {
-			return nil, sqsErr("com.amazonaws.sqs#InvalidAttributeName", "InvalidAttributeName", "Unknown Attribute %s.", n)
+		now := s.clock.Now()
+		q.expire(now)
+		visible, inFlight, delayed := q.counts(now)
+		out := map[string]string{}
+		for k := range want {
+			var v string
+			switch k {
+			case "QueueArn":
+				v = q.arn
+			case "ApproximateNumberOfMessages":
+				v = strconv.Itoa(visible)
+			case "ApproximateNumberOfMessagesNotVisible":
+				v = strconv.Itoa(inFlight)
+			case "ApproximateNumberOfMessagesDelayed":
+				v = strconv.Itoa(delayed)
+			case "CreatedTimestamp":
+				v = strconv.FormatInt(q.created.Unix(), 10)
+			case "LastModifiedTimestamp":
+				v = strconv.FormatInt(q.modified.Unix(), 10)
+			default:
+				v = q.attrs[k]
+			}
+			if v != "" {
+				out[k] = v
+			}
 		}
-		want[n] = true
-	}
-	now := s.clock.Now()
-	q.expire(now)
-	visible, inFlight, delayed := q.counts(now)
-	out := map[string]string{}
-	for k := range want {
-		var v string
-		switch k {
-		case "QueueArn":
-			v = q.arn
-		case "ApproximateNumberOfMessages":
-			v = strconv.Itoa(visible)
-		case "ApproximateNumberOfMessagesNotVisible":
-			v = strconv.Itoa(inFlight)
-		case "ApproximateNumberOfMessagesDelayed":
-			v = strconv.Itoa(delayed)
-		case "CreatedTimestamp":
-			v = strconv.FormatInt(q.created.Unix(), 10)
-		case "LastModifiedTimestamp":
-			v = strconv.FormatInt(q.modified.Unix(), 10)
-		default:
-			v = q.attrs[k]
+		if len(out) == 0 {
+			return nil, nil
 		}
-		if v != "" {
-			out[k] = v
-		}
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return map[string]any{"Attributes": out}, nil
+		return map[string]any{"Attributes": out}, nil
+	})
 }
 
 func knownQueueAttr(n string) bool {
@@ -148,15 +144,11 @@ func (s *Sim) sqsSetQueueAttributes(_ context.Context, req *request) (any, error
 	if aerr := validateQueueAttrs(in.Attributes); aerr != nil {
 		return nil, aerr
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	for k, v := range in.Attributes {
-		q.attrs[k] = v
-	}
-	q.modified = s.clock.Now()
-	return nil, nil
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		for k, v := range in.Attributes {
+			q.attrs[k] = v
+		}
+		q.modified = s.clock.Now()
+		return nil, nil
+	})
 }

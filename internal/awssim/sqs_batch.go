@@ -74,23 +74,19 @@ func (s *Sim) batchCall(req *request, each func(q *sqsQueue, id string, raw json
 	if aerr := checkBatchIDs(ids); aerr != nil {
 		return nil, aerr
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ok := []any{}
-	failed := []batchError{}
-	for i, raw := range in.Entries {
-		res, aerr := each(q, ids[i], raw)
-		if aerr != nil {
-			failed = append(failed, batchFailure(ids[i], aerr))
-			continue
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		ok := []any{}
+		failed := []batchError{}
+		for i, raw := range in.Entries {
+			res, aerr := each(q, ids[i], raw)
+			if aerr != nil {
+				failed = append(failed, batchFailure(ids[i], aerr))
+				continue
+			}
+			ok = append(ok, res)
 		}
-		ok = append(ok, res)
-	}
-	return map[string]any{"Successful": ok, "Failed": failed}, nil
+		return map[string]any{"Successful": ok, "Failed": failed}, nil
+	})
 }
 
 func (s *Sim) sqsSendMessageBatch(_ context.Context, req *request) (any, error) {

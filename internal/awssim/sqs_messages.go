@@ -108,21 +108,17 @@ func (s *Sim) sqsSendMessage(_ context.Context, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m, aerr := s.sendOne(q, &in)
-	if aerr != nil {
-		return nil, aerr
-	}
-	out := map[string]string{"MessageId": m.id, "MD5OfMessageBody": m.md5}
-	if m.attrsMD5 != "" {
-		out["MD5OfMessageAttributes"] = m.attrsMD5
-	}
-	return out, nil
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		m, aerr := s.sendOne(q, &in)
+		if aerr != nil {
+			return nil, aerr
+		}
+		out := map[string]string{"MessageId": m.id, "MD5OfMessageBody": m.md5}
+		if m.attrsMD5 != "" {
+			out["MD5OfMessageAttributes"] = m.attrsMD5
+		}
+		return out, nil
+	})
 }
 
 // sendOne validates and enqueues one message. Call with s.mu held.
@@ -353,13 +349,9 @@ func (s *Sim) sqsDeleteMessage(_ context.Context, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return nil, noErr(s.deleteOne(q, in.ReceiptHandle))
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		return nil, noErr(s.deleteOne(q, in.ReceiptHandle))
+	})
 }
 
 // deleteOne deletes the message a receipt handle names. Call with s.mu held.
@@ -406,13 +398,9 @@ func (s *Sim) sqsChangeMessageVisibility(_ context.Context, req *request) (any, 
 	if in.VisibilityTimeout != nil {
 		vt = *in.VisibilityTimeout
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.queueByURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return nil, noErr(s.changeVisibilityOne(q, in.ReceiptHandle, vt))
+	return s.withQueue(in.QueueUrl, func(q *sqsQueue) (any, error) {
+		return nil, noErr(s.changeVisibilityOne(q, in.ReceiptHandle, vt))
+	})
 }
 
 // changeVisibilityOne sets an in-flight message's visibility timeout.
