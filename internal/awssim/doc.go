@@ -16,8 +16,11 @@
 //
 // Describe the account in YAML (see testdata/world.yaml): clusters and their
 // services with the task definition each runs (any RegisterTaskDefinition
-// member, camelCase), ECR repositories and tags, CloudWatch alarms, and the
-// CodeDeploy applications and deployment groups. Then:
+// member, camelCase), ECR repositories and tags, CloudWatch alarms, custom
+// deployment configs (the deploymentConfigs list: name, type AllAtOnce,
+// TimeBasedLinear or TimeBasedCanary, percentage and intervalMinutes; the
+// CodeDeployDefault.ECS* configs are always there), and the CodeDeploy
+// applications and deployment groups, which may name those configs. Then:
 //
 //	w, err := awssim.LoadWorld(yamlBytes) // unknown keys are refused
 //	sim := awssim.New(w.Options(awssim.Options{Speed: 0}))
@@ -28,7 +31,9 @@
 // A CODE_DEPLOY service starts with one steady PRIMARY task set (Blue) taking
 // all traffic. The Go API adds to the world at any time: PutService,
 // PutImage (returns the image's stable digest; RepositoryURI names it in a
-// task definition), PutAlarm and SetAlarm.
+// task definition), PutAlarm and SetAlarm. There is no S3: PutS3Object
+// registers the content of s3://bucket/key, and CreateDeployment accepts an
+// S3 revision (bundleType YAML or JSON) only when its object was put there.
 //
 // # Driving it
 //
@@ -42,7 +47,11 @@
 // "ecs:RegisterTaskDefinition" with AccessDeniedException until Allow,
 // SetAlarm puts a watched alarm into ALARM mid-deployment, and the
 // CodeDeploy engine has its own switches (FailNextDeployment,
-// SetGreenUnhealthy, SetManualHooks). Events reach SQS queues through
+// SetGreenUnhealthy, SetManualHooks). With manual hooks on, a stage with an
+// AppSpec hook waits for PutLifecycleEventHookExecutionStatus;
+// PendingHookExecution(deploymentID) gives the stage and
+// lifecycleEventHookExecutionId a hook Lambda would receive, so a test can
+// answer it. Events reach SQS queues through
 // EventBridge rules, as in AWS.
 //
 // # Pointing a client at it
