@@ -10,7 +10,6 @@ import (
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/store"
 )
 
 // cardClick handles Rollback, Shift traffic now and Finish now on a
@@ -89,14 +88,14 @@ func (h *Handler) rollbackCommand(ctx context.Context, r request, c Command) {
 // the deployer redeploys the previous revision, the new deployment is
 // recorded without a card: notify posts one. With lock_on_rollback the app
 // is locked so that nobody redeploys the bad version by mistake.
-func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec store.Record) {
+func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) {
 	res, err := h.dep.Rollback(ctx, env, rec.ID, r.user)
 	if err != nil {
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
 	log := h.log.With(zap.String("deployment_id", rec.ID), zap.String("rollback_id", res.NewDeploymentID))
-	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, store.AnyRev, func(cur *store.Record) error {
+	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(cur *switchyard.Record) error {
 		cur.RolledBackBy = r.user
 		if res.Kind == deployer.StoppedWithRollback && cur.RollbackID == "" {
 			cur.RollbackID = res.NewDeploymentID
@@ -108,7 +107,7 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	}
 	redeploy := res.Kind == deployer.Redeployed
 	if redeploy && res.NewDeploymentID != "" {
-		nrec := store.Record{Deployment: switchyard.Deployment{
+		nrec := switchyard.Record{Deployment: switchyard.Deployment{
 			ID: res.NewDeploymentID, App: a.Name, Env: env.Name, Status: switchyard.StatusCreated,
 			RequestedBy: r.user, ConfirmedBy: r.user, RollbackOf: rec.ID, Created: h.now(), Region: env.Region, Creator: "user",
 		}}
@@ -130,16 +129,16 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	}
 }
 
-func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec store.Record) {
+func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) {
 	reason := fmt.Sprintf("%s %s was rolled back (%s); unlock when the fix is ready", a.Name, rec.Version, rec.ID)
-	l, err := h.st.Lock(ctx, store.Lock{App: a.Name, Reason: reason, LockedBy: r.user, Created: h.now()})
+	l, err := h.st.Lock(ctx, switchyard.Lock{App: a.Name, Reason: reason, LockedBy: r.user, Created: h.now()})
 	switch {
 	case switchyard.ErrorCode(err) == switchyard.ECONFLICT:
 		return // already locked: the older lock says more
 	case err != nil:
 		h.log.Error("lock after rollback", zap.String("app", a.Name), zap.Error(err))
-		h.audit(ctx, store.AuditEntry{User: r.user, Action: actLock, App: a.Name, Env: env.Name, Channel: r.channel,
-			MessageTS: r.ts, Result: store.ResultFailed, Detail: "lock on rollback: " + switchyard.ErrorMessage(err)})
+		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actLock, App: a.Name, Env: env.Name, Channel: r.channel,
+			MessageTS: r.ts, Result: switchyard.ResultFailed, Detail: "lock on rollback: " + switchyard.ErrorMessage(err)})
 		return
 	}
 	h.announce(ctx, r, blocks.LockTaken(lockInfo(l)))

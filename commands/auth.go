@@ -13,7 +13,6 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/store"
 )
 
 // Actions, as the audit trail names them and the access lists decide them.
@@ -108,8 +107,8 @@ type request struct {
 // the refusal. Nothing else changes.
 func (h *Handler) refuse(ctx context.Context, r request, action, app, env, why string) {
 	h.tell(ctx, r.channel, r.user, blocks.Refusal(why))
-	h.audit(ctx, store.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel,
-		MessageTS: r.ts, Result: store.ResultRefused, Detail: why})
+	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel,
+		MessageTS: r.ts, Result: switchyard.ResultRefused, Detail: why})
 }
 
 // permit checks that r.user is in list for action, and refuses otherwise.
@@ -190,7 +189,7 @@ func (h *Handler) lookupEnv(ctx context.Context, r request, action string, a *co
 }
 
 // lockOf returns the lock that stops app in env, if any.
-func (h *Handler) lockOf(ctx context.Context, app, env string) (*store.Lock, error) {
+func (h *Handler) lockOf(ctx context.Context, app, env string) (*switchyard.Lock, error) {
 	l, ok, err := h.st.GetLock(ctx, app, env)
 	if err != nil || !ok {
 		return nil, err
@@ -210,12 +209,12 @@ func (h *Handler) unlocked(ctx context.Context, r request, action string, app, e
 	}
 	msg := blocks.LockedRefusal(lockInfo(*l))
 	h.tell(ctx, r.channel, r.user, msg)
-	h.audit(ctx, store.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
-		Result: store.ResultRefused, Detail: fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason)})
+	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
+		Result: switchyard.ResultRefused, Detail: fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason)})
 	return false
 }
 
-func lockInfo(l store.Lock) blocks.LockInfo {
+func lockInfo(l switchyard.Lock) blocks.LockInfo {
 	return blocks.LockInfo{App: l.App, Env: l.Env, Reason: l.Reason, By: l.LockedBy, Since: l.Created}
 }
 

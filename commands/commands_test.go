@@ -9,7 +9,6 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
 func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
@@ -42,7 +41,7 @@ func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
 				t.Fatalf("%d messages in the channel", n)
 			}
 			as := w.audits()
-			if len(as) != before+1 || as[len(as)-1].Result != store.ResultRefused || as[len(as)-1].User != c.user {
+			if len(as) != before+1 || as[len(as)-1].Result != switchyard.ResultRefused || as[len(as)-1].User != c.user {
 				t.Fatalf("audit: %+v", as[before:])
 			}
 		})
@@ -84,7 +83,7 @@ func TestLockAndUnlock(t *testing.T) {
 	if n := w.dep.awsCalls(); n != 0 {
 		t.Fatalf("a locked deploy made %d AWS calls", n)
 	}
-	if a := w.lastAudit(); a.Action != actDeploy || a.Result != store.ResultRefused || !strings.Contains(a.Detail, "locked by U0ALICE") {
+	if a := w.lastAudit(); a.Action != actDeploy || a.Result != switchyard.ResultRefused || !strings.Contains(a.Detail, "locked by U0ALICE") {
 		t.Fatalf("audit = %+v", a)
 	}
 
@@ -129,7 +128,7 @@ func seedHistory(t *testing.T, w *world) {
 		if i == 1 {
 			d.Env = "production"
 		}
-		_, err := w.st.CreateDeployment(ctx, store.Record{Deployment: d})
+		_, err := w.st.CreateDeployment(ctx, switchyard.Record{Deployment: d})
 		must(t, err)
 	}
 }
@@ -163,7 +162,7 @@ func TestHistoryAndStatus(t *testing.T) {
 
 // cardWithButtons posts a live card for rec as notify would, so that its
 // buttons can be pressed.
-func cardWithButtons(t *testing.T, w *world, rec store.Record) string {
+func cardWithButtons(t *testing.T, w *world, rec switchyard.Record) string {
 	t.Helper()
 	d := rec.Deployment
 	d.Status, d.BlueAlive, d.Waiting = switchyard.StatusReady, true, switchyard.WaitReady
@@ -249,7 +248,7 @@ func TestPanicInJobIsContained(t *testing.T) {
 	w.dep.planHook = func() { panic("boom") }
 	w.slash(alice, deploys, "web v1.4 to staging")
 	wantIn(t, "apology", w.lastEphemeral(deploys, alice), "Something went wrong on our side")
-	if a := w.lastAudit(); a.Action != "panic" || a.Result != store.ResultFailed {
+	if a := w.lastAudit(); a.Action != "panic" || a.Result != switchyard.ResultFailed {
 		t.Fatalf("audit = %+v", a)
 	}
 	w.dep.planHook = nil

@@ -12,7 +12,6 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
 // click routes one button press by its block: "confirm:<request id>" or
@@ -96,8 +95,8 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 	}
 }
 
-func (h *Handler) cancel(ctx context.Context, r request, p store.Pending, plan *deployer.Plan) {
-	moved, err := h.st.Transition(ctx, p.ID, openStates, store.StateCancelled, store.Change{By: r.user, At: h.now()})
+func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, plan *deployer.Plan) {
+	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateCancelled, switchyard.Change{By: r.user, At: h.now()})
 	if err != nil {
 		h.lostRace(ctx, r, actCancel, p, plan, err)
 		return
@@ -111,13 +110,13 @@ func (h *Handler) cancel(ctx context.Context, r request, p store.Pending, plan *
 // "starting" on the card at once, starts the deployment, records it with
 // this card as its live card, and hands it to the watcher. From then on the
 // card belongs to notify.
-func (h *Handler) start(ctx context.Context, r request, p store.Pending, plan *deployer.Plan, approval bool) {
+func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, plan *deployer.Plan, approval bool) {
 	action := actConfirm
-	ch := store.Change{By: r.user, At: h.now()}
+	ch := switchyard.Change{By: r.user, At: h.now()}
 	if approval {
 		action, ch.ApprovedBy = actApprove, r.user
 	}
-	moved, err := h.st.Transition(ctx, p.ID, openStates, store.StateConfirmed, ch)
+	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, ch)
 	if err != nil {
 		h.lostRace(ctx, r, action, p, plan, err)
 		return
@@ -129,8 +128,8 @@ func (h *Handler) start(ctx context.Context, r request, p store.Pending, plan *d
 	id, err := h.dep.Start(ctx, plan, p.RequestedBy, p.Channel)
 	if err != nil {
 		msg := switchyard.ErrorMessage(err)
-		failed, terr := h.st.Transition(ctx, p.ID, []store.PendingState{store.StateConfirmed}, store.StateFailed,
-			store.Change{By: r.user, At: moved.Changed, Error: msg})
+		failed, terr := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed,
+			switchyard.Change{By: r.user, At: moved.Changed, Error: msg})
 		if terr != nil {
 			h.log.Error("mark request failed", zap.String("pending_id", p.ID), zap.Error(terr))
 			failed = moved
@@ -140,12 +139,12 @@ func (h *Handler) start(ctx context.Context, r request, p store.Pending, plan *d
 		failed.ChangedBy, failed.Changed = moved.ChangedBy, moved.Changed
 		h.setCard(ctx, failed, plan, blocks.ConfirmFailed)
 		h.log.Warn("start deployment", zap.String("pending_id", p.ID), zap.Error(err))
-		h.audit(ctx, store.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
-			MessageTS: p.MessageTS, Result: store.ResultFailed, Detail: msg})
+		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
+			MessageTS: p.MessageTS, Result: switchyard.ResultFailed, Detail: msg})
 		return
 	}
 	log := h.log.With(zap.String("deployment_id", id))
-	rec := store.Record{
+	rec := switchyard.Record{
 		Deployment: switchyard.Deployment{
 			ID: id, App: p.App, Env: p.Env, Version: plan.Version, ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext,
 			Config: plan.Config, Status: switchyard.StatusCreated, RequestedBy: p.RequestedBy, ConfirmedBy: r.user,
@@ -159,25 +158,25 @@ func (h *Handler) start(ctx context.Context, r request, p store.Pending, plan *d
 	if err := h.record(ctx, rec); err != nil {
 		log.Error("record the started deployment", zap.Error(err))
 	}
-	if _, err := h.st.Transition(ctx, p.ID, []store.PendingState{store.StateConfirmed}, store.StateConfirmed,
-		store.Change{By: r.user, At: moved.Changed, DeploymentID: id}); err != nil {
+	if _, err := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateConfirmed,
+		switchyard.Change{By: r.user, At: moved.Changed, DeploymentID: id}); err != nil {
 		log.Warn("link request to deployment", zap.String("pending_id", p.ID), zap.Error(err))
 	}
 	h.watch.Watch(ctx, id)
-	h.audit(ctx, store.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
-		MessageTS: p.MessageTS, Result: store.ResultOK, Detail: fmt.Sprintf("%s %s as %s", p.App, plan.Version, id)})
+	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
+		MessageTS: p.MessageTS, Result: switchyard.ResultOK, Detail: fmt.Sprintf("%s %s as %s", p.App, plan.Version, id)})
 	log.Info("deployment started", zap.String("app", p.App), zap.String("env", p.Env), zap.String("by", r.user))
 }
 
 // record stores a deployment the handler started. notify may have found it
 // first (it discovers deployments it has no record of); then the record is
 // completed with what only the bot knows, keeping what notify observed.
-func (h *Handler) record(ctx context.Context, rec store.Record) error {
+func (h *Handler) record(ctx context.Context, rec switchyard.Record) error {
 	_, err := h.st.CreateDeployment(ctx, rec)
 	if switchyard.ErrorCode(err) != switchyard.ECONFLICT {
 		return err
 	}
-	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, store.AnyRev, func(cur *store.Record) error {
+	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(cur *switchyard.Record) error {
 		if cur.CardTS == "" {
 			cur.CardChannel, cur.CardTS = rec.CardChannel, rec.CardTS
 		}
@@ -197,9 +196,9 @@ func (h *Handler) record(ctx context.Context, rec store.Record) error {
 
 // lostRace tells the person whose click came too late what happened
 // instead. A request found expired is expired now, card included.
-func (h *Handler) lostRace(ctx context.Context, r request, action string, p store.Pending, plan *deployer.Plan, err error) {
-	var se *store.StateError
-	if errors.As(err, &se) && se.State == store.StateExpired {
+func (h *Handler) lostRace(ctx context.Context, r request, action string, p switchyard.Pending, plan *deployer.Plan, err error) {
+	var se *switchyard.StateError
+	if errors.As(err, &se) && se.State == switchyard.StateExpired {
 		h.expire(ctx, p, plan)
 	}
 	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
@@ -210,7 +209,7 @@ func (h *Handler) lostRace(ctx context.Context, r request, action string, p stor
 }
 
 // setCard rewrites the confirmation card for the request's new state.
-func (h *Handler) setCard(ctx context.Context, p store.Pending, plan *deployer.Plan, state blocks.ConfirmState) {
+func (h *Handler) setCard(ctx context.Context, p switchyard.Pending, plan *deployer.Plan, state blocks.ConfirmState) {
 	if p.MessageTS == "" {
 		return
 	}
@@ -245,8 +244,8 @@ func (h *Handler) Sweep(ctx context.Context) (int, error) {
 
 // expire moves p to expired and updates its card; false if p had already
 // left the open states.
-func (h *Handler) expire(ctx context.Context, p store.Pending, plan *deployer.Plan) bool {
-	moved, err := h.st.Transition(ctx, p.ID, openStates, store.StateExpired, store.Change{At: h.now()})
+func (h *Handler) expire(ctx context.Context, p switchyard.Pending, plan *deployer.Plan) bool {
+	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateExpired, switchyard.Change{At: h.now()})
 	if err != nil {
 		if switchyard.ErrorCode(err) != switchyard.ECONFLICT {
 			h.log.Warn("expire request", zap.String("pending_id", p.ID), zap.Error(err))
@@ -257,7 +256,7 @@ func (h *Handler) expire(ctx context.Context, p store.Pending, plan *deployer.Pl
 		moved.Channel, moved.MessageTS = p.Channel, p.MessageTS
 	}
 	h.setCard(ctx, moved, plan, blocks.ConfirmExpired)
-	h.audit(ctx, store.AuditEntry{Action: actExpire, App: p.App, Env: p.Env, Channel: moved.Channel, MessageTS: moved.MessageTS,
-		Result: store.ResultOK, Detail: "request " + p.ID + " of " + blocks.Mention(p.RequestedBy)})
+	h.audit(ctx, switchyard.AuditEntry{Action: actExpire, App: p.App, Env: p.Env, Channel: moved.Channel, MessageTS: moved.MessageTS,
+		Result: switchyard.ResultOK, Detail: "request " + p.ID + " of " + blocks.Mention(p.RequestedBy)})
 	return true
 }

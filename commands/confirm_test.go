@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
 func TestDeployPostsConfirmationCard(t *testing.T) {
@@ -33,13 +33,13 @@ func TestDeployPostsConfirmationCard(t *testing.T) {
 	}
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
-	if p.State != store.StatePending || p.RequestedBy != alice || p.Version != "v1.4" || !p.Expires.Equal(t0.Add(15*time.Minute)) {
+	if p.State != switchyard.StatePending || p.RequestedBy != alice || p.Version != "v1.4" || !p.Expires.Equal(t0.Add(15*time.Minute)) {
 		t.Fatalf("pending = %+v", p)
 	}
 	if w.dep.plans.Load() != 1 || w.dep.starts.Load() != 0 {
 		t.Fatalf("plans %d starts %d", w.dep.plans.Load(), w.dep.starts.Load())
 	}
-	if a := w.lastAudit(); a.Action != actDeploy || a.Result != store.ResultOK || a.MessageTS != ts || a.User != alice || a.Channel != deploys {
+	if a := w.lastAudit(); a.Action != actDeploy || a.Result != switchyard.ResultOK || a.MessageTS != ts || a.User != alice || a.Channel != deploys {
 		t.Fatalf("audit = %+v", a)
 	}
 	for _, a := range w.slack.Acks() {
@@ -88,7 +88,7 @@ func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 	wantIn(t, "the second click's answer", w.lastEphemeral(deploys, alice), "already confirmed by <@U0ALICE>")
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
-	if p.State != store.StateConfirmed || p.DeploymentID != rec.ID {
+	if p.State != switchyard.StateConfirmed || p.DeploymentID != rec.ID {
 		t.Fatalf("pending = %+v", p)
 	}
 }
@@ -107,7 +107,7 @@ func TestCancel(t *testing.T) {
 	if len(actions(card)) != 0 || w.dep.starts.Load() != 0 {
 		t.Fatalf("buttons %v, starts %d", actions(card), w.dep.starts.Load())
 	}
-	if a := w.lastAudit(); a.Action != actCancel || a.Result != store.ResultOK || a.MessageTS != ts {
+	if a := w.lastAudit(); a.Action != actCancel || a.Result != switchyard.ResultOK || a.MessageTS != ts {
 		t.Fatalf("audit = %+v", a)
 	}
 }
@@ -123,11 +123,11 @@ func TestConfirmRacingCancelEndsInOne(t *testing.T) {
 		must(t, err)
 		starts := w.dep.starts.Load()
 		switch p.State {
-		case store.StateConfirmed:
+		case switchyard.StateConfirmed:
 			if starts != 1 || len(recs) != 1 {
 				t.Fatalf("round %d: confirmed but %d starts, %d records", i, starts, len(recs))
 			}
-		case store.StateCancelled:
+		case switchyard.StateCancelled:
 			if starts != 0 || len(recs) != 0 {
 				t.Fatalf("round %d: cancelled but %d starts, %d records", i, starts, len(recs))
 			}
@@ -148,12 +148,12 @@ func TestSomeoneElsesConfirmIsRefused(t *testing.T) {
 		t.Fatal("a refused click changed something")
 	}
 	a := w.lastAudit()
-	if a.User != bob || a.Action != actConfirm || a.Result != store.ResultRefused || a.MessageTS != ts {
+	if a.User != bob || a.Action != actConfirm || a.Result != switchyard.ResultRefused || a.MessageTS != ts {
 		t.Fatalf("audit = %+v", a)
 	}
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
-	if p.State != store.StatePending {
+	if p.State != switchyard.StatePending {
 		t.Fatalf("state = %s", p.State)
 	}
 }
@@ -183,12 +183,12 @@ func TestApprovalBySecondPerson(t *testing.T) {
 	}
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
-	if p.ApprovedBy != dave || p.State != store.StateConfirmed {
+	if p.ApprovedBy != dave || p.State != switchyard.StateConfirmed {
 		t.Fatalf("pending = %+v", p)
 	}
 	var refused int
 	for _, a := range w.audits() {
-		if a.Action == actApprove && a.Result == store.ResultRefused {
+		if a.Action == actApprove && a.Result == switchyard.ResultRefused {
 			refused++
 		}
 	}
@@ -229,7 +229,7 @@ func TestExpiry(t *testing.T) {
 		}
 		p, err := w.st.FindPendingByMessage(context.Background(), deploys, cardTS)
 		must(t, err)
-		if p.State != store.StateExpired {
+		if p.State != switchyard.StateExpired {
 			t.Fatalf("state = %s", p.State)
 		}
 	}
@@ -254,10 +254,10 @@ func TestStartFailureShowsOnCard(t *testing.T) {
 	}
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
-	if p.State != store.StateFailed || p.Error == "" {
+	if p.State != switchyard.StateFailed || p.Error == "" {
 		t.Fatalf("pending = %+v", p)
 	}
-	if a := w.lastAudit(); a.Action != actStart || a.Result != store.ResultFailed {
+	if a := w.lastAudit(); a.Action != actStart || a.Result != switchyard.ResultFailed {
 		t.Fatalf("audit = %+v", a)
 	}
 }

@@ -13,11 +13,10 @@ import (
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/store"
 )
 
 // openStates are the states of a request that still waits for a click.
-var openStates = []store.PendingState{store.StatePending, store.StateApproved}
+var openStates = []switchyard.PendingState{switchyard.StatePending, switchyard.StateApproved}
 
 // requestDeploy handles "/deploy <app> <version> …": every check that
 // needs no AWS call first, then the plan, then the card in the channel.
@@ -52,7 +51,7 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 		return
 	}
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, store.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: raw,
+	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: raw,
 		RequestedBy: r.user, Reason: c.Reason, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
 	if err != nil {
 		h.fail(ctx, r, actDeploy, a.Name, env.Name, err)
@@ -61,7 +60,7 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 	conf := confirmation(p, plan)
 	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(conf))
 	if err != nil {
-		_, _ = h.st.Transition(ctx, p.ID, openStates, store.StateFailed, store.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
+		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
 		h.fail(ctx, r, actDeploy, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE,
 			"I couldn't post the confirmation card in this channel; nothing was deployed. Is the bot allowed to post here?", err))
 		return
@@ -80,7 +79,7 @@ func (h *Handler) knownConfig(name string) bool {
 }
 
 // confirmation is what the card shows of a request and its plan, pending.
-func confirmation(p store.Pending, plan *deployer.Plan) blocks.Confirmation {
+func confirmation(p switchyard.Pending, plan *deployer.Plan) blocks.Confirmation {
 	c := blocks.Confirmation{
 		ID: p.ID, App: p.App, Env: p.Env, Version: plan.Version,
 		ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext,
@@ -110,7 +109,7 @@ func confirmation(p store.Pending, plan *deployer.Plan) blocks.Confirmation {
 }
 
 // withState is the card after a click or an expiry.
-func withState(c blocks.Confirmation, p store.Pending, state blocks.ConfirmState) blocks.Confirmation {
+func withState(c blocks.Confirmation, p switchyard.Pending, state blocks.ConfirmState) blocks.Confirmation {
 	c.State, c.ActedBy, c.ActedAt = state, p.ChangedBy, p.Changed
 	c.Failure = p.Error
 	return c

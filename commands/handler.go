@@ -26,7 +26,6 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/store"
 )
 
 // Slack is the Web API the handler writes with. Errors are slack-go's
@@ -64,43 +63,44 @@ type Deployer interface {
 
 // Pendings keeps deploy requests waiting for a click.
 type Pendings interface {
-	CreatePending(ctx context.Context, p store.Pending) (store.Pending, error)
+	CreatePending(ctx context.Context, p switchyard.Pending) (switchyard.Pending, error)
 	SetPendingMessage(ctx context.Context, id, channel, ts string) error
-	GetPending(ctx context.Context, id string) (store.Pending, error)
+	GetPending(ctx context.Context, id string) (switchyard.Pending, error)
 }
 
 // Transitions moves deploy requests by compare-and-set; a transition out of
 // a state the request is no longer in fails with ECONFLICT.
 type Transitions interface {
-	Transition(ctx context.Context, id string, from []store.PendingState, to store.PendingState, ch store.Change) (store.Pending, error)
-	ListExpired(ctx context.Context, now time.Time) ([]store.Pending, error)
+	Transition(ctx context.Context, id string, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change) (switchyard.Pending, error)
+	ListExpired(ctx context.Context, now time.Time) ([]switchyard.Pending, error)
 }
 
 // Deployments writes the deployments the handler starts or rolls back.
 type Deployments interface {
-	CreateDeployment(ctx context.Context, rec store.Record) (store.Record, error)
-	GetDeployment(ctx context.Context, id string) (store.Record, error)
-	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*store.Record) error) (store.Record, error)
+	CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error)
+	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
+	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error)
 }
 
 // History reads deployments for status, history and rollback.
 type History interface {
-	ListByApp(ctx context.Context, app, env string, limit int) ([]store.Record, error)
+	ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error)
 }
 
 // Locks takes, releases and reads app locks.
 type Locks interface {
-	Lock(ctx context.Context, l store.Lock) (store.Lock, error)
-	Unlock(ctx context.Context, app, env string) (store.Lock, error)
-	GetLock(ctx context.Context, app, env string) (store.Lock, bool, error)
+	Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, error)
+	Unlock(ctx context.Context, app, env string) (switchyard.Lock, error)
+	GetLock(ctx context.Context, app, env string) (switchyard.Lock, bool, error)
 }
 
 // Auditor appends to the audit trail.
 type Auditor interface {
-	Audit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+	Audit(ctx context.Context, e switchyard.AuditEntry) (switchyard.AuditEntry, error)
 }
 
-// Store is every part of the store the handler uses; *store.Store is one.
+// Store is every part of the store the handler uses; *store.Store is one
+// (checked in the package's tests).
 type Store interface {
 	Pendings
 	Transitions
@@ -120,7 +120,6 @@ var (
 	_ Slack    = (*slack.Client)(nil)
 	_ Groups   = (*slack.Client)(nil)
 	_ Deployer = (*deployer.Deployer)(nil)
-	_ Store    = (*store.Store)(nil)
 )
 
 // Options are the optional settings of a Handler.
@@ -309,7 +308,7 @@ func (h *Handler) sweepLoop(stop, work context.Context) {
 }
 
 // planOf decodes the plan stored with a pending confirmation.
-func planOf(p store.Pending) (*deployer.Plan, error) {
+func planOf(p switchyard.Pending) (*deployer.Plan, error) {
 	var plan deployer.Plan
 	if err := json.Unmarshal(p.Plan, &plan); err != nil {
 		return nil, fmt.Errorf("decode plan of %s: %w", p.ID, err)

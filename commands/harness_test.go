@@ -38,6 +38,9 @@ const (
 	oncallID = "S0ONCALL"
 )
 
+// The real store is what cmd/bot plugs in as the handler's Store.
+var _ Store = (*store.Store)(nil)
+
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // clock is the handler's and the store's clock; it moves only when told.
@@ -389,7 +392,7 @@ func wantIn(t *testing.T, what, s string, want ...string) {
 }
 
 // audits returns the audit trail, oldest first.
-func (w *world) audits() []store.AuditEntry {
+func (w *world) audits() []switchyard.AuditEntry {
 	w.t.Helper()
 	es, err := w.st.RecentAudit(context.Background(), 200)
 	must(w.t, err)
@@ -399,7 +402,7 @@ func (w *world) audits() []store.AuditEntry {
 	return es
 }
 
-func (w *world) lastAudit() store.AuditEntry {
+func (w *world) lastAudit() switchyard.AuditEntry {
 	w.t.Helper()
 	es := w.audits()
 	if len(es) == 0 {

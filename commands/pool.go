@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
 // job is the work of one acked envelope.
@@ -107,7 +107,7 @@ func (h *Handler) runJob(ctx context.Context, j job) {
 			zap.String("channel", j.channel), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
 		h.tell(ctx, j.channel, j.user, blocks.Problem(
 			"Something went wrong on our side while handling that; it was stopped. The details are in the bot's log."))
-		h.audit(ctx, store.AuditEntry{User: j.user, Action: "panic", Channel: j.channel, Result: store.ResultFailed, Detail: j.what})
+		h.audit(ctx, switchyard.AuditEntry{User: j.user, Action: "panic", Channel: j.channel, Result: switchyard.ResultFailed, Detail: j.what})
 	}()
 	j.run(ctx)
 }

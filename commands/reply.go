@@ -9,7 +9,6 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
 // msgOptions turns a rendered message into chat.* options. The text is not
@@ -47,7 +46,7 @@ func (h *Handler) update(ctx context.Context, channel, ts string, m blocks.Messa
 
 // audit appends e to the trail; a failure is logged with the entry, so the
 // record survives in the log at least.
-func (h *Handler) audit(ctx context.Context, e store.AuditEntry) {
+func (h *Handler) audit(ctx context.Context, e switchyard.AuditEntry) {
 	if e.At.IsZero() {
 		e.At = h.now()
 	}
@@ -65,12 +64,12 @@ func (h *Handler) fail(ctx context.Context, r request, action, app, env string, 
 	h.log.Warn("action failed", zap.String("action", action), zap.String("user", r.user), zap.String("app", app),
 		zap.String("env", env), zap.String("code", switchyard.ErrorCode(err)), zap.Error(err))
 	h.tell(ctx, r.channel, r.user, blocks.Problem(msg))
-	h.audit(ctx, store.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
-		Result: store.ResultFailed, Detail: msg})
+	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
+		Result: switchyard.ResultFailed, Detail: msg})
 }
 
 // done audits a success.
 func (h *Handler) done(ctx context.Context, r request, action, app, env, detail string) {
-	h.audit(ctx, store.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
-		Result: store.ResultOK, Detail: detail})
+	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
+		Result: switchyard.ResultOK, Detail: detail})
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/store"
 )
 
 // slash handles one /deploy command, after its ack.
@@ -20,7 +19,7 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 	switch c.Kind {
 	case KindReply:
 		h.tell(ctx, r.channel, r.user, blocks.Notice(c.Reply))
-		h.audit(ctx, store.AuditEntry{User: r.user, Action: actBadInput, Channel: r.channel, Result: store.ResultRefused, Detail: c.Reply})
+		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actBadInput, Channel: r.channel, Result: switchyard.ResultRefused, Detail: c.Reply})
 	case KindHelp:
 		h.tell(ctx, r.channel, r.user, blocks.Help(h.appNames()))
 		h.done(ctx, r, actHelp, "", "", c.Topic)
@@ -185,7 +184,7 @@ func (h *Handler) lock(ctx context.Context, r request, c Command) {
 	if !ok {
 		return
 	}
-	l, err := h.st.Lock(ctx, store.Lock{App: a.Name, Env: env, Reason: c.Reason, LockedBy: r.user, Created: h.now()})
+	l, err := h.st.Lock(ctx, switchyard.Lock{App: a.Name, Env: env, Reason: c.Reason, LockedBy: r.user, Created: h.now()})
 	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
 		h.refuse(ctx, r, actLock, a.Name, env, switchyard.ErrorMessage(err))
 		return

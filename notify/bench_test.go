@@ -163,7 +163,7 @@ func fleet(b *testing.B, n int, rate slacksim.RateMode) (*fakeAWS, *slacksim.Ser
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := st.CreateDeployment(ctx, store.Record{Deployment: switchyard.Deployment{ID: id, App: "myapp", Env: "production",
+		if _, err := st.CreateDeployment(ctx, switchyard.Record{Deployment: switchyard.Deployment{ID: id, App: "myapp", Env: "production",
 			Version: "v1." + strconv.Itoa(i), Status: switchyard.StatusCreated, RequestedBy: "U0ALICE"},
 			CardChannel: channel, CardTS: ts}); err != nil {
 			b.Fatal(err)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
-	"github.com/switchyard/switchyard/store"
 )
 
 // adoptGrace is how long a deployment the bot started is left for
@@ -123,7 +122,7 @@ func (n *Notifier) adopt(ctx context.Context, app string, env switchyard.Environ
 			}
 		}
 	}
-	rec := store.Record{Deployment: switchyard.Deployment{App: app, Env: env.Name}}
+	rec := switchyard.Record{Deployment: switchyard.Deployment{App: app, Env: env.Name}}
 	st.Apply(&rec.Deployment)
 	if rec.Created.IsZero() {
 		rec.Created = n.opts.Now()
@@ -143,7 +142,7 @@ func (n *Notifier) adopt(ctx context.Context, app string, env switchyard.Environ
 
 // adoptRollback records and watches the rollback deployment CodeDeploy
 // started for parent, once per process.
-func (n *Notifier) adoptRollback(ctx context.Context, parent store.Record, env switchyard.Environment, id string) {
+func (n *Notifier) adoptRollback(ctx context.Context, parent switchyard.Record, env switchyard.Environment, id string) {
 	if n.isKnown(id) {
 		return
 	}

@@ -28,6 +28,9 @@ import (
 	"github.com/switchyard/switchyard/store"
 )
 
+// The real store is what cmd/bot plugs in as the notifier's Store.
+var _ Store = (*store.Store)(nil)
+
 const channel = "C0DEPLOYS"
 
 // rig is the whole product around a Notifier: the AWS simulator with the
@@ -175,7 +178,7 @@ func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	_, err = r.store.CreateDeployment(ctx, store.Record{
+	_, err = r.store.CreateDeployment(ctx, switchyard.Record{
 		Deployment: switchyard.Deployment{ID: id, App: app, Env: env.Name, Version: plan.Version,
 			ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext, Config: plan.Config,
 			Status: switchyard.StatusCreated, RequestedBy: who, ConfirmedBy: who},
@@ -237,7 +240,7 @@ func (r *rig) run(step, limit time.Duration, done func() bool) {
 	}
 }
 
-func (r *rig) record(id string) store.Record {
+func (r *rig) record(id string) switchyard.Record {
 	r.t.Helper()
 	rec, err := r.store.GetDeployment(context.Background(), id)
 	if err != nil {

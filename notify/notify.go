@@ -6,7 +6,7 @@
 //
 // Input is at least once, output is idempotent: the observed state is merged
 // into the stored record in one compare-and-set, every thread reply has a key
-// that the store records once (store.MarkReply), and cards are pure renders
+// that the store records once (Store.MarkReply), and cards are pure renders
 // of state. So duplicate, late, missing and out-of-order events, two sources
 // seeing the same change, and restarts never produce a wrong card or a
 // duplicate reply.
@@ -24,7 +24,6 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/store"
 )
 
 // Slack posts and edits messages. *slack.Client satisfies it. Errors are
@@ -48,14 +47,15 @@ type Describer interface {
 	Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*deployer.Status, error)
 }
 
-// Store is the part of the store notify uses. *store.Store satisfies it.
+// Store is the part of the store notify uses. *store.Store satisfies it
+// (checked in notify's tests).
 // Errors are *switchyard.Error: ENOTFOUND for an unknown deployment,
 // ECONFLICT when a record with that id already exists.
 type Store interface {
-	CreateDeployment(ctx context.Context, rec store.Record) (store.Record, error)
-	GetDeployment(ctx context.Context, id string) (store.Record, error)
-	ListActive(ctx context.Context) ([]store.Record, error)
-	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*store.Record) error) (store.Record, error)
+	CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error)
+	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
+	ListActive(ctx context.Context) ([]switchyard.Record, error)
+	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error)
 	MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error)
 	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
 	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
@@ -71,7 +71,6 @@ var (
 	_ Slack     = (*slack.Client)(nil)
 	_ Queue     = (*sqs.Client)(nil)
 	_ Describer = (*deployer.Deployer)(nil)
-	_ Store     = (*store.Store)(nil)
 )
 
 // Options are the optional settings of a Notifier.

@@ -10,8 +10,8 @@ import (
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
 // cards delivers card edits and thread replies to Slack within its limits:
@@ -234,7 +234,7 @@ func (c *cards) sendCard(ctx context.Context, b *box, m *blocks.Message) error {
 	if err := c.n.store.SetReplyTS(ctx, b.owner, keyCard, ts); err != nil {
 		c.n.log.Warn("record card ts", zap.Error(err))
 	}
-	_, err = c.n.store.UpdateDeploymentIf(ctx, b.owner, store.AnyRev, func(r *store.Record) error {
+	_, err = c.n.store.UpdateDeploymentIf(ctx, b.owner, switchyard.AnyRev, func(r *switchyard.Record) error {
 		r.CardChannel, r.CardTS = channel, ts
 		return nil
 	})

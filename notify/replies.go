@@ -12,10 +12,9 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
-	"github.com/switchyard/switchyard/store"
 )
 
-// Reply keys recorded with store.MarkReply. Stage keys are
+// Reply keys recorded with Store.MarkReply. Stage keys are
 // "stage:<name>:<status>", traffic keys "traffic:<green percent>".
 const (
 	keyCard       = "card"
@@ -109,7 +108,7 @@ func percent(f float64) string {
 
 // show publishes the card of d (unless it equals what was last shown) and
 // the replies its state calls for.
-func (n *Notifier) show(ctx context.Context, rec store.Record, d switchyard.Deployment, st *deployer.Status, last *switchyard.Deployment, posted map[string]bool, holdFinal bool) error {
+func (n *Notifier) show(ctx context.Context, rec switchyard.Record, d switchyard.Deployment, st *deployer.Status, last *switchyard.Deployment, posted map[string]bool, holdFinal bool) error {
 	env, _ := n.envOf(rec)
 	channel := ""
 	if len(env.Channels) > 0 {

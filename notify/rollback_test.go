@@ -8,7 +8,6 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
-	"github.com/switchyard/switchyard/store"
 )
 
 const allAtOnce = "CodeDeployDefault.ECSAllAtOnce"
@@ -81,7 +80,7 @@ func TestRollbackMidShift(t *testing.T) {
 	if res.Kind != deployer.StoppedWithRollback {
 		t.Fatalf("rollback = %+v", res)
 	}
-	if _, err := r.store.UpdateDeploymentIf(ctx, id, store.AnyRev, func(rec *store.Record) error {
+	if _, err := r.store.UpdateDeploymentIf(ctx, id, switchyard.AnyRev, func(rec *switchyard.Record) error {
 		rec.RolledBackBy = "U0BOB"
 		return nil
 	}); err != nil {
@@ -155,13 +154,13 @@ func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
 	if res.Kind != deployer.Redeployed || res.NewDeploymentID == "" {
 		t.Fatalf("rollback = %+v", res)
 	}
-	if _, err := r.store.UpdateDeploymentIf(ctx, id, store.AnyRev, func(rec *store.Record) error {
+	if _, err := r.store.UpdateDeploymentIf(ctx, id, switchyard.AnyRev, func(rec *switchyard.Record) error {
 		rec.RolledBackBy = "U0BOB"
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.store.CreateDeployment(ctx, store.Record{Deployment: switchyard.Deployment{
+	if _, err := r.store.CreateDeployment(ctx, switchyard.Record{Deployment: switchyard.Deployment{
 		ID: res.NewDeploymentID, App: "myapp", Env: "production", Version: res.Plan.Version,
 		Status: switchyard.StatusCreated, RequestedBy: "U0BOB", RollbackOf: id}}); err != nil {
 		t.Fatal(err)

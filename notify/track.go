@@ -10,7 +10,6 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
-	"github.com/switchyard/switchyard/store"
 )
 
 // tracked is one deployment being watched. Its fields are guarded by
@@ -268,9 +267,9 @@ func (n *Notifier) fast(d switchyard.Deployment) bool {
 // merge saves what AWS reported into the stored record in one
 // compare-and-set that keeps what only the bot knows (requester, confirmer,
 // who rolled back) and never moves a finished deployment backwards.
-func (n *Notifier) merge(ctx context.Context, rec store.Record, st *deployer.Status, observed time.Time) (store.Record, error) {
-	var cur store.Record
-	out, err := n.store.UpdateDeploymentIf(ctx, rec.ID, store.AnyRev, func(r *store.Record) error {
+func (n *Notifier) merge(ctx context.Context, rec switchyard.Record, st *deployer.Status, observed time.Time) (switchyard.Record, error) {
+	var cur switchyard.Record
+	out, err := n.store.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(r *switchyard.Record) error {
 		cur = *r
 		if r.Status.Done() && !st.Status.Done() {
 			return errUnchanged // a stale read: finished is final
@@ -297,7 +296,7 @@ func (n *Notifier) merge(ctx context.Context, rec store.Record, st *deployer.Sta
 }
 
 // envOf finds the configured environment of a record.
-func (n *Notifier) envOf(rec store.Record) (switchyard.Environment, bool) {
+func (n *Notifier) envOf(rec switchyard.Record) (switchyard.Environment, bool) {
 	app, ok := n.cfg.Lookup(rec.App)
 	if !ok {
 		return switchyard.Environment{}, false

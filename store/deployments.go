@@ -11,24 +11,6 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// Record is a deployment as the store keeps it: the domain deployment plus
-// the Slack message that is its live card and the bookkeeping for
-// compare-and-set.
-type Record struct {
-	switchyard.Deployment
-	// CardChannel and CardTS name the Slack message that is the deployment's
-	// live card; empty until the card is posted.
-	CardChannel string
-	CardTS      string
-	// ObservedAt is when AWS was last asked about the deployment.
-	ObservedAt time.Time
-	// Rev counts changes to the record, starting at 1. UpdateDeploymentIf
-	// applies a change only while Rev still has the value the caller read.
-	Rev int64
-	// Updated is when the record last changed.
-	Updated time.Time
-}
-
 // observed is the JSON kept in deployments.observed: the parts of the last
 // observed state that have no column of their own because nothing queries
 // them. A new field of switchyard.Deployment goes here or in a column; a test
@@ -52,9 +34,9 @@ const deploymentSet = `app = ?, env = ?, version = ?, image_before = ?, image_af
 	requested_by = ?, confirmed_by = ?, rolled_back_by = ?, rollback_id = ?, rollback_of = ?, error_code = ?, error_text = ?,
 	created = ?, completed = ?, card_channel = ?, card_ts = ?, observed = ?, observed_at = ?, rev = ?, updated = ?`
 
-func scanDeployment(r rowScanner) (Record, error) {
+func scanDeployment(r rowScanner) (switchyard.Record, error) {
 	var (
-		rec                                Record
+		rec                                switchyard.Record
 		d                                  = &rec.Deployment
 		status, obs                        string
 		created, completed, obsAt, updated int64
@@ -63,14 +45,14 @@ func scanDeployment(r rowScanner) (Record, error) {
 		&d.RequestedBy, &d.ConfirmedBy, &d.RolledBackBy, &d.RollbackID, &d.RollbackOf, &d.ErrorCode, &d.ErrorText,
 		&created, &completed, &rec.CardChannel, &rec.CardTS, &obs, &obsAt, &rec.Rev, &updated)
 	if err != nil {
-		return Record{}, err
+		return switchyard.Record{}, err
 	}
 	d.Status = switchyard.Status(status)
 	d.Created, d.Completed = fromMS(created), fromMS(completed)
 	rec.ObservedAt, rec.Updated = fromMS(obsAt), fromMS(updated)
 	var o observed
 	if err := json.Unmarshal([]byte(obs), &o); err != nil {
-		return Record{}, fmt.Errorf("deployment %s: decode observed state: %w", d.ID, err)
+		return switchyard.Record{}, fmt.Errorf("deployment %s: decode observed state: %w", d.ID, err)
 	}
 	d.Stages, d.Traffic, d.Region, d.Creator = o.Stages, o.Traffic, o.Region, o.Creator
 	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
@@ -79,7 +61,7 @@ func scanDeployment(r rowScanner) (Record, error) {
 
 // deploymentArgs returns the column values of rec in deploymentColumns order,
 // without rev and updated.
-func deploymentArgs(rec *Record) ([]any, error) {
+func deploymentArgs(rec *switchyard.Record) ([]any, error) {
 	d := &rec.Deployment
 	obs, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
 		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms})
@@ -93,7 +75,7 @@ func deploymentArgs(rec *Record) ([]any, error) {
 
 // normalise puts times at stored precision so that what a method returns
 // equals what a later Get reads.
-func normalise(rec *Record) {
+func normalise(rec *switchyard.Record) {
 	d := &rec.Deployment
 	d.Created = d.Created.UTC().Truncate(time.Millisecond)
 	if !d.Completed.IsZero() {
@@ -117,17 +99,17 @@ func normalise(rec *Record) {
 // 1. Created defaults to now. It fails with ECONFLICT if the ID is taken or
 // another deployment already uses the same card, and with EINVALID if ID, App,
 // Env or Status is missing.
-func (s *Store) CreateDeployment(ctx context.Context, rec Record) (Record, error) {
+func (s *Store) CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error) {
 	d := &rec.Deployment
 	if d.ID == "" || d.App == "" || d.Env == "" || d.Status == "" {
-		return Record{}, switchyard.Errorf(switchyard.EINVALID, "A deployment needs an ID, an app, an environment and a status.")
+		return switchyard.Record{}, switchyard.Errorf(switchyard.EINVALID, "A deployment needs an ID, an app, an environment and a status.")
 	}
 	d.Created = s.orNow(d.Created)
 	normalise(&rec)
 	rec.Rev, rec.Updated = 1, s.nowUTC()
 	args, err := deploymentArgs(&rec)
 	if err != nil {
-		return Record{}, fmt.Errorf("create deployment %s: %w", d.ID, err)
+		return switchyard.Record{}, fmt.Errorf("create deployment %s: %w", d.ID, err)
 	}
 	args = append(args, rec.Rev, toMS(rec.Updated))
 	err = s.write(ctx, func(tx *sql.Tx) error {
@@ -144,45 +126,45 @@ func (s *Store) CreateDeployment(ctx context.Context, rec Record) (Record, error
 		return err
 	})
 	if err != nil {
-		return Record{}, fmt.Errorf("create deployment %s: %w", d.ID, err)
+		return switchyard.Record{}, fmt.Errorf("create deployment %s: %w", d.ID, err)
 	}
 	return rec, nil
 }
 
 // GetDeployment returns the deployment with that ID, or ENOTFOUND.
-func (s *Store) GetDeployment(ctx context.Context, id string) (Record, error) {
+func (s *Store) GetDeployment(ctx context.Context, id string) (switchyard.Record, error) {
 	rec, err := getDeployment(ctx, s.db, id)
 	if err != nil {
-		return Record{}, fmt.Errorf("get deployment %s: %w", id, err)
+		return switchyard.Record{}, fmt.Errorf("get deployment %s: %w", id, err)
 	}
 	return rec, nil
 }
 
-func getDeployment(ctx context.Context, q querier, id string) (Record, error) {
+func getDeployment(ctx context.Context, q querier, id string) (switchyard.Record, error) {
 	rec, err := scanDeployment(q.QueryRowContext(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = ?`, id))
 	if isNoRows(err) {
-		return Record{}, switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of deployment %s.", id)
+		return switchyard.Record{}, switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of deployment %s.", id)
 	}
 	return rec, err
 }
 
 // FindByCard returns the deployment whose live card is the message (channel,
 // ts), or ENOTFOUND. Button clicks on a card carry exactly these two values.
-func (s *Store) FindByCard(ctx context.Context, channel, ts string) (Record, error) {
+func (s *Store) FindByCard(ctx context.Context, channel, ts string) (switchyard.Record, error) {
 	rec, err := scanDeployment(s.db.QueryRowContext(ctx, `SELECT `+deploymentColumns+` FROM deployments
 		WHERE card_channel = ? AND card_ts = ? AND card_ts <> ''`, channel, ts))
 	if isNoRows(err) {
 		err = switchyard.Errorf(switchyard.ENOTFOUND, "That message is not the card of any deployment I know.")
 	}
 	if err != nil {
-		return Record{}, fmt.Errorf("find deployment by card %s/%s: %w", channel, ts, err)
+		return switchyard.Record{}, fmt.Errorf("find deployment by card %s/%s: %w", channel, ts, err)
 	}
 	return rec, nil
 }
 
 // ListActive returns every deployment whose status is not final, oldest
 // first: the ones the poller must keep watching.
-func (s *Store) ListActive(ctx context.Context) ([]Record, error) {
+func (s *Store) ListActive(ctx context.Context) ([]switchyard.Record, error) {
 	recs, err := s.queryDeployments(ctx, `SELECT `+deploymentColumns+` FROM deployments
 		WHERE status NOT IN ('Succeeded', 'Failed', 'Stopped') ORDER BY created, id`)
 	if err != nil {
@@ -193,7 +175,7 @@ func (s *Store) ListActive(ctx context.Context) ([]Record, error) {
 
 // ListByApp returns the latest deployments of app, newest first, at most
 // limit of them (limit <= 0 means 10). An empty env means every environment.
-func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]Record, error) {
+func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error) {
 	if limit <= 0 {
 		limit = 10
 	}
@@ -205,13 +187,13 @@ func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]Re
 	return recs, nil
 }
 
-func (s *Store) queryDeployments(ctx context.Context, query string, args ...any) ([]Record, error) {
+func (s *Store) queryDeployments(ctx context.Context, query string, args ...any) ([]switchyard.Record, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var recs []Record
+	var recs []switchyard.Record
 	for rows.Next() {
 		rec, err := scanDeployment(rows)
 		if err != nil {
@@ -222,28 +204,23 @@ func (s *Store) queryDeployments(ctx context.Context, query string, args ...any)
 	return recs, rows.Err()
 }
 
-// AnyRev tells UpdateDeploymentIf to apply the change whatever the current
-// Rev: the change is computed from the record read inside the same write
-// transaction, so it is still atomic.
-const AnyRev int64 = 0
-
 // UpdateDeploymentIf applies mutate to the stored deployment and saves the
 // result with Rev incremented, all in one write transaction, but only if the
-// stored Rev equals expectedRev (or expectedRev is AnyRev). A different Rev
-// fails with ECONFLICT and changes nothing; an unknown ID gives ENOTFOUND. If
+// stored Rev equals expectedRev (or expectedRev is switchyard.AnyRev). A
+// different Rev fails with ECONFLICT and changes nothing; an unknown ID gives ENOTFOUND. If
 // mutate returns an error, nothing is saved and that error is returned as is.
 //
 // mutate sees the current record and must not do I/O: the write lock is held
 // while it runs. It cannot change ID, Rev or Updated.
-func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*Record) error) (Record, error) {
-	var out Record
+func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error) {
+	var out switchyard.Record
 	var mutateErr error
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		rec, err := getDeployment(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if expectedRev != AnyRev && rec.Rev != expectedRev {
+		if expectedRev != switchyard.AnyRev && rec.Rev != expectedRev {
 			return switchyard.Errorf(switchyard.ECONFLICT,
 				"Deployment %s changed while this was being decided (revision %d, expected %d); look again and retry.",
 				id, rec.Rev, expectedRev)
@@ -277,10 +254,10 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 		return nil
 	})
 	if mutateErr != nil {
-		return Record{}, mutateErr
+		return switchyard.Record{}, mutateErr
 	}
 	if err != nil {
-		return Record{}, fmt.Errorf("update deployment %s: %w", id, err)
+		return switchyard.Record{}, fmt.Errorf("update deployment %s: %w", id, err)
 	}
 	return out, nil
 }

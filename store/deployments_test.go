@@ -13,8 +13,8 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-func sampleRecord(id string) Record {
-	return Record{Deployment: switchyard.Deployment{
+func sampleRecord(id string) switchyard.Record {
+	return switchyard.Record{Deployment: switchyard.Deployment{
 		ID: id, App: "web", Env: "production", Version: "v1.4",
 		ImageBefore: "123.dkr.ecr.eu-west-1.amazonaws.com/web:v1.3",
 		ImageAfter:  "123.dkr.ecr.eu-west-1.amazonaws.com/web:v1.4",
@@ -34,7 +34,7 @@ func sampleRecord(id string) Record {
 
 // fullRecord sets every field of the domain deployment, so that a round trip
 // proves each one is stored.
-func fullRecord(t *testing.T, id string) Record {
+func fullRecord(t *testing.T, id string) switchyard.Record {
 	r := sampleRecord(id)
 	r.RolledBackBy, r.RollbackID, r.RollbackOf = "UBOB", "d-RB", "d-PREV"
 	r.ErrorCode, r.ErrorText, r.Completed = "HEALTH_CONSTRAINTS", "too many failed tasks", t0.Add(time.Hour)
@@ -76,7 +76,7 @@ func TestCreateAndGetDeployment(t *testing.T) {
 	other.CardChannel, other.CardTS = in.CardChannel, in.CardTS
 	_, err = s.CreateDeployment(ctx, other)
 	wantCode(t, err, switchyard.ECONFLICT)
-	_, err = s.CreateDeployment(ctx, Record{Deployment: switchyard.Deployment{ID: "d-X"}})
+	_, err = s.CreateDeployment(ctx, switchyard.Record{Deployment: switchyard.Deployment{ID: "d-X"}})
 	wantCode(t, err, switchyard.EINVALID)
 	_, err = s.GetDeployment(ctx, "d-NOPE")
 	wantCode(t, err, switchyard.ENOTFOUND)
@@ -131,7 +131,7 @@ func TestListActiveAndByApp(t *testing.T) {
 	mk("d-5", "web", "production", switchyard.StatusCreated, 5)
 	mk("d-6", "web", "production", switchyard.StatusStopped, 6)
 
-	ids := func(recs []Record, err error) []string {
+	ids := func(recs []switchyard.Record, err error) []string {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -163,7 +163,7 @@ func TestUpdateDeploymentIf(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Advance(time.Minute)
-	got, err := s.UpdateDeploymentIf(ctx, "d-U", 1, func(r *Record) error {
+	got, err := s.UpdateDeploymentIf(ctx, "d-U", 1, func(r *switchyard.Record) error {
 		r.Status = switchyard.StatusSucceeded
 		r.Completed = c.Now()
 		r.Traffic = switchyard.Traffic{Green: 100}
@@ -186,7 +186,7 @@ func TestUpdateDeploymentIf(t *testing.T) {
 	}
 
 	// A stale revision changes nothing.
-	_, err = s.UpdateDeploymentIf(ctx, "d-U", 1, func(r *Record) error {
+	_, err = s.UpdateDeploymentIf(ctx, "d-U", 1, func(r *switchyard.Record) error {
 		r.Status = switchyard.StatusFailed
 		return nil
 	})
@@ -197,7 +197,7 @@ func TestUpdateDeploymentIf(t *testing.T) {
 
 	// mutate's own error comes back untouched and nothing is saved.
 	stop := errors.New("nothing to do")
-	_, err = s.UpdateDeploymentIf(ctx, "d-U", AnyRev, func(r *Record) error {
+	_, err = s.UpdateDeploymentIf(ctx, "d-U", switchyard.AnyRev, func(r *switchyard.Record) error {
 		r.Status = switchyard.StatusFailed
 		return stop
 	})
@@ -212,22 +212,22 @@ func TestUpdateDeploymentIf(t *testing.T) {
 	if _, err := s.CreateDeployment(ctx, sampleRecord("d-V")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.UpdateDeploymentIf(ctx, "d-V", AnyRev, func(r *Record) error {
+	_, err = s.UpdateDeploymentIf(ctx, "d-V", switchyard.AnyRev, func(r *switchyard.Record) error {
 		r.CardChannel, r.CardTS = "C1", "2.000001"
 		return nil
 	})
 	wantCode(t, err, switchyard.ECONFLICT)
-	_, err = s.UpdateDeploymentIf(ctx, "d-V", AnyRev, func(r *Record) error {
+	_, err = s.UpdateDeploymentIf(ctx, "d-V", switchyard.AnyRev, func(r *switchyard.Record) error {
 		r.Status = ""
 		return nil
 	})
 	wantCode(t, err, switchyard.EINVALID)
-	_, err = s.UpdateDeploymentIf(ctx, "d-NOPE", AnyRev, func(*Record) error { return nil })
+	_, err = s.UpdateDeploymentIf(ctx, "d-NOPE", switchyard.AnyRev, func(*switchyard.Record) error { return nil })
 	wantCode(t, err, switchyard.ENOTFOUND)
 }
 
 // Many writers that each read a revision and then compare-and-set: exactly
-// one wins per revision, and AnyRev updates never lose an increment.
+// one wins per revision, and switchyard.AnyRev updates never lose an increment.
 func TestUpdateDeploymentIfConcurrent(t *testing.T) {
 	s, _, _ := openTemp(t)
 	ctx := context.Background()
@@ -239,7 +239,7 @@ func TestUpdateDeploymentIfConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Go(func() {
-			_, err := s.UpdateDeploymentIf(ctx, "d-C", 1, func(r *Record) error {
+			_, err := s.UpdateDeploymentIf(ctx, "d-C", 1, func(r *switchyard.Record) error {
 				r.ErrorText = fmt.Sprint("writer ", i)
 				return nil
 			})
@@ -256,7 +256,7 @@ func TestUpdateDeploymentIfConcurrent(t *testing.T) {
 	}
 	for range workers {
 		wg.Go(func() {
-			if _, err := s.UpdateDeploymentIf(ctx, "d-C", AnyRev, func(r *Record) error {
+			if _, err := s.UpdateDeploymentIf(ctx, "d-C", switchyard.AnyRev, func(r *switchyard.Record) error {
 				r.Traffic.Green++
 				return nil
 			}); err != nil {

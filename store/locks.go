@@ -4,34 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/switchyard/switchyard"
 )
 
-// Lock stops deploys of an app in one environment, or in all of them when
-// Env is empty.
-type Lock struct {
-	App      string
-	Env      string
-	Reason   string
-	LockedBy string
-	Created  time.Time
-}
-
-// where names the locked scope for a message.
-func (l Lock) where() string {
-	if l.Env == "" {
-		return l.App
+// lockScope names the locked scope of app and env for a message.
+func lockScope(app, env string) string {
+	if env == "" {
+		return app
 	}
-	return l.App + " in " + l.Env
+	return app + " in " + env
 }
 
-func scanLock(r rowScanner) (Lock, error) {
-	var l Lock
+func scanLock(r rowScanner) (switchyard.Lock, error) {
+	var l switchyard.Lock
 	var created int64
 	if err := r.Scan(&l.App, &l.Env, &l.Reason, &l.LockedBy, &created); err != nil {
-		return Lock{}, err
+		return switchyard.Lock{}, err
 	}
 	l.Created = fromMS(created)
 	return l, nil
@@ -47,9 +36,9 @@ const lockQuery = `SELECT app, env, reason, locked_by, created FROM locks
 // if a lock already covers the same scope (the same environment, the whole
 // app, or, for an app-wide lock, any environment of it). App, Reason and
 // LockedBy are required (EINVALID); Created defaults to now.
-func (s *Store) Lock(ctx context.Context, l Lock) (Lock, error) {
+func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, error) {
 	if l.App == "" || l.Reason == "" || l.LockedBy == "" {
-		return Lock{}, switchyard.Errorf(switchyard.EINVALID, "A lock needs an app, a reason and who takes it.")
+		return switchyard.Lock{}, switchyard.Errorf(switchyard.EINVALID, "A lock needs an app, a reason and who takes it.")
 	}
 	l.Created = s.orNow(l.Created)
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -57,7 +46,7 @@ func (s *Store) Lock(ctx context.Context, l Lock) (Lock, error) {
 		switch {
 		case err == nil:
 			return switchyard.Errorf(switchyard.ECONFLICT, "%s is already locked by <@%s> since %s: %s",
-				held.where(), held.LockedBy, held.Created.Format("2006-01-02 15:04 MST"), held.Reason)
+				lockScope(held.App, held.Env), held.LockedBy, held.Created.Format("2006-01-02 15:04 MST"), held.Reason)
 		case !isNoRows(err):
 			return err
 		}
@@ -66,21 +55,21 @@ func (s *Store) Lock(ctx context.Context, l Lock) (Lock, error) {
 		return err
 	})
 	if err != nil {
-		return Lock{}, fmt.Errorf("lock %s: %w", l.where(), err)
+		return switchyard.Lock{}, fmt.Errorf("lock %s: %w", lockScope(l.App, l.Env), err)
 	}
 	return l, nil
 }
 
 // Unlock removes the lock on exactly (app, env) and returns it, or fails with
 // ENOTFOUND if there is none.
-func (s *Store) Unlock(ctx context.Context, app, env string) (Lock, error) {
-	var l Lock
+func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, error) {
+	var l switchyard.Lock
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		l, err = scanLock(tx.QueryRowContext(ctx, `SELECT app, env, reason, locked_by, created FROM locks
 			WHERE app = ? AND env = ?`, app, env))
 		if isNoRows(err) {
-			return switchyard.Errorf(switchyard.ENOTFOUND, "%s is not locked.", Lock{App: app, Env: env}.where())
+			return switchyard.Errorf(switchyard.ENOTFOUND, "%s is not locked.", lockScope(app, env))
 		}
 		if err != nil {
 			return err
@@ -89,7 +78,7 @@ func (s *Store) Unlock(ctx context.Context, app, env string) (Lock, error) {
 		return err
 	})
 	if err != nil {
-		return Lock{}, fmt.Errorf("unlock %s: %w", Lock{App: app, Env: env}.where(), err)
+		return switchyard.Lock{}, fmt.Errorf("unlock %s: %w", lockScope(app, env), err)
 	}
 	return l, nil
 }
@@ -97,25 +86,25 @@ func (s *Store) Unlock(ctx context.Context, app, env string) (Lock, error) {
 // GetLock returns the lock that stops a deploy of app to env: the lock on
 // that environment or the app-wide one. ok is false if there is none. With
 // an empty env it returns any lock on the app.
-func (s *Store) GetLock(ctx context.Context, app, env string) (l Lock, ok bool, err error) {
+func (s *Store) GetLock(ctx context.Context, app, env string) (l switchyard.Lock, ok bool, err error) {
 	l, err = scanLock(s.db.QueryRowContext(ctx, lockQuery, app, env, env, env))
 	switch {
 	case isNoRows(err):
-		return Lock{}, false, nil
+		return switchyard.Lock{}, false, nil
 	case err != nil:
-		return Lock{}, false, fmt.Errorf("get lock of %s: %w", Lock{App: app, Env: env}.where(), err)
+		return switchyard.Lock{}, false, fmt.Errorf("get lock of %s: %w", lockScope(app, env), err)
 	}
 	return l, true, nil
 }
 
 // ListLocks returns every lock, by app and environment.
-func (s *Store) ListLocks(ctx context.Context) ([]Lock, error) {
+func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT app, env, reason, locked_by, created FROM locks ORDER BY app, env`)
 	if err != nil {
 		return nil, fmt.Errorf("list locks: %w", err)
 	}
 	defer rows.Close()
-	var out []Lock
+	var out []switchyard.Lock
 	for rows.Next() {
 		l, err := scanLock(rows)
 		if err != nil {

@@ -15,22 +15,22 @@ func TestLocks(t *testing.T) {
 	if _, ok, err := s.GetLock(ctx, "web", "production"); err != nil || ok {
 		t.Fatalf("GetLock on a fresh store = %v, %v", ok, err)
 	}
-	l, err := s.Lock(ctx, Lock{App: "web", Env: "production", Reason: "incident 42", LockedBy: "UBOB"})
+	l, err := s.Lock(ctx, switchyard.Lock{App: "web", Env: "production", Reason: "incident 42", LockedBy: "UBOB"})
 	if err != nil || !l.Created.Equal(t0) {
 		t.Fatalf("Lock = %+v, %v", l, err)
 	}
-	_, err = s.Lock(ctx, Lock{App: "web", Env: "production", Reason: "mine", LockedBy: "UALICE"})
+	_, err = s.Lock(ctx, switchyard.Lock{App: "web", Env: "production", Reason: "mine", LockedBy: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
 	if msg := switchyard.ErrorMessage(err); !strings.Contains(msg, "<@UBOB>") || !strings.Contains(msg, "incident 42") {
 		t.Errorf("conflict message = %q", msg)
 	}
 	// Other environments stay free, but an app-wide lock collides.
-	if _, err := s.Lock(ctx, Lock{App: "web", Env: "staging", Reason: "tests", LockedBy: "UALICE"}); err != nil {
+	if _, err := s.Lock(ctx, switchyard.Lock{App: "web", Env: "staging", Reason: "tests", LockedBy: "UALICE"}); err != nil {
 		t.Errorf("lock staging: %v", err)
 	}
-	_, err = s.Lock(ctx, Lock{App: "web", Reason: "all", LockedBy: "UALICE"})
+	_, err = s.Lock(ctx, switchyard.Lock{App: "web", Reason: "all", LockedBy: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
-	_, err = s.Lock(ctx, Lock{App: "web"})
+	_, err = s.Lock(ctx, switchyard.Lock{App: "web"})
 	wantCode(t, err, switchyard.EINVALID)
 
 	got, ok, err := s.GetLock(ctx, "web", "production")
@@ -56,24 +56,24 @@ func TestLocks(t *testing.T) {
 	}
 
 	// An app-wide lock covers every environment.
-	if _, err := s.Lock(ctx, Lock{App: "api", Reason: "migration", LockedBy: "UCAROL"}); err != nil {
+	if _, err := s.Lock(ctx, switchyard.Lock{App: "api", Reason: "migration", LockedBy: "UCAROL"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, ok, _ := s.GetLock(ctx, "api", "production"); !ok || got.Env != "" || got.Reason != "migration" {
 		t.Errorf("app-wide lock not found for production: %+v %v", got, ok)
 	}
-	_, err = s.Lock(ctx, Lock{App: "api", Env: "staging", Reason: "x", LockedBy: "UALICE"})
+	_, err = s.Lock(ctx, switchyard.Lock{App: "api", Env: "staging", Reason: "x", LockedBy: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
 }
 
 func TestAudit(t *testing.T) {
 	s, c, _ := openTemp(t)
 	ctx := context.Background()
-	for i, e := range []AuditEntry{
-		{User: "UALICE", Action: "deploy", App: "web", Env: "production", Channel: "C1", MessageTS: "1.1", Result: ResultOK, Detail: "v1.4"},
-		{User: "UEVE", Action: "deploy", App: "web", Env: "production", Channel: "C1", Result: ResultRefused, Detail: "not allowed"},
-		{User: "UBOB", Action: "lock", App: "api", Result: ResultOK},
-		{User: "UBOB", Action: "rollback", App: "web", Result: ResultFailed, Detail: "no previous revision"},
+	for i, e := range []switchyard.AuditEntry{
+		{User: "UALICE", Action: "deploy", App: "web", Env: "production", Channel: "C1", MessageTS: "1.1", Result: switchyard.ResultOK, Detail: "v1.4"},
+		{User: "UEVE", Action: "deploy", App: "web", Env: "production", Channel: "C1", Result: switchyard.ResultRefused, Detail: "not allowed"},
+		{User: "UBOB", Action: "lock", App: "api", Result: switchyard.ResultOK},
+		{User: "UBOB", Action: "rollback", App: "web", Result: switchyard.ResultFailed, Detail: "no previous revision"},
 	} {
 		c.Advance(time.Second)
 		got, err := s.Audit(ctx, e)
@@ -81,11 +81,11 @@ func TestAudit(t *testing.T) {
 			t.Fatalf("Audit #%d = %+v, %v", i, got, err)
 		}
 	}
-	_, err := s.Audit(ctx, AuditEntry{Action: "deploy", Result: "maybe"})
+	_, err := s.Audit(ctx, switchyard.AuditEntry{Action: "deploy", Result: "maybe"})
 	wantCode(t, err, switchyard.EINVALID)
 
 	web, err := s.AuditByApp(ctx, "web", 10)
-	if err != nil || len(web) != 3 || web[0].Action != "rollback" || web[2].MessageTS != "1.1" || web[1].Result != ResultRefused {
+	if err != nil || len(web) != 3 || web[0].Action != "rollback" || web[2].MessageTS != "1.1" || web[1].Result != switchyard.ResultRefused {
 		t.Errorf("AuditByApp(web) = %+v, %v", web, err)
 	}
 	recent, err := s.RecentAudit(ctx, 2)

@@ -56,7 +56,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if _, err := s.CreatePending(ctx, samplePending()); err != nil {
 		t.Errorf("pending table missing after upgrade: %v", err)
 	}
-	rec, err = s.UpdateDeploymentIf(ctx, "d-OLD", 1, func(r *Record) error {
+	rec, err = s.UpdateDeploymentIf(ctx, "d-OLD", 1, func(r *switchyard.Record) error {
 		r.ObservedAt = time.Unix(1700000001, 0)
 		return nil
 	})

@@ -14,87 +14,43 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// PendingState is where a deploy request stands between /deploy and the
-// start of the deployment.
-type PendingState string
-
-// Pending states. Pending and Approved are open (waiting for a click); the
-// others are final.
-const (
-	StatePending   PendingState = "pending"   // waiting for the requester's Confirm (or an approval)
-	StateApproved  PendingState = "approved"  // a second person approved; waiting for Confirm
-	StateConfirmed PendingState = "confirmed" // confirmed; the deployment was started or is starting
-	StateCancelled PendingState = "cancelled" // the requester cancelled
-	StateExpired   PendingState = "expired"   // nobody confirmed in time
-	StateFailed    PendingState = "failed"    // confirmed, but the deployment could not be started
-)
-
-// Open reports whether the request still waits for a click.
-func (s PendingState) Open() bool { return s == StatePending || s == StateApproved }
-
-func (s PendingState) valid() bool {
+// validState reports whether s is one of the pending states.
+func validState(s switchyard.PendingState) bool {
 	switch s {
-	case StatePending, StateApproved, StateConfirmed, StateCancelled, StateExpired, StateFailed:
+	case switchyard.StatePending, switchyard.StateApproved, switchyard.StateConfirmed,
+		switchyard.StateCancelled, switchyard.StateExpired, switchyard.StateFailed:
 		return true
 	}
 	return false
 }
 
-// verb is how a message says someone moved a request into the state.
-func (s PendingState) verb() string {
+// stateVerb is how a message says someone moved a request into state s.
+func stateVerb(s switchyard.PendingState) string {
 	switch s {
-	case StatePending:
+	case switchyard.StatePending:
 		return "still pending"
-	case StateApproved:
+	case switchyard.StateApproved:
 		return "already approved"
 	default:
 		return "already " + string(s)
 	}
 }
 
-// Pending is a deploy request waiting for confirmation: the plan that was
-// shown, who asked and why, and the message that shows it.
-type Pending struct {
-	ID      string
-	App     string
-	Env     string
-	Version string
-	// Plan is the plan shown on the card, as JSON, so that Confirm starts
-	// exactly what people saw.
-	Plan        json.RawMessage
-	RequestedBy string
-	Reason      string
-	Channel     string
-	MessageTS   string
-	State       PendingState
-	ApprovedBy  string
-	// ChangedBy and Changed say who made the last transition and when.
-	ChangedBy    string
-	Changed      time.Time
-	Created      time.Time
-	Expires      time.Time
-	DeploymentID string
-	// Error says why a failed request failed.
-	Error string
-	// Rev counts changes, starting at 1.
-	Rev int64
-}
-
 const pendingColumns = `id, app, env, version, plan, requested_by, reason, channel, message_ts, state,
 	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev`
 
-func scanPending(r rowScanner) (Pending, error) {
+func scanPending(r rowScanner) (switchyard.Pending, error) {
 	var (
-		p                         Pending
+		p                         switchyard.Pending
 		plan, state               string
 		changed, created, expires int64
 	)
 	err := r.Scan(&p.ID, &p.App, &p.Env, &p.Version, &plan, &p.RequestedBy, &p.Reason, &p.Channel, &p.MessageTS,
 		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev)
 	if err != nil {
-		return Pending{}, err
+		return switchyard.Pending{}, err
 	}
-	p.Plan, p.State = json.RawMessage(plan), PendingState(state)
+	p.Plan, p.State = json.RawMessage(plan), switchyard.PendingState(state)
 	p.Changed, p.Created, p.Expires = fromMS(changed), fromMS(created), fromMS(expires)
 	return p, nil
 }
@@ -103,21 +59,21 @@ func scanPending(r rowScanner) (Pending, error) {
 // and returns it as stored. An empty ID gets a random "p-…" one; Created
 // defaults to now. App, Env, Version, RequestedBy and Expires are required
 // (EINVALID); Plan must be valid JSON if set.
-func (s *Store) CreatePending(ctx context.Context, p Pending) (Pending, error) {
+func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switchyard.Pending, error) {
 	if p.App == "" || p.Env == "" || p.Version == "" || p.RequestedBy == "" || p.Expires.IsZero() {
-		return Pending{}, switchyard.Errorf(switchyard.EINVALID, "A deploy request needs an app, an environment, a version, a requester and an expiry.")
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "A deploy request needs an app, an environment, a version, a requester and an expiry.")
 	}
 	if len(p.Plan) == 0 {
 		p.Plan = json.RawMessage("{}")
 	}
 	if !json.Valid(p.Plan) {
-		return Pending{}, switchyard.Errorf(switchyard.EINVALID, "The plan of a deploy request must be JSON.")
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "The plan of a deploy request must be JSON.")
 	}
 	if p.State == "" {
-		p.State = StatePending
+		p.State = switchyard.StatePending
 	}
-	if !p.State.valid() {
-		return Pending{}, switchyard.Errorf(switchyard.EINVALID, "%q is not a deploy request state.", p.State)
+	if !validState(p.State) {
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "%q is not a deploy request state.", p.State)
 	}
 	if p.ID == "" {
 		var b [8]byte
@@ -142,38 +98,38 @@ func (s *Store) CreatePending(ctx context.Context, p Pending) (Pending, error) {
 		return err
 	})
 	if err != nil {
-		return Pending{}, fmt.Errorf("create deploy request: %w", err)
+		return switchyard.Pending{}, fmt.Errorf("create deploy request: %w", err)
 	}
 	return p, nil
 }
 
 // GetPending returns the request with that ID, or ENOTFOUND.
-func (s *Store) GetPending(ctx context.Context, id string) (Pending, error) {
+func (s *Store) GetPending(ctx context.Context, id string) (switchyard.Pending, error) {
 	p, err := getPending(ctx, s.db, id)
 	if err != nil {
-		return Pending{}, fmt.Errorf("get deploy request %s: %w", id, err)
+		return switchyard.Pending{}, fmt.Errorf("get deploy request %s: %w", id, err)
 	}
 	return p, nil
 }
 
-func getPending(ctx context.Context, q querier, id string) (Pending, error) {
+func getPending(ctx context.Context, q querier, id string) (switchyard.Pending, error) {
 	p, err := scanPending(q.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending WHERE id = ?`, id))
 	if isNoRows(err) {
-		return Pending{}, switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of that deploy request; it may be from before a reset.")
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of that deploy request; it may be from before a reset.")
 	}
 	return p, err
 }
 
 // FindPendingByMessage returns the request shown by the message (channel,
 // ts), or ENOTFOUND.
-func (s *Store) FindPendingByMessage(ctx context.Context, channel, ts string) (Pending, error) {
+func (s *Store) FindPendingByMessage(ctx context.Context, channel, ts string) (switchyard.Pending, error) {
 	p, err := scanPending(s.db.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE channel = ? AND message_ts = ? AND message_ts <> ''`, channel, ts))
 	if isNoRows(err) {
 		err = switchyard.Errorf(switchyard.ENOTFOUND, "That message is not a deploy request I know.")
 	}
 	if err != nil {
-		return Pending{}, fmt.Errorf("find deploy request by message %s/%s: %w", channel, ts, err)
+		return switchyard.Pending{}, fmt.Errorf("find deploy request by message %s/%s: %w", channel, ts, err)
 	}
 	return p, nil
 }
@@ -201,50 +157,24 @@ func (s *Store) SetPendingMessage(ctx context.Context, id, channel, ts string) e
 	return nil
 }
 
-// Change is what a transition records besides the new state. Empty fields
-// leave the stored value alone.
-type Change struct {
-	// By is the Slack user making the transition ("" for the bot itself,
-	// for example on expiry).
-	By string
-	// At defaults to now.
-	At           time.Time
-	ApprovedBy   string
-	DeploymentID string
-	Error        string
-}
-
-// StateError is the cause inside the ECONFLICT error of a refused
-// transition: the state the request is really in and who put it there.
-type StateError struct {
-	ID    string
-	State PendingState
-	By    string
-	At    time.Time
-}
-
-func (e *StateError) Error() string {
-	return fmt.Sprintf("deploy request %s is %s (by %q at %s)", e.ID, e.State, e.By, e.At.Format(time.RFC3339))
-}
-
 // Transition moves the request from one of the states in from to the state
 // to, recording ch, as one compare-and-set: of any number of concurrent
 // transitions out of a state, exactly one succeeds. If the request is in
 // none of the from states, nothing changes and the error has code ECONFLICT,
 // a message saying what state the request is in and who moved it there (for
-// the person who clicked), and a *StateError cause. Unknown IDs give
-// ENOTFOUND. A request whose Expires has passed can no longer be approved or
-// confirmed, even before the sweeper marks it expired.
+// the person who clicked), and a *switchyard.StateError cause. Unknown IDs
+// give ENOTFOUND. A request whose Expires has passed can no longer be
+// approved or confirmed, even before the sweeper marks it expired.
 //
 // So Confirm is Transition(id, [pending, approved], confirmed) and Cancel is
 // Transition(id, [pending, approved], cancelled): a double click confirms
 // once, and a Confirm racing a Cancel ends in exactly one of them.
-func (s *Store) Transition(ctx context.Context, id string, from []PendingState, to PendingState, ch Change) (Pending, error) {
-	if !to.valid() {
-		return Pending{}, switchyard.Errorf(switchyard.EINVALID, "%q is not a deploy request state.", to)
+func (s *Store) Transition(ctx context.Context, id string, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change) (switchyard.Pending, error) {
+	if !validState(to) {
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "%q is not a deploy request state.", to)
 	}
 	at := s.orNow(ch.At)
-	var out Pending
+	var out switchyard.Pending
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p, err := getPending(ctx, tx, id)
 		if err != nil {
@@ -254,14 +184,14 @@ func (s *Store) Transition(ctx context.Context, id string, from []PendingState, 
 			return &switchyard.Error{
 				Code:    switchyard.ECONFLICT,
 				Message: conflictMessage(p),
-				Err:     &StateError{ID: p.ID, State: p.State, By: p.ChangedBy, At: p.Changed},
+				Err:     &switchyard.StateError{ID: p.ID, State: p.State, By: p.ChangedBy, At: p.Changed},
 			}
 		}
-		if (to == StateApproved || to == StateConfirmed) && !at.Before(p.Expires) {
+		if (to == switchyard.StateApproved || to == switchyard.StateConfirmed) && !at.Before(p.Expires) {
 			return &switchyard.Error{
 				Code:    switchyard.ECONFLICT,
 				Message: fmt.Sprintf("This deploy request for %s %s expired at %s; run /deploy again.", p.App, p.Version, p.Expires.Format("15:04 MST")),
-				Err:     &StateError{ID: p.ID, State: StateExpired, At: p.Expires},
+				Err:     &switchyard.StateError{ID: p.ID, State: switchyard.StateExpired, At: p.Expires},
 			}
 		}
 		p.State, p.ChangedBy, p.Changed, p.Rev = to, ch.By, at, p.Rev+1
@@ -287,17 +217,17 @@ func (s *Store) Transition(ctx context.Context, id string, from []PendingState, 
 		return nil
 	})
 	if err != nil {
-		return Pending{}, fmt.Errorf("move deploy request %s to %s: %w", id, to, err)
+		return switchyard.Pending{}, fmt.Errorf("move deploy request %s to %s: %w", id, to, err)
 	}
 	return out, nil
 }
 
 // conflictMessage tells the person whose click lost what happened instead.
-func conflictMessage(p Pending) string {
+func conflictMessage(p switchyard.Pending) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "This deploy request for %s %s is %s", p.App, p.Version, p.State.verb())
+	fmt.Fprintf(&b, "This deploy request for %s %s is %s", p.App, p.Version, stateVerb(p.State))
 	switch {
-	case p.State == StateExpired:
+	case p.State == switchyard.StateExpired:
 		fmt.Fprintf(&b, " (at %s)", p.Changed.Format("15:04 MST"))
 	case p.ChangedBy != "":
 		fmt.Fprintf(&b, " by <@%s> at %s", p.ChangedBy, p.Changed.Format("15:04 MST"))
@@ -308,14 +238,14 @@ func conflictMessage(p Pending) string {
 
 // ListExpired returns the open requests whose expiry is at or before now,
 // oldest expiry first, for the sweeper to move to expired.
-func (s *Store) ListExpired(ctx context.Context, now time.Time) ([]Pending, error) {
+func (s *Store) ListExpired(ctx context.Context, now time.Time) ([]switchyard.Pending, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE state IN ('pending', 'approved') AND expires <= ? ORDER BY expires, id`, toMS(now))
 	if err != nil {
 		return nil, fmt.Errorf("list expired deploy requests: %w", err)
 	}
 	defer rows.Close()
-	var out []Pending
+	var out []switchyard.Pending
 	for rows.Next() {
 		p, err := scanPending(rows)
 		if err != nil {

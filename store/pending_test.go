@@ -12,10 +12,10 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-var openStates = []PendingState{StatePending, StateApproved}
+var openStates = []switchyard.PendingState{switchyard.StatePending, switchyard.StateApproved}
 
-func samplePending() Pending {
-	return Pending{
+func samplePending() switchyard.Pending {
+	return switchyard.Pending{
 		App: "web", Env: "production", Version: "v1.4",
 		Plan:        json.RawMessage(`{"image_after":"web:v1.4","config":"CodeDeployDefault.ECSAllAtOnce"}`),
 		RequestedBy: "UALICE", Reason: "fix login", Channel: "CDEPLOYS",
@@ -30,16 +30,16 @@ func TestCreateAndGetPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(p.ID, "p-") || p.State != StatePending || p.Rev != 1 || !p.Created.Equal(t0) || p.ChangedBy != "UALICE" {
+	if !strings.HasPrefix(p.ID, "p-") || p.State != switchyard.StatePending || p.Rev != 1 || !p.Created.Equal(t0) || p.ChangedBy != "UALICE" {
 		t.Errorf("created = %+v", p)
 	}
 	got, err := s.GetPending(ctx, p.ID)
 	if err != nil || got.ID != p.ID || string(got.Plan) != string(p.Plan) || !got.Expires.Equal(p.Expires) || got.Reason != "fix login" {
 		t.Errorf("GetPending = %+v, %v", got, err)
 	}
-	_, err = s.CreatePending(ctx, Pending{ID: p.ID, App: "web", Env: "production", Version: "v1", RequestedBy: "U", Expires: t0})
+	_, err = s.CreatePending(ctx, switchyard.Pending{ID: p.ID, App: "web", Env: "production", Version: "v1", RequestedBy: "U", Expires: t0})
 	wantCode(t, err, switchyard.ECONFLICT)
-	_, err = s.CreatePending(ctx, Pending{App: "web"})
+	_, err = s.CreatePending(ctx, switchyard.Pending{App: "web"})
 	wantCode(t, err, switchyard.EINVALID)
 	bad := samplePending()
 	bad.Plan = json.RawMessage(`{not json`)
@@ -66,38 +66,38 @@ func TestTransitions(t *testing.T) {
 	p, _ := s.CreatePending(ctx, samplePending())
 
 	c.Advance(time.Minute)
-	ap, err := s.Transition(ctx, p.ID, []PendingState{StatePending}, StateApproved, Change{By: "UBOB", ApprovedBy: "UBOB"})
-	if err != nil || ap.State != StateApproved || ap.ApprovedBy != "UBOB" || ap.Rev != 2 || !ap.Changed.Equal(c.Now()) {
+	ap, err := s.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StatePending}, switchyard.StateApproved, switchyard.Change{By: "UBOB", ApprovedBy: "UBOB"})
+	if err != nil || ap.State != switchyard.StateApproved || ap.ApprovedBy != "UBOB" || ap.Rev != 2 || !ap.Changed.Equal(c.Now()) {
 		t.Fatalf("approve = %+v, %v", ap, err)
 	}
-	cf, err := s.Transition(ctx, p.ID, openStates, StateConfirmed, Change{By: "UALICE", DeploymentID: "d-NEW"})
-	if err != nil || cf.State != StateConfirmed || cf.DeploymentID != "d-NEW" || cf.ApprovedBy != "UBOB" {
+	cf, err := s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", DeploymentID: "d-NEW"})
+	if err != nil || cf.State != switchyard.StateConfirmed || cf.DeploymentID != "d-NEW" || cf.ApprovedBy != "UBOB" {
 		t.Fatalf("confirm = %+v, %v", cf, err)
 	}
 
 	// The second click is told what happened, by whom.
-	_, err = s.Transition(ctx, p.ID, openStates, StateConfirmed, Change{By: "UALICE"})
+	_, err = s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
 	msg := switchyard.ErrorMessage(err)
 	if !strings.Contains(msg, "already confirmed") || !strings.Contains(msg, "<@UALICE>") {
 		t.Errorf("conflict message = %q", msg)
 	}
-	var se *StateError
-	if !errors.As(err, &se) || se.State != StateConfirmed || se.By != "UALICE" {
+	var se *switchyard.StateError
+	if !errors.As(err, &se) || se.State != switchyard.StateConfirmed || se.By != "UALICE" {
 		t.Errorf("conflict cause = %#v", se)
 	}
 
-	fl, err := s.Transition(ctx, p.ID, []PendingState{StateConfirmed}, StateFailed, Change{Error: "the tag is gone"})
-	if err != nil || fl.State != StateFailed || fl.Error != "the tag is gone" || fl.DeploymentID != "d-NEW" {
+	fl, err := s.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed, switchyard.Change{Error: "the tag is gone"})
+	if err != nil || fl.State != switchyard.StateFailed || fl.Error != "the tag is gone" || fl.DeploymentID != "d-NEW" {
 		t.Errorf("fail = %+v, %v", fl, err)
 	}
 	got, _ := s.GetPending(ctx, p.ID)
-	if got.State != StateFailed || got.Rev != 4 {
+	if got.State != switchyard.StateFailed || got.Rev != 4 {
 		t.Errorf("stored = %s rev %d", got.State, got.Rev)
 	}
-	_, err = s.Transition(ctx, p.ID, openStates, "launched", Change{})
+	_, err = s.Transition(ctx, p.ID, openStates, "launched", switchyard.Change{})
 	wantCode(t, err, switchyard.EINVALID)
-	_, err = s.Transition(ctx, "p-nope", openStates, StateCancelled, Change{})
+	_, err = s.Transition(ctx, "p-nope", openStates, switchyard.StateCancelled, switchyard.Change{})
 	wantCode(t, err, switchyard.ENOTFOUND)
 }
 
@@ -109,7 +109,7 @@ func TestExpiry(t *testing.T) {
 	a, _ := s.CreatePending(ctx, early)
 	b, _ := s.CreatePending(ctx, samplePending()) // expires at +15m
 	done, _ := s.CreatePending(ctx, early)
-	if _, err := s.Transition(ctx, done.ID, openStates, StateCancelled, Change{By: "UALICE"}); err != nil {
+	if _, err := s.Transition(ctx, done.ID, openStates, switchyard.StateCancelled, switchyard.Change{By: "UALICE"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -122,15 +122,15 @@ func TestExpiry(t *testing.T) {
 		t.Fatalf("expired at +5m = %+v, %v; want only %s", got, err, a.ID)
 	}
 	// Past its expiry a request cannot be confirmed even before the sweep.
-	_, err = s.Transition(ctx, a.ID, openStates, StateConfirmed, Change{By: "UALICE"})
+	_, err = s.Transition(ctx, a.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
 	if !strings.Contains(switchyard.ErrorMessage(err), "expired") {
 		t.Errorf("message = %q", switchyard.ErrorMessage(err))
 	}
-	if _, err := s.Transition(ctx, a.ID, openStates, StateExpired, Change{}); err != nil {
+	if _, err := s.Transition(ctx, a.ID, openStates, switchyard.StateExpired, switchyard.Change{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Transition(ctx, a.ID, openStates, StateCancelled, Change{By: "UALICE"})
+	_, err = s.Transition(ctx, a.ID, openStates, switchyard.StateCancelled, switchyard.Change{By: "UALICE"})
 	if !strings.Contains(switchyard.ErrorMessage(err), "already expired") {
 		t.Errorf("cancel after expiry: %q", switchyard.ErrorMessage(err))
 	}
@@ -142,14 +142,14 @@ func TestExpiry(t *testing.T) {
 
 // race runs each transition once, all at the same moment, and returns the
 // errors in order.
-func race(s *Store, id string, moves []PendingState) []error {
+func race(s *Store, id string, moves []switchyard.PendingState) []error {
 	errs := make([]error, len(moves))
 	var start, wg sync.WaitGroup
 	start.Add(1)
 	for i, to := range moves {
 		wg.Go(func() {
 			start.Wait()
-			_, errs[i] = s.Transition(context.Background(), id, openStates, to, Change{By: "UALICE"})
+			_, errs[i] = s.Transition(context.Background(), id, openStates, to, switchyard.Change{By: "UALICE"})
 		})
 	}
 	start.Done()
@@ -163,9 +163,9 @@ func TestDoubleConfirmAndConfirmVersusCancel(t *testing.T) {
 	const rounds = 200
 	confirmed, cancelled := 0, 0
 	for i := range rounds {
-		moves := []PendingState{StateConfirmed, StateConfirmed, StateCancelled, StateConfirmed}
+		moves := []switchyard.PendingState{switchyard.StateConfirmed, switchyard.StateConfirmed, switchyard.StateCancelled, switchyard.StateConfirmed}
 		if i%2 == 0 {
-			moves = []PendingState{StateConfirmed, StateConfirmed}
+			moves = []switchyard.PendingState{switchyard.StateConfirmed, switchyard.StateConfirmed}
 		}
 		p, err := s.CreatePending(ctx, samplePending())
 		if err != nil {
@@ -173,7 +173,7 @@ func TestDoubleConfirmAndConfirmVersusCancel(t *testing.T) {
 		}
 		errs := race(s, p.ID, moves)
 		winners := 0
-		var won PendingState
+		var won switchyard.PendingState
 		for j, err := range errs {
 			switch {
 			case err == nil:
@@ -190,7 +190,7 @@ func TestDoubleConfirmAndConfirmVersusCancel(t *testing.T) {
 		if got.State != won || got.Rev != 2 {
 			t.Fatalf("round %d: stored %s rev %d, winner %s", i, got.State, got.Rev, won)
 		}
-		if won == StateConfirmed {
+		if won == switchyard.StateConfirmed {
 			confirmed++
 		} else {
 			cancelled++
@@ -220,7 +220,7 @@ func TestConfirmRaceAcrossProcesses(t *testing.T) {
 		for j, s := range []*Store{a, b, a, b} {
 			wg.Go(func() {
 				start.Wait()
-				_, errs[j] = s.Transition(ctx, p.ID, openStates, StateConfirmed, Change{By: "UALICE"})
+				_, errs[j] = s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"})
 			})
 		}
 		start.Done()

@@ -109,10 +109,10 @@ func TestReopenFindsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lock(ctx, Lock{App: "web", Env: "production", Reason: "incident", LockedBy: "U1"}); err != nil {
+	if _, err := s.Lock(ctx, switchyard.Lock{App: "web", Env: "production", Reason: "incident", LockedBy: "U1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Audit(ctx, AuditEntry{User: "U1", Action: "lock", App: "web", Result: ResultOK}); err != nil {
+	if _, err := s.Audit(ctx, switchyard.AuditEntry{User: "U1", Action: "lock", App: "web", Result: switchyard.ResultOK}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -131,7 +131,7 @@ func TestReopenFindsEverything(t *testing.T) {
 	if again, err := s2.MarkReply(ctx, "d-REOPEN1", "stage:Install", "x"); err != nil || again {
 		t.Errorf("MarkReply of a reply posted before the restart = %v, %v; want false", again, err)
 	}
-	if gp, err := s2.GetPending(ctx, p.ID); err != nil || gp.State != StatePending || gp.Reason != p.Reason {
+	if gp, err := s2.GetPending(ctx, p.ID); err != nil || gp.State != switchyard.StatePending || gp.Reason != p.Reason {
 		t.Errorf("GetPending after reopen = %+v, %v", gp, err)
 	}
 	if l, ok, err := s2.GetLock(ctx, "web", "production"); err != nil || !ok || l.Reason != "incident" {

@@ -1,0 +1,147 @@
+package switchyard
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The records below are what the bot remembers across restarts. The store
+// persists them; commands and notify read and write them through small
+// interfaces of their own, so they live here rather than in the store.
+
+// Record is a deployment as the store keeps it: the domain deployment plus
+// the Slack message that is its live card and the bookkeeping for
+// compare-and-set.
+type Record struct {
+	Deployment
+	// CardChannel and CardTS name the Slack message that is the deployment's
+	// live card; empty until the card is posted.
+	CardChannel string
+	CardTS      string
+	// ObservedAt is when AWS was last asked about the deployment.
+	ObservedAt time.Time
+	// Rev counts changes to the record, starting at 1. A compare-and-set
+	// update applies a change only while Rev still has the value the caller
+	// read.
+	Rev int64
+	// Updated is when the record last changed.
+	Updated time.Time
+}
+
+// AnyRev, passed as the expected Rev of a compare-and-set update, applies
+// the change whatever the current Rev: the change is computed from the
+// record read inside the same write transaction, so it is still atomic.
+const AnyRev int64 = 0
+
+// PendingState is where a deploy request stands between /deploy and the
+// start of the deployment.
+type PendingState string
+
+// Pending states. Pending and Approved are open (waiting for a click); the
+// others are final.
+const (
+	StatePending   PendingState = "pending"   // waiting for the requester's Confirm (or an approval)
+	StateApproved  PendingState = "approved"  // a second person approved; waiting for Confirm
+	StateConfirmed PendingState = "confirmed" // confirmed; the deployment was started or is starting
+	StateCancelled PendingState = "cancelled" // the requester cancelled
+	StateExpired   PendingState = "expired"   // nobody confirmed in time
+	StateFailed    PendingState = "failed"    // confirmed, but the deployment could not be started
+)
+
+// Open reports whether the request still waits for a click.
+func (s PendingState) Open() bool { return s == StatePending || s == StateApproved }
+
+// Pending is a deploy request waiting for confirmation: the plan that was
+// shown, who asked and why, and the message that shows it.
+type Pending struct {
+	ID      string
+	App     string
+	Env     string
+	Version string
+	// Plan is the plan shown on the card, as JSON, so that Confirm starts
+	// exactly what people saw.
+	Plan        json.RawMessage
+	RequestedBy string
+	Reason      string
+	Channel     string
+	MessageTS   string
+	State       PendingState
+	ApprovedBy  string
+	// ChangedBy and Changed say who made the last transition and when.
+	ChangedBy    string
+	Changed      time.Time
+	Created      time.Time
+	Expires      time.Time
+	DeploymentID string
+	// Error says why a failed request failed.
+	Error string
+	// Rev counts changes, starting at 1.
+	Rev int64
+}
+
+// Change is what a transition of a deploy request records besides the new
+// state. Empty fields leave the stored value alone.
+type Change struct {
+	// By is the Slack user making the transition ("" for the bot itself,
+	// for example on expiry).
+	By string
+	// At defaults to now.
+	At           time.Time
+	ApprovedBy   string
+	DeploymentID string
+	Error        string
+}
+
+// StateError is the cause inside the ECONFLICT error of a refused
+// transition of a deploy request: the state the request is really in and
+// who put it there. Callers find it with errors.As.
+type StateError struct {
+	ID    string
+	State PendingState
+	By    string
+	At    time.Time
+}
+
+// Error says what state the request is in, by whom and since when.
+func (e *StateError) Error() string {
+	return fmt.Sprintf("deploy request %s is %s (by %q at %s)", e.ID, e.State, e.By, e.At.Format(time.RFC3339))
+}
+
+// Lock stops deploys of an app in one environment, or in all of them when
+// Env is empty.
+type Lock struct {
+	App      string
+	Env      string
+	Reason   string
+	LockedBy string
+	Created  time.Time
+}
+
+// Result is how an audited action ended.
+type Result string
+
+// Audit results.
+const (
+	ResultOK      Result = "ok"      // done
+	ResultRefused Result = "refused" // refused before anything changed (not allowed, locked, bad input)
+	ResultFailed  Result = "failed"  // attempted and failed
+)
+
+// AuditEntry is one line of the audit trail: who did what, when, from which
+// message, with what result. The trail is append-only; the store refuses
+// updates and deletes.
+type AuditEntry struct {
+	// ID is assigned when the entry is appended and increases with every
+	// entry.
+	ID        int64
+	At        time.Time
+	User      string
+	Action    string
+	App       string
+	Env       string
+	Channel   string
+	MessageTS string
+	Result    Result
+	Detail    string
+}
