@@ -1,7 +1,8 @@
 // Package deployer is the only door from Switchyard to AWS. It turns
 // "myapp v1.4" into a CodeDeploy ECS blue/green deployment (Plan, Start),
 // tells the truth about any deployment of a group afterwards (Describe,
-// Recent), and undoes or hurries one along (Rollback, Continue).
+// Recent) and about the alarms the group watches (Alarms), and undoes or
+// hurries one along (Rollback, Continue).
 //
 // Every AWS service is reached through a small interface declared here and
 // satisfied by the real aws-sdk-go-v2 client, so tests plug in the same

@@ -3,13 +3,10 @@ package deployer
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -357,51 +354,6 @@ func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, n
 	}
 	p.ImageNote = fmt.Sprintf("Found in ECR repository %s.", repo)
 	return nil
-}
-
-// alarmStates reads the states of the alarms a group watches. A failure is
-// not fatal: the plan says the states are unknown.
-func (d *Deployer) alarmStates(ctx context.Context, c Clients, names []string) ([]Alarm, string) {
-	if len(names) == 0 {
-		return nil, ""
-	}
-	states := map[string]string{}
-	out, err := c.Alarms.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
-		AlarmNames: names,
-		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
-	})
-	note := ""
-	if err != nil {
-		d.log.Warn("describe alarms", zap.Strings("alarms", names), zap.Error(err))
-		note = "Could not read the alarm states from CloudWatch."
-	} else {
-		for _, a := range out.MetricAlarms {
-			states[aws.ToString(a.AlarmName)] = string(a.StateValue)
-		}
-		for _, a := range out.CompositeAlarms {
-			states[aws.ToString(a.AlarmName)] = string(a.StateValue)
-		}
-	}
-	alarms := make([]Alarm, 0, len(names))
-	var firing []string
-	for _, n := range names {
-		st, ok := states[n]
-		switch {
-		case err != nil:
-			st = "unknown"
-		case !ok:
-			st = "missing"
-		}
-		if st == string(cwtypes.StateValueAlarm) {
-			firing = append(firing, n)
-		}
-		alarms = append(alarms, Alarm{Name: n, State: st})
-	}
-	if len(firing) > 0 {
-		sort.Strings(firing)
-		note = fmt.Sprintf("Alarm %v is firing: the deployment would stop at once.", firing)
-	}
-	return alarms, note
 }
 
 func (p *Plan) addNote(n string) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -133,7 +132,7 @@ func newRig(t testing.TB, opts Options) *rig {
 		opts.QueueURL = ""
 	}
 	opts.Now = sim.Clock().Now
-	opts.Alarms = NewAlarmReader(r.cd, cloudwatch.NewFromConfig(awsCfg))
+	opts.Alarms = r.dep
 	r.opts = opts
 	r.startNotifier()
 	return r

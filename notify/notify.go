@@ -62,15 +62,18 @@ type Store interface {
 }
 
 // AlarmReader reads the CloudWatch alarms an environment's deployment group
-// watches, with their states. It is optional; see NewAlarmReader.
+// watches, with their states. *deployer.Deployer satisfies it. Notify keeps
+// what it reads for a few seconds per group, so polling many deployments
+// does not multiply calls.
 type AlarmReader interface {
 	Alarms(ctx context.Context, env switchyard.Environment) ([]switchyard.Alarm, error)
 }
 
 var (
-	_ Slack     = (*slack.Client)(nil)
-	_ Queue     = (*sqs.Client)(nil)
-	_ Describer = (*deployer.Deployer)(nil)
+	_ Slack       = (*slack.Client)(nil)
+	_ Queue       = (*sqs.Client)(nil)
+	_ Describer   = (*deployer.Deployer)(nil)
+	_ AlarmReader = (*deployer.Deployer)(nil)
 )
 
 // Options are the optional settings of a Notifier.

@@ -2,9 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,10 +81,12 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	run = append(run, methods("ecs", (*deployer.ECS)(nil))...)
 	run = append(run, methods("ecr", (*deployer.ECR)(nil))...)
 	run = append(run, methods("cloudwatch", (*deployer.Alarms)(nil))...)
-	for _, v := range []any{(*deployer.Groups)(nil), (*deployer.Deployments)(nil), (*deployer.History)(nil), (*deployer.Targets)(nil), (*deployer.Control)(nil), (*notify.GroupReader)(nil)} {
+	for _, v := range []any{(*deployer.Groups)(nil), (*deployer.Deployments)(nil), (*deployer.History)(nil), (*deployer.Targets)(nil), (*deployer.Control)(nil)} {
 		run = append(run, methods("codedeploy", v)...)
 	}
-	run = append(run, methods("cloudwatch", (*notify.AlarmDescriber)(nil))...)
+	// notify reads the events queue itself; everything else it learns from
+	// AWS (deployments, alarms) it asks the deployer, so the deployer's
+	// interfaces above cover it. TestOnlyTheDeployerCallsAWS keeps it so.
 	run = append(run, methods("sqs", (*notify.Queue)(nil))...)
 	run = append(run, "sqs:GetQueueUrl") // internal/app finds the queue at start
 	have := policyActions(t, "Run")
@@ -98,6 +104,41 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	for _, a := range set {
 		if !slices.Contains(haveSetup, a) {
 			t.Errorf("bot setup calls %s but no Setup statement of iam-policy.json allows it", a)
+		}
+	}
+}
+
+// What notify reads from AWS besides its queue comes from the deployer.
+var (
+	_ notify.Describer   = (*deployer.Deployer)(nil)
+	_ notify.AlarmReader = (*deployer.Deployer)(nil)
+)
+
+// TestOnlyTheDeployerCallsAWS checks the imports of commands and notify: an
+// AWS service client there would be a call TestIAMPolicyCoversEveryCall
+// cannot see. notify may read its SQS queue; nothing else.
+func TestOnlyTheDeployerCallsAWS(t *testing.T) {
+	const service = "github.com/aws/aws-sdk-go-v2/service/"
+	allowed := map[string]string{"commands": "", "notify": service + "sqs"}
+	for dir, ok := range allowed {
+		files, err := filepath.Glob(filepath.Join("../..", dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no Go files (%v)", dir, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range file.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				if strings.HasPrefix(path, service) && (ok == "" || path != ok && !strings.HasPrefix(path, ok+"/")) {
+					t.Errorf("%s imports %s: call AWS through the deployer", f, path)
+				}
+			}
 		}
 	}
 }

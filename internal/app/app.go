@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -82,7 +80,7 @@ func Run(ctx context.Context, d Deps) error {
 	nopts := d.Notify
 	nopts.Now = d.Now
 	nopts.QueueURL = queueURL(ctx, queue, cfg.Events.Queue, log)
-	nopts.Alarms = notify.NewAlarmReader(codedeploy.NewFromConfig(eventsCfg), cloudwatch.NewFromConfig(eventsCfg))
+	nopts.Alarms = dep
 	n := notify.New(api, queue, dep, st, cfg, log, nopts)
 
 	copts := d.Commands

@@ -1,0 +1,96 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
+)
+
+// Alarms returns the CloudWatch alarms env's deployment group watches, in
+// the group's order, with their current states (OK, ALARM,
+// INSUFFICIENT_DATA; "" when CloudWatch has no such alarm). A group that
+// watches none, or has alarm monitoring off, gives nil. It makes two calls,
+// GetDeploymentGroup and DescribeAlarms, and caches nothing: callers that
+// ask on every poll keep their own short cache. Errors are
+// *switchyard.Error with a message safe to show.
+func (d *Deployer) Alarms(ctx context.Context, env switchyard.Environment) ([]switchyard.Alarm, error) {
+	c := d.clients(env.Region)
+	g, err := d.readGroup(ctx, c, env)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.alarms) == 0 {
+		return nil, nil
+	}
+	states, err := readAlarmStates(ctx, c, g.alarms)
+	if err != nil {
+		return nil, fail(err, "describe alarms of "+env.DeploymentGroup, "read the CloudWatch alarms of "+env.DeploymentGroup)
+	}
+	out := make([]switchyard.Alarm, 0, len(g.alarms))
+	for _, n := range g.alarms {
+		out = append(out, switchyard.Alarm{Name: n, State: states[n]})
+	}
+	return out, nil
+}
+
+// readAlarmStates reads the states of the named alarms, metric and
+// composite, in one call: alarm name → state. An alarm CloudWatch does not
+// have is absent from the map.
+func readAlarmStates(ctx context.Context, c Clients, names []string) (map[string]string, error) {
+	out, err := c.Alarms.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
+		AlarmNames: names,
+		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
+	})
+	if err != nil {
+		return nil, err
+	}
+	states := make(map[string]string, len(out.MetricAlarms)+len(out.CompositeAlarms))
+	for _, a := range out.MetricAlarms {
+		states[aws.ToString(a.AlarmName)] = string(a.StateValue)
+	}
+	for _, a := range out.CompositeAlarms {
+		states[aws.ToString(a.AlarmName)] = string(a.StateValue)
+	}
+	return states, nil
+}
+
+// alarmStates reads the states of the alarms a group watches for a plan. A
+// failure is not fatal: the plan says the states are unknown.
+func (d *Deployer) alarmStates(ctx context.Context, c Clients, names []string) ([]Alarm, string) {
+	if len(names) == 0 {
+		return nil, ""
+	}
+	states, err := readAlarmStates(ctx, c, names)
+	note := ""
+	if err != nil {
+		d.log.Warn("describe alarms", zap.Strings("alarms", names), zap.Error(err))
+		note = "Could not read the alarm states from CloudWatch."
+	}
+	alarms := make([]Alarm, 0, len(names))
+	var firing []string
+	for _, n := range names {
+		st, ok := states[n]
+		switch {
+		case err != nil:
+			st = "unknown"
+		case !ok:
+			st = "missing"
+		}
+		if st == string(cwtypes.StateValueAlarm) {
+			firing = append(firing, n)
+		}
+		alarms = append(alarms, Alarm{Name: n, State: st})
+	}
+	if len(firing) > 0 {
+		sort.Strings(firing)
+		note = fmt.Sprintf("Alarm %v is firing: the deployment would stop at once.", firing)
+	}
+	return alarms, note
+}
