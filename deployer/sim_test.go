@@ -192,8 +192,10 @@ func errorCode(t testing.TB, err error, code string) *switchyard.Error {
 }
 
 // recorder is an http.RoundTripper that notes the operation of every AWS
-// request the SDK sends, and can answer a chosen operation with a failure
-// after passing it on.
+// request the simulator answered, and can answer a chosen operation with a
+// failure after passing it on. An attempt that never reached an answer (a
+// connection reset on a loaded machine, which the SDK retries) is not a call
+// the deployer chose to make, so it is not counted.
 type recorder struct {
 	next http.RoundTripper
 	mu   sync.Mutex
@@ -213,15 +215,20 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		op = req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:] // CloudWatch's RPC v2 CBOR path
 	}
 	r.mu.Lock()
-	r.ops = append(r.ops, op)
 	lose := r.lose == op
 	if lose {
 		r.lose = ""
 	}
 	r.mu.Unlock()
 	resp, err := r.next.RoundTrip(req)
-	if err != nil || !lose {
+	if err != nil {
 		return resp, err
+	}
+	r.mu.Lock()
+	r.ops = append(r.ops, op)
+	r.mu.Unlock()
+	if !lose {
+		return resp, nil
 	}
 	_ = resp.Body.Close()
 	return &http.Response{
