@@ -137,15 +137,17 @@ func alarmLine(alarms []switchyard.Alarm) string {
 	}
 	var parts []string
 	for _, a := range alarms {
-		icon := ":large_green_circle:"
+		// Only OK is green: an alarm we could not read, or one the group
+		// names but CloudWatch lacks, watches nothing.
+		icon, state := ":white_circle:", a.State
 		switch a.State {
+		case "OK":
+			icon = ":large_green_circle:"
 		case "ALARM":
 			icon = ":red_circle:"
-		case "INSUFFICIENT_DATA", "":
-			icon = ":white_circle:"
-		}
-		state := a.State
-		if state == "" {
+		case "missing":
+			icon, state = ":warning:", "missing from CloudWatch"
+		case "":
 			state = "unknown"
 		}
 		parts = append(parts, fmt.Sprintf("%s `%s` %s", icon, a.Name, state))

@@ -60,7 +60,7 @@ func confirmation() Confirmation {
 		Termination:   "Blue is kept 5 minutes after the shift, so a rollback stays instant",
 		AutoRollback:  "CodeDeploy rolls back by itself on failure or alarm",
 		Hooks:         []string{"BeforeAllowTraffic: myapp-smoke-test"},
-		Alarms:        []sy.Alarm{{Name: "myapp-5xx", State: "OK"}, {Name: "myapp-latency", State: "ALARM"}},
+		Alarms:        []sy.Alarm{{Name: "myapp-5xx", State: "OK"}, {Name: "myapp-latency", State: "ALARM"}, {Name: "myapp-old", State: "missing"}},
 		RequestedBy:   "U0ALICE001", Reason: "fix <login> & checkout", Created: t0, Expires: t0.Add(15 * time.Minute),
 		State: ConfirmPending,
 	}
