@@ -31,14 +31,14 @@ type awsCLI struct {
 	env []string
 }
 
-// newAWSCLI finds `aws` on PATH (its absence fails the test: .ci/run
-// installs Debian's awscli) and prepares an environment that reads no
+// newAWSCLI finds `aws` on PATH (its absence fails the test: the machine
+// image ships aws-cli v1, which speaks JSON to SQS) and prepares an environment that reads no
 // configuration of the machine's.
 func newAWSCLI(t *testing.T, url, region string) *awsCLI {
 	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
-		t.Fatal("the AWS CLI (aws) is not on PATH: run .ci/run, which installs Debian's awscli package")
+		t.Fatal("the AWS CLI (aws) is not on PATH: these tests need aws-cli v1.45 or later (botocore with SQS's JSON protocol), as this machine image ships it")
 	}
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config")

@@ -55,7 +55,7 @@ func awsBin(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
-		t.Fatal("the AWS CLI (aws) is not on PATH: run .ci/run, which installs Debian's awscli package")
+		t.Fatal("the AWS CLI (aws) is not on PATH: these tests need aws-cli v1.45 or later (botocore with SQS's JSON protocol), as this machine image ships it")
 	}
 	return bin
 }
