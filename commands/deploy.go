@@ -88,12 +88,22 @@ func confirmation(p switchyard.Pending, plan *deployer.Plan) blocks.Confirmation
 		Termination:    sentence(plan.Termination.String()),
 		AutoRollback:   autoRollbackWords(plan.AutoRollback),
 		AlreadyRunning: plan.AlreadyRunning,
-		Notes:          slices.Clone(plan.Notes),
 		RequestedBy:    p.RequestedBy, Reason: p.Reason,
 		NeedsApproval: plan.Env.RequireApproval,
 		Created:       p.Created, Expires: p.Expires,
 		State: blocks.ConfirmPending,
 	}
+	// An image from another repository must not pass for a new version of
+	// the running one: the header names the whole reference and the first
+	// note says what changes.
+	if from, to, changed := plan.RepositoryChange(); changed {
+		c.Version = plan.ImageNext
+		c.Notes = append(c.Notes, fmt.Sprintf(":warning: *This changes the image repository:* `%s` → `%s`", from, to))
+	}
+	if plan.ImageNote != "" {
+		c.Notes = append(c.Notes, plan.ImageNote)
+	}
+	c.Notes = append(c.Notes, plan.Notes...)
 	for _, stage := range switchyard.HookStages {
 		if fn := plan.Hooks[stage]; fn != "" {
 			c.Hooks = append(c.Hooks, stage+": "+functionName(fn))

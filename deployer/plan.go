@@ -356,6 +356,15 @@ func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, n
 	return nil
 }
 
+// RepositoryChange returns the image repositories the service runs from
+// now and would run from after the deployment, and whether they differ:
+// a full image reference may name another registry or repository than
+// the one running, which a tag alone does not show.
+func (p *Plan) RepositoryChange() (from, to string, changed bool) {
+	from, to = parseImage(p.ImageNow).Repo, parseImage(p.ImageNext).Repo
+	return from, to, from != to
+}
+
 func (p *Plan) addNote(n string) {
 	if n != "" {
 		p.Notes = append(p.Notes, n)

@@ -1,0 +1,90 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/blocks"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+const ecrWeb = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web"
+
+// golden compares m's JSON with testdata/<name>.golden.json.
+func golden(t *testing.T, name string, m blocks.Message) {
+	t.Helper()
+	got, err := json.MarshalIndent(m, "", "  ")
+	must(t, err)
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		must(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	must(t, err)
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (run go test -run %s -update and review the diff):\n%s", name, path, t.Name(), got)
+	}
+}
+
+// pendingFor is a request as requestDeploy stores it.
+func pendingFor(plan *deployer.Plan) switchyard.Pending {
+	return switchyard.Pending{ID: "p-1", App: plan.App, Env: plan.Env.Name, Version: plan.Version, RequestedBy: alice,
+		Channel: deploys, Created: t0, Expires: t0.Add(15 * time.Minute)}
+}
+
+// TestForeignImageCardGolden pins the card of an image from another
+// registry: the header names the whole reference, the first note warns of
+// the repository change, and the image note says it was not checked.
+func TestForeignImageCardGolden(t *testing.T) {
+	plan := &deployer.Plan{App: "web", Env: switchyard.Environment{Name: "staging"}, Version: "v1",
+		ImageNow: ecrWeb + ":v1.3", ImageNext: "evil.example.com/x:v1",
+		ImageNote: "Not an ECR image, so its existence was not checked.",
+		Config:    "CodeDeployDefault.ECSAllAtOnce", ConfigWords: "all traffic at once"}
+	m := blocks.ConfirmCard(confirmation(pendingFor(plan), plan))
+	if m.Text != "Deploy web evil.example.com/x:v1 to staging?" {
+		t.Errorf("title %q hides the image's repository", m.Text)
+	}
+	golden(t, "confirm_foreign_image", m)
+}
+
+func TestForeignImageIsFlaggedOnTheCard(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.request(alice, "web evil.example.com/x:v1")
+	card := w.card()
+	if card.Text != "Deploy web evil.example.com/x:v1 to staging?" {
+		t.Errorf("card title %q", card.Text)
+	}
+	wantIn(t, "foreign card", shown(card),
+		`"text":"Deploy web evil.example.com/x:v1 to staging?"`, // the header block
+		":warning: *This changes the image repository:* `"+ecrWeb+"` → `evil.example.com/x`",
+		"Not an ECR image, so its existence was not checked.",
+	)
+
+	// A tag of the running repository stays short and warns of nothing.
+	w.request(alice, "web v1.4")
+	card = w.card()
+	if card.Text != "Deploy web v1.4 to staging?" {
+		t.Errorf("card title %q", card.Text)
+	}
+	wantIn(t, "ordinary card", shown(card), "Found in ECR repository web.")
+	if strings.Contains(shown(card), "changes the image repository") {
+		t.Errorf("a tag of the running repository is flagged:\n%s", shown(card))
+	}
+
+	// The same repository named in full is no change either.
+	w.request(alice, "web "+ecrWeb+":v1.5")
+	if s := shown(w.card()); strings.Contains(s, "changes the image repository") || !strings.Contains(s, "Deploy web v1.5 to staging?") {
+		t.Errorf("the running repository named in full is flagged:\n%s", s)
+	}
+}
