@@ -88,3 +88,49 @@ func TestForeignImageIsFlaggedOnTheCard(t *testing.T) {
 		t.Errorf("the running repository named in full is flagged:\n%s", s)
 	}
 }
+
+// TestCardSaysEachFactOnce renders cards from the deployer's own plans:
+// one made while another deployment runs in the group, and one of the
+// version already running. Each fact must appear on the card once.
+func TestCardSaysEachFactOnce(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	first := w.request(bob, "web v1.5 to staging")
+	w.click(bob, first, blocks.ActionConfirm)
+	if w.dep.starts.Load() != 1 {
+		t.Fatalf("%d starts", w.dep.starts.Load())
+	}
+
+	// The Plan→card step alone, from a real plan.
+	a, _ := w.cfg.Lookup("web")
+	env, _ := a.Env("staging")
+	plan, err := w.dep.Plan(ctx10(t), env, "v1.4", deployer.PlanOptions{App: "web"})
+	must(t, err)
+	if plan.ActiveDeployment == "" {
+		t.Fatal("the plan does not see the running deployment")
+	}
+	m := blocks.ConfirmCard(confirmation(pendingFor(plan), plan))
+	body, err := json.Marshal(m.Blocks)
+	must(t, err)
+	if n := strings.Count(string(body), plan.ActiveDeployment); n != 1 {
+		t.Errorf("the card names the running deployment %d times:\n%s", n, body)
+	}
+	if n := strings.Count(string(body), "still running"); n != 1 {
+		t.Errorf("the card says %d times that a deployment is still running:\n%s", n, body)
+	}
+
+	// The same through /deploy.
+	w.request(alice, "web v1.4 to staging")
+	if n := strings.Count(shown(w.card()), "still running"); n != 1 {
+		t.Errorf("the posted card says %d times that a deployment is still running:\n%s", n, shown(w.card()))
+	}
+
+	// The version that runs now, in production where nothing is deploying.
+	w.request(alice, "web v1.3 to production")
+	s := shown(w.card())
+	if n := strings.Count(s, "already run"); n != 1 {
+		t.Errorf("the card says %d times that v1.3 already runs:\n%s", n, s)
+	}
+	if strings.Contains(s, "still running") {
+		t.Errorf("a production card speaks of a staging deployment:\n%s", s)
+	}
+}

@@ -74,6 +74,8 @@ type Plan struct {
 	// RollbackOf is the deployment this plan undoes.
 	RollbackOf string `json:"rollback_of,omitempty"`
 
+	// Notes are what the fields above do not say: the image check is in
+	// ImageNote, a running deployment in ActiveDeployment.
 	Notes     []string  `json:"notes,omitempty"`
 	PlannedAt time.Time `json:"planned_at"`
 }
@@ -131,11 +133,10 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	}
 	p.Alarms = alarms
 	p.addNote(alarmNote)
+	// AlreadyRunning and ActiveDeployment get no note: the card says each
+	// from its field, and a note would say it a second time.
 	p.AlreadyRunning = p.ImageNow == p.ImageNext ||
 		(p.ImageDigest != "" && parseImage(p.ImageNow).Digest == p.ImageDigest)
-	if p.AlreadyRunning {
-		p.addNote(fmt.Sprintf("%s already runs %s.", p.App, p.Version))
-	}
 	d.log.Debug("planned", zap.String("app", p.App), zap.String("image_now", p.ImageNow),
 		zap.String("image_next", p.ImageNext), zap.String("config", p.Config))
 	return p, nil
@@ -300,9 +301,6 @@ func (p *Plan) applyGroup(env switchyard.Environment, g *group, override string)
 	}
 	p.ReadyWait, p.Termination, p.AutoRollback, p.TestTraffic = g.readyWait, g.termination, g.autoRollback, g.testTraffic
 	p.ActiveDeployment = g.active
-	if g.active != "" {
-		p.addNote("Deployment " + g.active + " is still running in this group.")
-	}
 	if len(env.Hooks) > 0 {
 		p.Hooks = make(map[string]string, len(env.Hooks))
 		for k, v := range env.Hooks {
