@@ -165,14 +165,19 @@ func (h *Handler) lookupApp(ctx context.Context, r request, action, name string)
 	if a, ok := h.cfg.Lookup(name); ok {
 		return a, true
 	}
+	h.refuse(ctx, r, action, name, "", h.unknownApp(name))
+	return nil, false
+}
+
+// unknownApp says that name is no app, with the closest one or the list.
+func (h *Handler) unknownApp(name string) string {
 	why := fmt.Sprintf("I don't know the app `%s`.", name)
 	if s := Suggest(name, h.cfg.Names()); s != "" {
 		why += fmt.Sprintf(" Did you mean `%s`?", s)
 	} else if names := h.cfg.Names(); len(names) > 0 {
 		why += " I know " + codeJoin(names) + "."
 	}
-	h.refuse(ctx, r, action, name, "", why)
-	return nil, false
+	return why
 }
 
 // lookupEnv finds the environment named (or the default), or refuses.

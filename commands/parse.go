@@ -13,7 +13,9 @@ import (
 type Kind string
 
 // Command kinds. KindReply means the text could not be read: Command.Reply
-// says why, for the person who typed it, and nothing else may happen.
+// says why, for the person who typed it, and nothing else may happen. A
+// reply that only lacks the version names the app in Command.App, which
+// may be no app at all: Parse does not know the configured apps.
 const (
 	KindReply    Kind = "reply"
 	KindHelp     Kind = "help"
@@ -57,7 +59,7 @@ const (
 // means the app's default environment.
 type Command struct {
 	Kind        Kind
-	App         string      // every kind but list and help; optional for status
+	App         string      // every kind but list and help; optional for status; a reply asking for App's version
 	Env         string      // deploy, rollback, lock, unlock
 	Version     string      // deploy: a tag, "sha256:…" or a full image reference
 	VersionKind VersionKind // deploy
@@ -143,7 +145,11 @@ func parseDeploy(first token, args []token) Command {
 		c.Env, i = rest[i+1].val, i+2
 	}
 	if i >= len(rest) || isWord(rest[i], "to") {
-		return replyf("Which version of %s should I deploy? For example: `/deploy %s v1.4.2`.", c.App, c.App)
+		// The name may be a mistyped subcommand rather than an app: App
+		// tells the handler which, since only it knows the apps.
+		ask := replyf("Which version of %s should I deploy? For example: `/deploy %s v1.4.2`.", c.App, c.App)
+		ask.App = c.App
+		return ask
 	}
 	if c.Version, c.VersionKind, bad = checkVersion(rest[i].val); bad != "" {
 		return replyf("%s", bad)

@@ -21,8 +21,11 @@ func FuzzParse(f *testing.F) {
 		switch c.Kind {
 		case KindReply:
 			checkReply(t, c.Reply)
-			if c != (Command{Kind: KindReply, Reply: c.Reply}) {
+			if c != (Command{Kind: KindReply, Reply: c.Reply, App: c.App}) {
 				t.Errorf("a reply carries other fields: %+v", c)
+			}
+			if c.App != "" && (!appRE.MatchString(c.App) || !strings.HasPrefix(c.Reply, "Which version of "+c.App+" ")) {
+				t.Errorf("a reply names app %q: %+v", c.App, c)
 			}
 			return
 		case KindDeploy:

@@ -203,6 +203,9 @@ func TestParseReplies(t *testing.T) {
 				}
 			}
 			checkReply(t, got.Reply)
+			if want := strings.HasPrefix(got.Reply, "Which version of"); (got.App != "") != want {
+				t.Errorf("Parse(%q).App = %q; only the question of the version names the app", tc.text, got.App)
+			}
 		})
 	}
 }
@@ -229,6 +232,19 @@ func checkReply(t *testing.T, r string) {
 func TestParseCaseCount(t *testing.T) {
 	if n := len(parseCases) + len(replyCases); n < 60 {
 		t.Errorf("%d cases; the parser deserves at least 60", n)
+	}
+}
+
+// TestParseNamesTheAppWithoutVersion: the question of the version names
+// the app, so that the handler can answer a word that is no app otherwise.
+func TestParseNamesTheAppWithoutVersion(t *testing.T) {
+	for text, app := range map[string]string{"frobnicate": "frobnicate", "Web to production": "web", "web --config canary": "web"} {
+		if c := Parse(text); c.Kind != KindReply || c.App != app {
+			t.Errorf("Parse(%q) = %+v, want a reply naming %q", text, c, app)
+		}
+	}
+	if c := Parse("web v1.4 to"); c.Kind != KindReply || c.App != "" {
+		t.Errorf("a reply that is not about the version names an app: %+v", c)
 	}
 }
 

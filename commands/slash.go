@@ -18,6 +18,12 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 	c := Parse(cmd.Text)
 	switch c.Kind {
 	case KindReply:
+		if _, known := h.cfg.Lookup(c.App); c.App != "" && !known {
+			// A lone unknown word is more likely a mistyped app or
+			// subcommand than an app without its version.
+			h.refuse(ctx, r, actBadInput, c.App, "", h.unknownApp(c.App)+" To see the commands I take, run `/deploy help`.")
+			return
+		}
 		h.tell(ctx, r.channel, r.user, blocks.Notice(c.Reply))
 		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actBadInput, Channel: r.channel, Result: switchyard.ResultRefused, Detail: c.Reply})
 	case KindHelp:
