@@ -191,9 +191,7 @@ func (n *Notifier) Watch(_ context.Context, deploymentID string) {
 // edits and replies already started are finished first.
 func (n *Notifier) Run(ctx context.Context) error {
 	n.started = n.opts.Now()
-	sendCtx, cancelSend := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelSend()
-	n.cards.start(sendCtx)
+	defer n.cards.halt()
 	var wg sync.WaitGroup
 	if err := n.resume(ctx); err != nil {
 		n.log.Warn("resume from the store", zap.Error(err))
@@ -205,6 +203,6 @@ func (n *Notifier) Run(ctx context.Context) error {
 	wg.Go(func() { n.discoverLoop(ctx) })
 	n.pollLoop(ctx)
 	wg.Wait()
-	n.cards.wait(n.opts.Grace, cancelSend)
+	n.cards.wait(n.opts.Grace)
 	return nil
 }

@@ -21,17 +21,19 @@ import (
 type cards struct {
 	n  *Notifier
 	mu sync.Mutex
-	// ctx outlives Run's context by a grace period so that what is queued
-	// at shutdown (the final state above all) still gets out.
-	ctx   context.Context
-	boxes map[string]*box
-	gates map[string]time.Time // method/channel → no call before (real time)
+	// halted is closed when the senders must give up: Run's grace period
+	// after its context ended is over, or Run returned. Until then senders
+	// outlive the context of whoever queued their work, so that what is
+	// queued at shutdown (the final state above all) still gets out.
+	halted chan struct{}
+	boxes  map[string]*box
+	gates  map[string]time.Time // method/channel → no call before (real time)
 	// turns lets one sender at a time call each method/channel, so that
 	// after a 429 the senders queue instead of all retrying at once.
 	turns  map[string]chan struct{}
 	hits   map[string]time.Time // method/channel → last 429
 	wg     sync.WaitGroup
-	closed bool
+	closed bool // halted is closed
 }
 
 // box is the outgoing work of one card, keyed by the deployment that owns
@@ -48,20 +50,24 @@ type box struct {
 }
 
 func newCards(n *Notifier) *cards {
-	return &cards{n: n, ctx: context.Background(), boxes: map[string]*box{},
+	return &cards{n: n, halted: make(chan struct{}), boxes: map[string]*box{},
 		gates: map[string]time.Time{}, hits: map[string]time.Time{}, turns: map[string]chan struct{}{}}
 }
 
-// start sets the context the senders run in.
-func (c *cards) start(ctx context.Context) {
+// halt makes every sender give up, now and from now on.
+func (c *cards) halt() {
 	c.mu.Lock()
-	c.ctx = ctx
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.closed = true
+		close(c.halted)
+	}
 }
 
 // publish queues a render of the card of owner (nil for none) and replies
-// for its thread, and makes sure a sender drains them.
-func (c *cards) publish(_ context.Context, owner, newChannel string, card *blocks.Message, rs []reply) {
+// for its thread, and makes sure a sender drains them. The sender keeps
+// ctx's values but not its end: it stops only when halted.
+func (c *cards) publish(ctx context.Context, owner, newChannel string, card *blocks.Message, rs []reply) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := c.boxes[owner]
@@ -79,28 +85,41 @@ func (c *cards) publish(_ context.Context, owner, newChannel string, card *block
 	if !b.running && (b.card != nil || len(b.replies) > 0) {
 		b.running = true
 		c.wg.Add(1)
-		go c.drain(b)
+		go c.drain(context.WithoutCancel(ctx), b)
 	}
 }
 
-// wait blocks until every box is drained or grace has passed.
-func (c *cards) wait(grace time.Duration, cancel context.CancelFunc) {
+// wait blocks until every box is drained or grace has passed, when it
+// halts the senders and waits for them to stop.
+func (c *cards) wait(grace time.Duration) {
 	done := make(chan struct{})
 	go func() { c.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(grace):
-		cancel()
+		c.halt()
 		<-done
 	}
 }
 
-// drain sends what box b holds, one request at a time.
-func (c *cards) drain(b *box) {
+// drain sends what box b holds, one request at a time, in a context that
+// ends when the senders are halted.
+func (c *cards) drain(parent context.Context, b *box) {
 	defer c.wg.Done()
-	c.mu.Lock()
-	ctx := c.ctx
-	c.mu.Unlock()
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	select {
+	case <-c.halted:
+		cancel() // started after the halt: send nothing
+	default:
+	}
+	go func() {
+		select {
+		case <-c.halted:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	log := c.n.log.With(zap.String("deployment_id", b.owner))
 	for {
 		if ctx.Err() != nil {
