@@ -5,6 +5,7 @@
 package switchyard
 
 import (
+	"slices"
 	"time"
 )
 
@@ -56,23 +57,24 @@ const (
 )
 
 // LifecycleOrder lists every ECS lifecycle event name in execution order.
-var LifecycleOrder = []string{
-	BeforeInstall, Install, AfterInstall, AllowTestTraffic, AfterAllowTestTraffic,
-	BeforeAllowTraffic, AllowTraffic, AfterAllowTraffic,
+// Each call returns a new slice, so no caller can change another's.
+func LifecycleOrder() []string {
+	return []string{
+		BeforeInstall, Install, AfterInstall, AllowTestTraffic, AfterAllowTestTraffic,
+		BeforeAllowTraffic, AllowTraffic, AfterAllowTraffic,
+	}
 }
 
-// HookStages are the lifecycle events that run AppSpec hooks; the others are
-// CodeDeploy's own work.
-var HookStages = []string{BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic}
+// HookStages lists the lifecycle events that run AppSpec hooks, in
+// execution order; the others are CodeDeploy's own work. Each call returns
+// a new slice, so no caller can change another's.
+func HookStages() []string {
+	return []string{BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic}
+}
 
 // IsHookStage reports whether name is a lifecycle event that runs an AppSpec hook.
 func IsHookStage(name string) bool {
-	for _, s := range HookStages {
-		if s == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(HookStages(), name)
 }
 
 // Stage is one lifecycle event of a deployment as last observed.

@@ -37,7 +37,7 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 	}
 	if c.Config != "" && !h.knownConfig(c.Config) {
 		h.refuse(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("I don't know the deployment config `%s`: use canary, linear, all-at-once, %s.",
-			c.Config, codeJoin(append(slices.Clone(config.PredefinedConfigs), h.cfg.CustomConfigs...))))
+			c.Config, codeJoin(append(config.PredefinedConfigs(), h.cfg.CustomConfigs...))))
 		return
 	}
 	plan, err := h.dep.Plan(ctx, env, c.Version, deployer.PlanOptions{App: a.Name, Config: c.Config})
@@ -75,7 +75,7 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 // knownConfig reports whether name is a predefined or configured custom
 // deployment config.
 func (h *Handler) knownConfig(name string) bool {
-	return slices.Contains(config.PredefinedConfigs, name) || slices.Contains(h.cfg.CustomConfigs, name)
+	return slices.Contains(config.PredefinedConfigs(), name) || slices.Contains(h.cfg.CustomConfigs, name)
 }
 
 // confirmation is what the card shows of a request and its plan, pending.
@@ -104,7 +104,7 @@ func confirmation(p switchyard.Pending, plan *deployer.Plan) blocks.Confirmation
 		c.Notes = append(c.Notes, plan.ImageNote)
 	}
 	c.Notes = append(c.Notes, plan.Notes...)
-	for _, stage := range switchyard.HookStages {
+	for _, stage := range switchyard.HookStages() {
 		if fn := plan.Hooks[stage]; fn != "" {
 			c.Hooks = append(c.Hooks, stage+": "+functionName(fn))
 		}

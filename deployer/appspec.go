@@ -84,7 +84,7 @@ func appSpec(taskDef string, plan *Plan, svc *ecstypes.Service) (string, error) 
 			"TargetService": {Type: "AWS::ECS::Service", Properties: props},
 		}},
 	}
-	for _, stage := range switchyard.HookStages {
+	for _, stage := range switchyard.HookStages() {
 		if fn, ok := plan.Hooks[stage]; ok && fn != "" {
 			doc.Hooks = append(doc.Hooks, map[string]string{stage: fn})
 		}

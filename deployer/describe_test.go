@@ -45,7 +45,7 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 	for _, s := range st.Stages {
 		names = append(names, s.Name)
 	}
-	if strings.Join(names, ",") != strings.Join(switchyard.LifecycleOrder, ",") {
+	if strings.Join(names, ",") != strings.Join(switchyard.LifecycleOrder(), ",") {
 		t.Errorf("stages %v", names)
 	}
 	hook, _ := stage(st, switchyard.BeforeAllowTraffic)

@@ -77,7 +77,7 @@ func waitEdit(b *testing.B, ch <-chan slacksim.StreamEvent, ts string) {
 // one deployment of each predefined config, looking once per 10 simulated
 // seconds (what Poll 10s gives in real time; FastPoll would add more).
 func BenchmarkCallsPerDeployment(b *testing.B) {
-	for _, cfg := range config.PredefinedConfigs {
+	for _, cfg := range config.PredefinedConfigs() {
 		b.Run(strings.TrimPrefix(cfg, "CodeDeployDefault."), func(b *testing.B) {
 			for range b.N {
 				r := newRig(b, Options{Poll: time.Hour, FastPoll: time.Hour, Discover: time.Hour, QueueURL: "off"})

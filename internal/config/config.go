@@ -62,13 +62,16 @@ type Access struct {
 	Lock     []string
 }
 
-// PredefinedConfigs are CodeDeploy's predefined ECS deployment configs.
-var PredefinedConfigs = []string{
-	"CodeDeployDefault.ECSAllAtOnce",
-	"CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-	"CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-	"CodeDeployDefault.ECSCanary10Percent5Minutes",
-	"CodeDeployDefault.ECSCanary10Percent15Minutes",
+// PredefinedConfigs lists CodeDeploy's predefined ECS deployment configs.
+// Each call returns a new slice, so no caller can change another's.
+func PredefinedConfigs() []string {
+	return []string{
+		"CodeDeployDefault.ECSAllAtOnce",
+		"CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+		"CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+		"CodeDeployDefault.ECSCanary10Percent5Minutes",
+		"CodeDeployDefault.ECSCanary10Percent15Minutes",
+	}
 }
 
 var (
@@ -144,7 +147,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 	c.ApprovalTimeout = m.duration("approval_timeout", 15*time.Minute)
 	c.GroupCacheTTL = m.duration("group_cache", 5*time.Minute)
 	c.CustomConfigs = m.strings("custom_deployment_configs", reAWSName, "a deployment config name")
-	known := append(slices.Clone(PredefinedConfigs), c.CustomConfigs...)
+	known := append(PredefinedConfigs(), c.CustomConfigs...)
 
 	apps := m.list("apps")
 	if m.get("apps") == nil {
@@ -280,7 +283,7 @@ func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string) s
 		}
 		if e.DeploymentConfig != "" && !slices.Contains(configs, e.DeploymentConfig) {
 			p.add(dn, "unknown deployment config %q: use one of %s, or list a custom one under custom_deployment_configs",
-				e.DeploymentConfig, strings.Join(PredefinedConfigs, ", "))
+				e.DeploymentConfig, strings.Join(PredefinedConfigs(), ", "))
 		}
 		cm.done()
 	} else {
@@ -289,7 +292,7 @@ func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string) s
 	if hn := m.get("hooks"); hn != nil {
 		hm := newMapping(p, hn, "the hooks of "+m.where)
 		e.Hooks = map[string]string{}
-		for _, stage := range switchyard.HookStages {
+		for _, stage := range switchyard.HookStages() {
 			fn, fnode := hm.str(stage, false)
 			if fn == "" {
 				continue
