@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
 
@@ -40,9 +41,23 @@ func readTokens(getenv func(string) string) (tokens, error) {
 		if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" || !strings.HasSuffix(parsed.Path, "/api/") {
 			return t, usagef("SLACK_API_URL must be the Web API's base URL ending in /api/, such as https://slack-gov.com/api/; got %q", u)
 		}
+		if parsed.Scheme == "http" && !loopback(parsed.Hostname()) {
+			return t, usagef("SLACK_API_URL must use https: over http to %s the bot token would travel unencrypted (http is only for a local Slack on 127.0.0.1, ::1 or localhost); got %q",
+				parsed.Hostname(), u)
+		}
 		t.apiURL = u
 	}
 	return t, nil
+}
+
+// loopback reports whether host is this machine: localhost or an address
+// in 127.0.0.0/8 or ::1, where a request never leaves the host.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // loadConfig loads the file and turns its problems into a usage error (exit 2).

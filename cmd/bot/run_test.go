@@ -99,9 +99,50 @@ func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
 }
 
 func TestBadSlackAPIURL(t *testing.T) {
-	env := map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "slack.com"}
-	code, _, errOut := invoke(t, env, "run", "-config", "../../switchyard.example.yaml")
-	if code != exitUsage || !strings.Contains(errOut, "SLACK_API_URL must be") {
-		t.Fatalf("exit %d, %s", code, errOut)
+	for _, u := range []string{"slack.com", "http://slack.com/api/"} {
+		env := map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": u}
+		code, _, errOut := invoke(t, env, "run", "-config", "../../switchyard.example.yaml")
+		if code != exitUsage || !strings.Contains(errOut, "SLACK_API_URL must") || strings.Contains(errOut, "xoxb-1") {
+			t.Fatalf("%s: exit %d, %s", u, code, errOut)
+		}
+	}
+}
+
+// TestSlackAPIURLSchemes: https goes anywhere; plain http, which would
+// carry the bot token in clear, only to this machine.
+func TestSlackAPIURLSchemes(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		ok   bool
+		want string // in the refusal
+	}{
+		{"https://slack-gov.com/api/", true, ""},
+		{"https://127.0.0.1:8443/api/", true, ""},
+		{"http://127.0.0.1:8080/api/", true, ""},
+		{"http://127.9.8.7/api/", true, ""},
+		{"http://[::1]:8080/api/", true, ""},
+		{"http://localhost:3000/api/", true, ""},
+		{"http://LocalHost/api/", true, ""},
+		{"http://slack.com/api/", false, "must use https"},
+		{"http://10.0.0.5:8080/api/", false, "must use https"},
+		{"http://0.0.0.0:8080/api/", false, "must use https"},
+		{"http://[::2]/api/", false, "must use https"},
+		{"http://128.0.0.1/api/", false, "must use https"},
+		{"http://localhost.example.com/api/", false, "must use https"},
+		{"http://127.0.0.1.nip.io/api/", false, "must use https"},
+		{"http://user@slack.com/api/", false, "must use https"},
+		{"ftp://127.0.0.1/api/", false, "ending in /api/"},
+		{"https://slack-gov.com/", false, "ending in /api/"},
+	} {
+		env := map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": tc.url}
+		got, err := readTokens(func(k string) string { return env[k] })
+		switch {
+		case tc.ok && (err != nil || got.apiURL != tc.url):
+			t.Errorf("%s: refused (%v) or not kept (%q)", tc.url, err, got.apiURL)
+		case !tc.ok && err == nil:
+			t.Errorf("%s: accepted", tc.url)
+		case !tc.ok && !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%s: %v; want it to say %q", tc.url, err, tc.want)
+		}
 	}
 }
