@@ -47,23 +47,39 @@ type rig struct {
 	cd       *codedeploy.Client
 	queueURL string
 	awsCalls *atomic.Int64
-	n        *Notifier
-	stop     func()
-	opts     Options
+	// throttled counts AWS answers of ThrottlingException.
+	throttled *atomic.Int64
+	// api is the Slack the Notifier talks to: sc, or a spy around it.
+	api  Slack
+	n    *Notifier
+	stop func()
+	opts Options
 }
 
-// countingTransport counts AWS requests.
+// countingTransport counts AWS requests, and those AWS throttled.
 type countingTransport struct {
-	n    *atomic.Int64
-	next aws.HTTPClient
+	n         *atomic.Int64
+	throttled *atomic.Int64
+	next      aws.HTTPClient
 }
 
 func (c countingTransport) Do(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
-	return c.next.Do(r)
+	res, err := c.next.Do(r)
+	if err == nil && res.Header.Get("X-Amzn-ErrorType") == "ThrottlingException" {
+		c.throttled.Add(1)
+	}
+	return res, err
 }
 
 func newRig(t testing.TB, opts Options) *rig {
+	t.Helper()
+	return newRigSlack(t, opts, nil)
+}
+
+// newRigSlack is newRig with the Notifier's Slack wrapped by wrap (nil for
+// slack-go's client itself).
+func newRigSlack(t testing.TB, opts Options, wrap func(Slack) Slack) *rig {
 	t.Helper()
 	ctx := context.Background()
 	b, err := os.ReadFile("testdata/world.yaml")
@@ -91,9 +107,9 @@ func newRig(t testing.TB, opts Options) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := &atomic.Int64{}
+	calls, throttled := &atomic.Int64{}, &atomic.Int64{}
 	awsCfg := sim.Config()
-	awsCfg.HTTPClient = countingTransport{n: calls, next: awshttp.NewBuildableClient()}
+	awsCfg.HTTPClient = countingTransport{n: calls, throttled: throttled, next: awshttp.NewBuildableClient()}
 	if _, err := setup.Run(ctx, cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +125,7 @@ func newRig(t testing.TB, opts Options) *rig {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	r := &rig{
-		t: t, aws: sim, slack: ss, cfg: cfg, store: st, dbPath: dbPath, awsCalls: calls,
+		t: t, aws: sim, slack: ss, cfg: cfg, store: st, dbPath: dbPath, awsCalls: calls, throttled: throttled,
 		sc:       slack.New(ss.BotToken(), slack.OptionAPIURL(ss.URL())),
 		dep:      deployer.NewFromConfig(awsCfg, zap.NewNop(), deployer.Options{Now: sim.Clock().Now}),
 		sqs:      sqs.NewFromConfig(awsCfg),
@@ -134,13 +150,17 @@ func newRig(t testing.TB, opts Options) *rig {
 	opts.Now = sim.Clock().Now
 	opts.Alarms = r.dep
 	r.opts = opts
+	r.api = r.sc
+	if wrap != nil {
+		r.api = wrap(r.sc)
+	}
 	r.startNotifier()
 	return r
 }
 
 // startNotifier runs a fresh Notifier on the rig's store.
 func (r *rig) startNotifier() {
-	n := New(r.sc, r.sqs, r.dep, r.store, r.cfg, zap.NewNop(), r.opts)
+	n := New(r.api, r.sqs, r.dep, r.store, r.cfg, zap.NewNop(), r.opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = n.Run(ctx) }()

@@ -104,7 +104,8 @@ func TestMissingEventsPollingAlone(t *testing.T) {
 // and no duplicate replies.
 func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, Options{})
+	var spy *slackSpy
+	r := newRigSlack(t, Options{}, func(sl Slack) Slack { spy = newSlackSpy(sl); return spy })
 	r.slack.SetRateLimit(slacksim.RateTight)
 	r.aws.SetThrottle("codedeploy", 0.3)
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
@@ -133,6 +134,18 @@ func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
 	}
 	if r.slack.Calls()["chat.update"]+r.slack.Calls()["chat.postMessage"] == 0 {
 		t.Error("no Slack calls counted")
+	}
+	if len(spy.rateLimited()) == 0 {
+		t.Error("Slack never answered 429: the test did not test rate limits")
+	}
+	if n := spy.mostInFlight(); n > 1 {
+		t.Errorf("%d edits of one card were in flight at once", n)
+	}
+	for _, e := range spy.earlyRetries() {
+		t.Errorf("Retry-After not honoured: %s", e)
+	}
+	if r.throttled.Load() == 0 {
+		t.Error("AWS never throttled a call: the test did not test throttling")
 	}
 }
 
