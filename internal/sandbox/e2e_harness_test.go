@@ -3,8 +3,10 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,10 @@ func newE2E(t *testing.T, opts Options) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := sb.Close(); err != nil {
+		// The AWS simulator's Close answers DeadlineExceeded when a client
+		// left a connection open without a request on it (net/http waits
+		// 5 s for those); that is not this test's concern.
+		if err := sb.Close(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("close the sandbox: %v", err)
 		}
 	})
@@ -206,6 +211,12 @@ func (e *e2e) truth(app, id string) switchyard.Deployment {
 		st, err := e.aws.Describe(context.Background(), e.env(app), id)
 		if err == nil {
 			st.Apply(&d)
+			switch {
+			case st.TerminationWait && !st.Status.Done():
+				d.Waiting = switchyard.WaitTermination
+			case st.Status == switchyard.StatusReady:
+				d.Waiting = switchyard.WaitReady
+			}
 			return d
 		}
 		if attempt == 20 {
@@ -224,8 +235,13 @@ func (e *e2e) shows(ts string, d switchyard.Deployment) bool {
 	if !strings.Contains(blocks, traffic) && !(d.Traffic.Blue == 0 && d.Traffic.Green == 0) {
 		return false
 	}
-	if d.Status.Done() {
+	switch {
+	case d.Status.Done():
 		return strings.Contains(strings.ToLower(m.Text), strings.ToLower(string(d.Status)))
+	case d.Waiting == switchyard.WaitTermination:
+		return slices.Contains(buttons(m), "finish_now")
+	case d.Waiting == switchyard.WaitReady:
+		return slices.Contains(buttons(m), "shift_now")
 	}
 	return true
 }
@@ -242,6 +258,10 @@ func (e *e2e) settle(app, id, ts string) switchyard.Deployment {
 	e.t.Helper()
 	d := e.truth(app, id)
 	e.waitFor(fmt.Sprintf("the card to show %s at %.0f%% green", d.Status, d.Traffic.Green), func() bool { return e.shows(ts, d) })
+	if d.Traffic.Green > 0 && !d.Status.Done() {
+		step := pct(d.Traffic.Green) + "% of traffic on green"
+		e.waitFor("the thread to tell "+step, func() bool { return strings.Contains(replyTexts(e.thread(ts)), step) })
+	}
 	return d
 }
 
