@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/smithy-go/middleware"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -72,6 +74,7 @@ func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) 
 	rec := &recorder{next: transport}
 	cfg := sim.Config()
 	cfg.HTTPClient = &http.Client{Transport: rec}
+	cfg.APIOptions = append(cfg.APIOptions, rec.middleware)
 	// The SDK's standard retryer, with short pauses so that throttling
 	// tests stay quick, and no retry quota to run dry.
 	cfg.Retryer = func() aws.Retryer {
@@ -191,15 +194,17 @@ func errorCode(t testing.TB, err error, code string) *switchyard.Error {
 	return se
 }
 
-// recorder is an http.RoundTripper that notes the operation of every AWS
-// request the simulator answered, and can answer a chosen operation with a
-// failure after passing it on. An attempt that never reached an answer (a
-// connection reset on a loaded machine, which the SDK retries) is not a call
-// the deployer chose to make, so it is not counted.
+// recorder notes every AWS operation the deployer calls (once per call,
+// however often the SDK retries it) and, as an http.RoundTripper, every
+// attempt that reached the simulator. It can also answer a chosen
+// operation with a failure after passing it on.
 type recorder struct {
 	next http.RoundTripper
 	mu   sync.Mutex
-	ops  []string
+	ops  []string // operations, as the deployer called them
+	// attempts are the HTTP requests the simulator answered, retries
+	// included.
+	attempts []string
 	// lose, when set, names an operation whose next answer is replaced by a
 	// 500 after the simulator has handled it: the call ran, the client does
 	// not know.
@@ -225,7 +230,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	r.mu.Lock()
-	r.ops = append(r.ops, op)
+	r.attempts = append(r.attempts, op)
 	r.mu.Unlock()
 	if !lose {
 		return resp, nil
@@ -238,13 +243,33 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// take returns the operations recorded since the last take.
+// take returns the operations called since the last take.
 func (r *recorder) take() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ops := r.ops
-	r.ops = nil
+	r.ops, r.attempts = nil, nil
 	return ops
+}
+
+// takeAttempts returns the HTTP attempts answered since the last take.
+func (r *recorder) takeAttempts() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.attempts
+	r.ops, r.attempts = nil, nil
+	return a
+}
+
+// middleware records each operation once, before the SDK's retry loop.
+func (r *recorder) middleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("recordOperation",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			r.mu.Lock()
+			r.ops = append(r.ops, awsmiddleware.GetOperationName(ctx))
+			r.mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
 }
 
 func count(ops []string, op string) int {

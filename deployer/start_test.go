@@ -339,8 +339,8 @@ func TestStartRetriesThrottledWritesOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.sim.SetThrottle("*", 0)
-	if ops := h.rec.take(); count(ops, "CreateDeployment") < 1 || len(ops) < 8 {
-		t.Errorf("calls %v", ops)
+	if ops := h.rec.takeAttempts(); count(ops, "CreateDeployment") < 1 || len(ops) < 8 {
+		t.Errorf("attempts %v", ops)
 	}
 	out, err := h.cd.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{ApplicationName: aws.String("web"), DeploymentGroupName: aws.String("web-prod")})
 	if err != nil || !reflect.DeepEqual(out.Deployments, []string{id}) {
@@ -362,7 +362,7 @@ func TestStartDoesNotRepeatACreateDeploymentThatMayHaveRun(t *testing.T) {
 	h.rec.take()
 	_, err = h.d.Start(ctx, p, "alice", "#deploys")
 	errorCode(t, err, switchyard.EUNAVAILABLE)
-	if ops := h.rec.take(); count(ops, "CreateDeployment") != 1 {
+	if ops := h.rec.takeAttempts(); count(ops, "CreateDeployment") != 1 {
 		t.Errorf("CreateDeployment sent %d times: %v", count(ops, "CreateDeployment"), ops)
 	}
 	out, err := h.cd.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{
