@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,14 +14,37 @@ import (
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
-// botProcess runs `bot run` against the sandbox's simulators with the given
-// config, as a child process that the test can kill.
-func botProcess(t *testing.T, sb *sandbox.Sandbox, cfgPath, dir string, log *strings.Builder) *exec.Cmd {
+// awsSecret is the AWS secret key the child processes get; no log may show it.
+const awsSecret = "simsecret0123456789"
+
+// simWorld starts the sandbox's simulators (no bot) and writes the sandbox's
+// configuration with a store in dir, for `bot run` processes to use.
+func simWorld(t *testing.T, dir string) (*sandbox.Sandbox, string) {
 	t.Helper()
-	cmd := exec.Command(staticBinary(t), "run", "-config", cfgPath, "-log-format", "console")
+	sb, err := sandbox.Start(sandbox.Options{Speed: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	cfgYAML, err := os.ReadFile("../../internal/sandbox/switchyard.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "switchyard.yaml")
+	if err := os.WriteFile(cfgPath, append([]byte("store: "+filepath.Join(dir, "bot.db")+"\n"), cfgYAML...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return sb, cfgPath
+}
+
+// botProcess runs `bot run` against the sandbox's simulators with the given
+// config, as a child process that the test can signal or kill.
+func botProcess(t *testing.T, sb *sandbox.Sandbox, cfgPath, dir string, log io.Writer, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(staticBinary(t), append([]string{"run", "-config", cfgPath, "-log-format", "console"}, args...)...)
 	cmd.Env = []string{
 		"SLACK_APP_TOKEN=" + sb.Slack.AppToken(), "SLACK_BOT_TOKEN=" + sb.Slack.BotToken(), "SLACK_API_URL=" + sb.Slack.URL(),
-		"AWS_ENDPOINT_URL=" + sb.AWS.URL(), "AWS_ACCESS_KEY_ID=AKIDSIM", "AWS_SECRET_ACCESS_KEY=simsecret",
+		"AWS_ENDPOINT_URL=" + sb.AWS.URL(), "AWS_ACCESS_KEY_ID=AKIDSIM", "AWS_SECRET_ACCESS_KEY=" + awsSecret,
 		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"), "HOME=" + dir,
 	}
 	cmd.Stderr = log
@@ -74,19 +98,7 @@ func has(texts []string, s string) bool {
 // final state.
 func TestKilledMidDeploymentResumesOnTheSameCard(t *testing.T) {
 	dir := t.TempDir()
-	sb, err := sandbox.Start(sandbox.Options{Speed: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	cfgYAML, err := os.ReadFile("../../internal/sandbox/switchyard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "switchyard.yaml")
-	if err := os.WriteFile(cfgPath, append([]byte("store: "+filepath.Join(dir, "bot.db")+"\n"), cfgYAML...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sb, cfgPath := simWorld(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/switchyard/switchyard/internal/sandbox"
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
@@ -21,34 +17,9 @@ import (
 // command, and exits 0 on SIGTERM.
 func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	bin := staticBinary(t)
-	sb, err := sandbox.Start(sandbox.Options{Speed: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	cfgYAML, err := os.ReadFile("../../internal/sandbox/switchyard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "switchyard.yaml")
-	cfgYAML = append([]byte("store: "+filepath.Join(dir, "bot.db")+"\n"), cfgYAML...)
-	if err := os.WriteFile(cfgPath, cfgYAML, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
+	sb, cfgPath := simWorld(t, dir)
 	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "run", "-config", cfgPath, "-log-format", "console", "-log-level", "debug")
-	cmd.Env = []string{
-		"SLACK_APP_TOKEN=" + sb.Slack.AppToken(), "SLACK_BOT_TOKEN=" + sb.Slack.BotToken(), "SLACK_API_URL=" + sb.Slack.URL(),
-		"AWS_ENDPOINT_URL=" + sb.AWS.URL(), "AWS_ACCESS_KEY_ID=AKIDSIM", "AWS_SECRET_ACCESS_KEY=simsecret0123456789",
-		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
-		"HOME=" + dir,
-	}
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := botProcess(t, sb, cfgPath, dir, &stderr, "-log-level", "debug")
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
@@ -91,7 +62,7 @@ func TestRunServesAndStopsOnSIGTERM(t *testing.T) {
 	if !strings.Contains(logs, "stopped") {
 		t.Errorf("no clean-stop line in the log:\n%s", logs)
 	}
-	for _, secret := range []string{sb.Slack.AppToken(), sb.Slack.BotToken(), "simsecret0123456789"} {
+	for _, secret := range []string{sb.Slack.AppToken(), sb.Slack.BotToken(), awsSecret} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("a secret reached the log: %q", secret)
 		}
