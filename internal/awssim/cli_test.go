@@ -9,7 +9,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,42 +31,15 @@ type awsCLI struct {
 }
 
 // newAWSCLI finds `aws` on PATH (its absence fails the test: the machine
-// image ships aws-cli v1, which speaks JSON to SQS) and prepares an environment that reads no
-// configuration of the machine's.
-func newAWSCLI(t *testing.T, url, region string) *awsCLI {
+// image ships aws-cli v1, which speaks JSON to SQS) and runs it with the
+// simulator's environment, which reads no configuration of the machine's.
+func newAWSCLI(t *testing.T, sim *Sim) *awsCLI {
 	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
 		t.Fatal("the AWS CLI (aws) is not on PATH: these tests need aws-cli v1.45 or later (botocore with SQS's JSON protocol), as this machine image ships it")
 	}
-	dir := t.TempDir()
-	config := filepath.Join(dir, "config")
-	creds := filepath.Join(dir, "credentials")
-	for _, f := range []string{config, creds} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env,
-		"AWS_ACCESS_KEY_ID=AKIDCLITEST",
-		"AWS_SECRET_ACCESS_KEY=cli-test-secret",
-		"AWS_DEFAULT_REGION="+region,
-		"AWS_CONFIG_FILE="+config,
-		"AWS_SHARED_CREDENTIALS_FILE="+creds,
-		"AWS_PAGER=",
-		"AWS_EC2_METADATA_DISABLED=true",
-		// `aws ecs deploy` builds its CodeDeploy client without
-		// --endpoint-url (aws-cli 1.x, customizations/ecs/deploy.py);
-		// botocore's standard variable is the one way to point it here.
-		"AWS_ENDPOINT_URL_CODEDEPLOY="+url,
-	)
-	return &awsCLI{t: t, bin: bin, url: url, env: env}
+	return &awsCLI{t: t, bin: bin, url: sim.URL(), env: sim.Environ(os.Environ())}
 }
 
 // run calls aws with args and returns what it printed and its exit code.
@@ -184,7 +156,7 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	cli := newAWSCLI(t, sim.URL(), sim.Region())
+	cli := newAWSCLI(t, sim)
 
 	// The event path first, so the api deployment's events reach the queue.
 	queueURL := cliEventPath(t, cli)
@@ -192,19 +164,19 @@ func TestAWSCLI(t *testing.T) {
 	t.Run("group", func(t *testing.T) {
 		t.Run("ecs deploy", func(t *testing.T) {
 			t.Parallel()
-			cliECSDeploy(t, newAWSCLI(t, sim.URL(), sim.Region()))
+			cliECSDeploy(t, newAWSCLI(t, sim))
 		})
 		t.Run("stop deployment with rollback", func(t *testing.T) {
 			t.Parallel()
-			cliStopDeployment(t, newAWSCLI(t, sim.URL(), sim.Region()), sim, queueURL)
+			cliStopDeployment(t, newAWSCLI(t, sim), sim, queueURL)
 		})
 		t.Run("sqs messages", func(t *testing.T) {
 			t.Parallel()
-			cliSQSMessages(t, newAWSCLI(t, sim.URL(), sim.Region()))
+			cliSQSMessages(t, newAWSCLI(t, sim))
 		})
 		t.Run("service errors", func(t *testing.T) {
 			t.Parallel()
-			cliErrors(t, newAWSCLI(t, sim.URL(), sim.Region()))
+			cliErrors(t, newAWSCLI(t, sim))
 		})
 	})
 }

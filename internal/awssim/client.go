@@ -1,6 +1,9 @@
 package awssim
 
 import (
+	"os"
+	"strings"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -19,4 +22,33 @@ func (s *Sim) Config() aws.Config {
 		BaseEndpoint: aws.String(s.URL()),
 		Retryer:      func() aws.Retryer { return retry.NewStandard() },
 	}
+}
+
+// Environ returns base without its AWS_ variables, plus the ones that
+// point any AWS tool run with it (the AWS CLI, an SDK program) at the
+// simulator and nothing else: its URL, its region, static credentials, no
+// shared config or credentials file of the machine's, no pager, no
+// instance metadata. `aws ecs deploy` (aws-cli 1.x,
+// customizations/ecs/deploy.py) builds its CodeDeploy client without
+// --endpoint-url, so the endpoint travels in the environment, where botocore
+// and the Go SDK read it.
+func (s *Sim) Environ(base []string) []string {
+	var env []string
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"AWS_ACCESS_KEY_ID=AKIDSIM",
+		"AWS_SECRET_ACCESS_KEY=simsecret",
+		"AWS_DEFAULT_REGION="+s.region,
+		"AWS_REGION="+s.region,
+		"AWS_CONFIG_FILE="+os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
+		"AWS_PAGER=",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL="+s.URL(),
+		"AWS_ENDPOINT_URL_CODEDEPLOY="+s.URL(),
+	)
 }

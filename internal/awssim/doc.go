@@ -68,4 +68,6 @@
 //	aws --endpoint-url http://127.0.0.1:4566 ecs describe-services --cluster prod --services web
 //
 // Any access key and secret work; the region should be the simulator's.
+// To run a tool as a child process, sim.Environ(os.Environ()) gives it all
+// of that at once: endpoint, region, credentials, no machine configuration.
 package awssim

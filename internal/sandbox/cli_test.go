@@ -16,39 +16,6 @@ import (
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
-// cliEnv is an environment for the AWS CLI that reads no configuration of
-// the machine's and sends every call, `aws ecs deploy`'s CodeDeploy calls
-// included, to endpoint.
-func cliEnv(t *testing.T, endpoint string) []string {
-	t.Helper()
-	dir := t.TempDir()
-	config := filepath.Join(dir, "config")
-	creds := filepath.Join(dir, "credentials")
-	for _, f := range []string{config, creds} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env,
-		"AWS_ACCESS_KEY_ID=AKIDSANDBOX",
-		"AWS_SECRET_ACCESS_KEY=sandbox-secret",
-		"AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE="+config,
-		"AWS_SHARED_CREDENTIALS_FILE="+creds,
-		"AWS_PAGER=",
-		"AWS_EC2_METADATA_DISABLED=true",
-		// aws-cli 1.x builds `ecs deploy`'s CodeDeploy client without
-		// --endpoint-url; botocore's standard variable points it here.
-		"AWS_ENDPOINT_URL_CODEDEPLOY="+endpoint,
-	)
-}
-
 // awsBin finds the AWS CLI; its absence is a broken machine, not a reason
 // to skip.
 func awsBin(t *testing.T) string {
@@ -153,7 +120,7 @@ func TestAWSCLIDeployShowsInSlack(t *testing.T) {
 		t.Fatal(err)
 	}
 	endpoint := sb.AWS.URL()
-	env := cliEnv(t, endpoint)
+	env := sb.AWS.Environ(os.Environ())
 
 	dir := t.TempDir()
 	tdFile, specFile := filepath.Join(dir, "taskdef.json"), filepath.Join(dir, "appspec.yaml")
