@@ -118,6 +118,23 @@ type Lock struct {
 	Created  time.Time
 }
 
+// LockHeldError is the cause inside the ECONFLICT error of a lock that
+// could not be taken, or of a start refused because of a lock: the lock
+// that is in the way. Callers find it with errors.As and render it; its
+// reason is a person's text, so no message carries it unescaped.
+type LockHeldError struct {
+	Lock Lock
+}
+
+// Error names the lock for logs.
+func (e *LockHeldError) Error() string {
+	scope := e.Lock.App
+	if e.Lock.Env != "" {
+		scope += " in " + e.Lock.Env
+	}
+	return fmt.Sprintf("%s is locked by %s since %s", scope, e.Lock.LockedBy, e.Lock.Created.Format(time.RFC3339))
+}
+
 // Result is how an audited action ended.
 type Result string
 

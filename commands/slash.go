@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/slack-go/slack"
@@ -191,8 +192,11 @@ func (h *Handler) lock(ctx context.Context, r request, c Command) {
 		return
 	}
 	l, err := h.st.Lock(ctx, switchyard.Lock{App: a.Name, Env: env, Reason: c.Reason, LockedBy: r.user, Created: h.now()})
-	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
-		h.refuse(ctx, r, actLock, a.Name, env, switchyard.ErrorMessage(err))
+	var held *switchyard.LockHeldError
+	if errors.As(err, &held) {
+		h.tell(ctx, r.channel, r.user, blocks.AlreadyLocked(lockInfo(held.Lock), r.user))
+		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actLock, App: a.Name, Env: env, Channel: r.channel, MessageTS: r.ts,
+			Result: switchyard.ResultRefused, Detail: "already " + held.Error()})
 		return
 	}
 	if err != nil {

@@ -78,6 +78,16 @@ func LockedRefusal(l LockInfo) Message {
 	return Notice(l.line() + "\nNothing was deployed. Ask " + Mention(l.By) + ", or run `/deploy unlock " + l.App + "` if you may.")
 }
 
+// AlreadyLocked tells who asked for a lock that one is already held, by
+// whom and why; the reason is escaped like every lock reason.
+func AlreadyLocked(l LockInfo, asker string) Message {
+	next := "Nothing changed; the lock stays as it is."
+	if l.By != asker {
+		next += " Ask " + Mention(l.By) + " if it should go."
+	}
+	return Notice(l.line() + "\n" + next)
+}
+
 // LockTaken confirms a lock.
 func LockTaken(l LockInfo) Message {
 	return Notice(l.line() + "\nDeploys of " + l.scope() + " are refused until `/deploy unlock " + l.App + "`.")
