@@ -91,6 +91,11 @@ type Change struct {
 	ApprovedBy   string
 	DeploymentID string
 	Error        string
+	// RefuseIfLocked makes the transition fail with ECONFLICT (cause
+	// *LockHeldError) when a lock covers the request's app and environment,
+	// checked in the same transaction: a Confirm and a lock taken at the
+	// same moment cannot both win.
+	RefuseIfLocked bool
 }
 
 // StateError is the cause inside the ECONFLICT error of a refused

@@ -66,6 +66,9 @@ type Pendings interface {
 	CreatePending(ctx context.Context, p switchyard.Pending) (switchyard.Pending, error)
 	SetPendingMessage(ctx context.Context, id, channel, ts string) error
 	GetPending(ctx context.Context, id string) (switchyard.Pending, error)
+	// ListStarting lists confirmed requests of app (in env, or any when
+	// env is "") whose deployment is not linked yet.
+	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
 }
 
 // Transitions moves deploy requests by compare-and-set; a transition out of

@@ -139,6 +139,9 @@ type world struct {
 type worldOptions struct {
 	log  *zap.Logger
 	opts Options
+	// wrap, when set, stands between the handler and the real store, to
+	// step in at a chosen moment.
+	wrap func(Store) Store
 }
 
 func newWorld(t testing.TB, wo worldOptions) *world {
@@ -178,7 +181,11 @@ func newWorld(t testing.TB, wo worldOptions) *world {
 	api := slack.New(w.slack.BotToken(), slack.OptionAPIURL(w.slack.URL()), slack.OptionAppLevelToken(w.slack.AppToken()))
 	opts := wo.opts
 	opts.Now = w.clock.Now
-	w.h = New(w.cfg, api, api, w.dep, w.st, w.watch, log, opts)
+	var st Store = w.st
+	if wo.wrap != nil {
+		st = wo.wrap(st)
+	}
+	w.h = New(w.cfg, api, api, w.dep, st, w.watch, log, opts)
 	w.h.jobDone = func() {
 		w.mu.Lock()
 		w.finished++

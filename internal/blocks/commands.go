@@ -88,9 +88,27 @@ func AlreadyLocked(l LockInfo, asker string) Message {
 	return Notice(l.line() + "\n" + next)
 }
 
-// LockTaken confirms a lock.
-func LockTaken(l LockInfo) Message {
-	return Notice(l.line() + "\nDeploys of " + l.scope() + " are refused until `/deploy unlock " + l.App + "`.")
+// UnderWay is a deploy a new lock does not stop: confirmed before the lock
+// and starting, or already running.
+type UnderWay struct {
+	Env          string
+	Version      string
+	By           string // who asked for it
+	DeploymentID string // "" while it is starting
+}
+
+// LockTaken confirms a lock, and names what the lock came too late to stop.
+func LockTaken(l LockInfo, underway ...UnderWay) Message {
+	text := l.line() + "\nDeploys of " + l.scope() + " are refused until `/deploy unlock " + l.App + "`."
+	for _, u := range underway {
+		what := fmt.Sprintf("%s %s to %s, asked by %s,", Escape(l.App), Escape(u.Version), Escape(u.Env), Mention(u.By))
+		if u.DeploymentID == "" {
+			text += fmt.Sprintf("\n:warning: %s was confirmed before the lock and is starting: the lock does not stop it. Roll it back if it must not ship.", what)
+		} else {
+			text += fmt.Sprintf("\n:warning: %s is already running as %s: the lock does not stop it. Roll it back if it must not ship.", what, u.DeploymentID)
+		}
+	}
+	return Notice(text)
 }
 
 // LockReleased confirms an unlock.
