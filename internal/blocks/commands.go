@@ -191,7 +191,7 @@ func Status(app string, rows []EnvStatus, now time.Time) Message {
 		if r.Last == nil {
 			l += "no deployment yet that I know of"
 		} else {
-			l += deploymentLine(*r.Last, now, true)
+			l += deploymentLine(safe(*r.Last), now, true)
 		}
 		lines = append(lines, l)
 		if r.Lock != nil {
@@ -214,6 +214,7 @@ func History(app string, ds []sy.Deployment, now time.Time) Message {
 	}
 	var lines []string
 	for _, d := range ds {
+		d = safe(d)
 		lines = append(lines, fmt.Sprintf("• %s `%s` to `%s`: %s", Date(d.Created), d.Version, d.Env, deploymentLine(d, now, false)))
 	}
 	return Message{Text: title, Blocks: []slack.Block{
