@@ -59,7 +59,11 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		h.refuse(ctx, r, action, p.App, p.Env, fmt.Sprintf("%s has no environment %s any more; nothing was deployed.", p.App, p.Env))
 		return
 	}
-	needsApproval := plan.Env.RequireApproval || env.RequireApproval
+	// A rollback asked for confirmation (it deploys another family or
+	// repository) is the rollback's: it needs no approval, is allowed to
+	// whoever may roll back, and no lock holds it back.
+	rollback := plan.RollbackOf != ""
+	needsApproval := (plan.Env.RequireApproval || env.RequireApproval) && !rollback
 	owner := blocks.Mention(p.RequestedBy)
 	switch action {
 	case blocks.ActionCancel:
@@ -72,8 +76,15 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		switch {
 		case needsApproval:
 			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("%s in %s needs a second person: someone allowed to approve presses Approve.", p.App, p.Env))
+		case r.user != p.RequestedBy && rollback:
+			h.refuse(ctx, r, actRollback, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this rollback, can confirm it.", owner))
 		case r.user != p.RequestedBy:
 			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this deploy, can confirm it. Run `/deploy` yourself to deploy.", owner))
+		case rollback:
+			if h.inChannel(ctx, r, actRollback, a, env) &&
+				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+				h.start(ctx, r, p, plan, false)
+			}
 		case h.inChannel(ctx, r, actConfirm, a, env) &&
 			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)):
 			h.start(ctx, r, p, plan, false)
@@ -112,7 +123,7 @@ func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, p
 // card belongs to notify.
 func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, plan *deployer.Plan, approval bool) {
 	action := actConfirm
-	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: true}
+	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: plan.RollbackOf == ""}
 	if approval {
 		action, ch.ApprovedBy = actApprove, r.user
 	}
@@ -154,6 +165,7 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 			ID: id, App: p.App, Env: p.Env, Version: plan.Version, ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext,
 			Config: plan.Config, Status: switchyard.StatusCreated, RequestedBy: p.RequestedBy, ConfirmedBy: r.user,
 			Created: moved.Changed, Region: plan.Env.Region, Creator: "user", BlueAlive: true,
+			RollbackOf: plan.RollbackOf, TaskDefinition: plan.Deploy, PreviousTaskDefinition: plan.TaskDefinition,
 		},
 		CardChannel: p.Channel, CardTS: p.MessageTS,
 	}

@@ -100,9 +100,9 @@ func (d *countingDeployer) Start(ctx context.Context, p *deployer.Plan, who, whe
 	return d.Deployer.Start(ctx, p, who, where)
 }
 
-func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, id, who string) (*deployer.Result, error) {
+func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*deployer.Result, error) {
 	d.rollbacks.Add(1)
-	return d.Deployer.Rollback(ctx, env, id, who)
+	return d.Deployer.Rollback(ctx, env, target, who)
 }
 
 func (d *countingDeployer) Continue(ctx context.Context, env switchyard.Environment, id string, w deployer.Wait) error {
