@@ -12,6 +12,11 @@ import (
 // applications, deployment groups, deployment configs, deployments, their
 // targets, lifecycle hooks and revisions; the engine (engine*.go) plays
 // deployments on the clock.
+//
+// Every handler runs through cdOp, which registerCodeDeploy applies to the
+// whole route table: it holds s.mu and has played what fell due, so no
+// handler locks or catches up the clock itself. A handler's signature has
+// no context, so it cannot be registered without cdOp by mistake.
 
 // codedeployState is the CodeDeploy part of the world. Only the ECS compute
 // platform exists here: applications, their blue/green deployment groups,
@@ -76,7 +81,8 @@ func (s *Sim) registerCodeDeploy() {
 }
 
 // cdOp runs a CodeDeploy handler with the world lock held, after playing
-// what fell due while the clock ran by itself.
+// what fell due while the clock ran by itself, so that the call sees and
+// acts on a current world rather than the one of the engine's last tick.
 func (s *Sim) cdOp(fn func(*request) (any, error)) func(context.Context, *request) (any, error) {
 	return func(_ context.Context, req *request) (any, error) {
 		s.mu.Lock()
