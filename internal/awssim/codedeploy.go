@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // CodeDeploy for the ECS compute platform. One file per resource:
@@ -116,29 +115,4 @@ func pageOf[T any](items []T, token string) ([]T, *string, error) {
 	}
 	next := base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
 	return page, &next, nil
-}
-
-// startEngine plays deployments in real time when the clock runs (speed >
-// 0): a ticker steps every due transition until Close. At speed 0 only
-// Advance moves deployments.
-func (s *Sim) startEngine() {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(25 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				if s.clock.Speed() <= 0 {
-					continue
-				}
-				s.mu.Lock()
-				s.runDueLocked(s.clock.Now(), false)
-				s.mu.Unlock()
-			}
-		}
-	}()
 }

@@ -180,25 +180,6 @@ func newDeploymentID() string {
 	return string(out)
 }
 
-// plannedEvents lists the target's lifecycle events, all Pending. Without a
-// test listener the test traffic events are absent.
-func (s *Sim) plannedEvents(d *cdDeployment) []*lifecycleEvent {
-	names := []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
-	if d.isRollback {
-		names = []string{"BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
-	} else if !hasTestListener(d.group) {
-		names = slices.DeleteFunc(names, func(n string) bool { return n == "AllowTestTraffic" || n == "AfterAllowTestTraffic" })
-	}
-	evs := make([]*lifecycleEvent, len(names))
-	for i, n := range names {
-		evs[i] = &lifecycleEvent{name: n, status: "Pending"}
-		if !d.isRollback {
-			evs[i].hookFn = d.spec.hooks[n]
-		}
-	}
-	return evs
-}
-
 var deploymentIDPattern = regexp.MustCompile(`^d-[A-Z0-9]{9}$`)
 
 // deploymentLocked finds a deployment, with AWS's errors for a missing,
@@ -465,14 +446,10 @@ func (s *Sim) cdContinueDeployment(req *request) (any, error) {
 	if d.phase == phaseDone {
 		return nil, errf("DeploymentAlreadyCompletedException", "Deployment %s has already completed.", d.id)
 	}
-	now := s.clock.Now()
-	switch {
-	case in.DeploymentWaitType == "READY_WAIT" && d.phase == phaseReady:
-		s.continueReadyLocked(d, now)
-	case in.DeploymentWaitType == "TERMINATION_WAIT" && d.phase == phaseTermWait:
-		s.terminateBlueLocked(d, now)
-	default:
+	w, ok := waits[d.phase]
+	if !ok || w.waitType() != in.DeploymentWaitType {
 		return nil, errf("DeploymentIsNotInReadyStateException", "The deployment %s is not in a ready state for wait type %s.", d.id, in.DeploymentWaitType)
 	}
+	w.proceed(s, d, s.clock.Now())
 	return nil, nil
 }

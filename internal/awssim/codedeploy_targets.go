@@ -16,6 +16,10 @@ type lifecycleEvent struct {
 	diag       *diagnostics
 	hookFn     string // the AppSpec's Lambda for this stage, if any
 	hookExecID string
+	// How the engine plays it: its stage, and whether the ready wait comes
+	// first (see lifecycle).
+	stage          stage
+	afterReadyWait bool
 }
 
 // startedLocked finds a deployment whose target exists (it has started).
