@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 )
 
 // TestEveryCodeDeployCallPlaysWhatFellDue: with the clock running and no
@@ -22,9 +19,7 @@ func TestEveryCodeDeployCallPlaysWhatFellDue(t *testing.T) {
 	}
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	cfg := sim.Config()
-	cfg.BaseEndpoint = aws.String(srv.URL)
-	f := &cdFixture{t: t, sim: sim, cd: codedeploy.NewFromConfig(cfg), ctx: t.Context(), t0: cdEpoch}
+	f := cdFixtureAt(t, sim, srv.URL)
 	const prefix = "CodeDeploy_20141006."
 	ops := 0
 	for target := range sim.routes {
