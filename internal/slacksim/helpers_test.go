@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -45,6 +46,14 @@ func (c *testClock) Now() time.Time {
 	return c.t
 }
 
+// useRealClock makes c the simulator's real-time clock, the one trigger_id
+// expiry reads.
+func useRealClock(s *Server, c *testClock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.realNow = c.Now
+}
+
 func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -63,12 +72,14 @@ type testBot struct {
 	seen    map[string]int // envelope_id → times received
 	slashes []slack.SlashCommand
 	clicks  []slack.InteractionCallback
+	events  []botEvent
 	hellos  int
 
 	// onSlash and onClick return the ack payload (nil for none) and whether
 	// to ack at all.
 	onSlash func(slack.SlashCommand) (any, bool)
 	onClick func(slack.InteractionCallback) (any, bool)
+	onEvent func(botEvent) (any, bool)
 	got     chan string // envelope IDs as they arrive
 	// pingInterval is the client's patience for server pings.
 	pingInterval time.Duration
@@ -84,6 +95,7 @@ func startBot(t *testing.T, s *Server, setup func(*testBot)) *testBot {
 		seen:         map[string]int{},
 		onSlash:      func(slack.SlashCommand) (any, bool) { return nil, true },
 		onClick:      func(slack.InteractionCallback) (any, bool) { return nil, true },
+		onEvent:      func(botEvent) (any, bool) { return nil, true },
 		got:          make(chan string, 4096),
 	}
 	if setup != nil {
@@ -136,6 +148,12 @@ func (b *testBot) handle(evt socketmode.Event) {
 		b.clicks = append(b.clicks, cb)
 		b.mu.Unlock()
 		payload, ack = b.onClick(cb)
+	case socketmode.EventTypeEventsAPI:
+		e := botEvent{Event: evt.Data.(slackevents.EventsAPIEvent), RetryAttempt: evt.Request.RetryAttempt, RetryReason: evt.Request.RetryReason}
+		b.mu.Lock()
+		b.events = append(b.events, e)
+		b.mu.Unlock()
+		payload, ack = b.onEvent(e)
 	default:
 		return
 	}
@@ -162,6 +180,25 @@ func (b *testBot) lastSlash() slack.SlashCommand {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.slashes[len(b.slashes)-1]
+}
+
+// botEvent is an Events API envelope as the bot saw it.
+type botEvent struct {
+	Event        slackevents.EventsAPIEvent
+	RetryAttempt int
+	RetryReason  string
+}
+
+func (b *testBot) allEvents() []botEvent {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]botEvent(nil), b.events...)
+}
+
+func (b *testBot) interactions() []slack.InteractionCallback {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]slack.InteractionCallback(nil), b.clicks...)
 }
 
 func (b *testBot) lastClick() slack.InteractionCallback {
