@@ -158,6 +158,7 @@ func (s *Server) SubmitView(ctx context.Context, req SubmitRequest) (ViewResult,
 	}
 	if missing := requiredMissing(v); len(missing) > 0 {
 		v.errors = missing
+		s.stream.publish(StreamEvent{Kind: "view_updated", ViewID: v.id, User: v.user})
 		out := s.resultLocked(AckResult{}, u.ID, "modal", missing)
 		s.mu.Unlock()
 		return out, ErrInputRequired
