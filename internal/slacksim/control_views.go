@@ -3,7 +3,6 @@ package slacksim
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 )
 
@@ -48,15 +47,11 @@ func (s *Server) ctlViews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	_, ok := s.ws.users[user]
+	_, err := s.humanLocked(user)
 	s.mu.Unlock()
-	if !ok {
-		ctlError(w, http.StatusNotFound, fmt.Sprintf("no user %q", user), nil)
-		return
-	}
 	views := s.UserViews(user)
 	for i := range views {
-		views[i].View = nil
+		views[i].View = nil // the same again, in Slack's shape
 	}
-	writeJSON(w, http.StatusOK, views)
+	ctlResult(w, views, err)
 }

@@ -17,7 +17,6 @@ func TestViewsControlAPI(t *testing.T) {
 	s := newSim(t, Options{})
 	base := s.BaseURL()
 	bot := deployBot(t, s)
-	waitConns(t, s, 1)
 
 	stream, err := http.Get(base + "/_sim/stream")
 	if err != nil {

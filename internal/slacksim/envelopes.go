@@ -2,20 +2,9 @@ package slacksim
 
 import (
 	"encoding/json"
-	"errors"
 	"sync"
 	"time"
 )
-
-var (
-	// errClosed ends the calls still waiting when the simulator closes.
-	errClosed = errors.New("slack simulator closed")
-)
-
-// ErrNoAck is returned by the user-side calls (Slash, Click, SubmitView,
-// OpenHome…) when the app did not ack within the ack deadline; for an
-// interaction the user has been shown dispatch_failed.
-var ErrNoAck = errors.New("app did not acknowledge within 3 seconds")
 
 // Ack is the record of one envelope's fate.
 type Ack struct {

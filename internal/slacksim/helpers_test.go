@@ -110,6 +110,22 @@ func startBot(t *testing.T, s *Server, setup func(*testBot)) *testBot {
 	return b
 }
 
+// connected starts a bot as startBot does and waits for its socket.
+func connected(t *testing.T, s *Server, setup func(*testBot)) *testBot {
+	t.Helper()
+	b := startBot(t, s, setup)
+	waitConns(t, s, 1)
+	return b
+}
+
+// rig is a simulator with a connected bot that acks everything empty, the
+// bot's Web API client and a 5 s context.
+func rig(t *testing.T) (*Server, *testBot, *slack.Client, context.Context) {
+	t.Helper()
+	s := newSim(t, Options{})
+	return s, connected(t, s, nil), botAPI(s), ctx5(t)
+}
+
 func (b *testBot) stop() {
 	b.cancel()
 	<-b.done
@@ -253,3 +269,32 @@ const cardBlocks = `[
 ]`
 
 func listenLocal() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// opensModal is a bot's answer to any interaction: open the deploy modal
+// with its trigger_id, then ack.
+func opensModal(t *testing.T, api *slack.Client) func(slack.InteractionCallback) (any, bool) {
+	return func(cb slack.InteractionCallback) (any, bool) {
+		if _, err := api.OpenViewContext(ctx5(t), cb.TriggerID, modal(t, "deploy", deployForm)); err != nil {
+			t.Errorf("views.open from a %s: %v", cb.Type, err)
+		}
+		return nil, true
+	}
+}
+
+// publishHome publishes blocks as a user's Home tab.
+func publishHome(t *testing.T, api *slack.Client, user, blocks string) {
+	home := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocksJSON(t, blocks)}}
+	if _, err := api.PublishViewContext(ctx5(t), slack.PublishViewContextRequest{UserID: user, View: home}); err != nil {
+		t.Errorf("views.publish: %v", err)
+	}
+}
+
+// homeEvent is the app_home_opened inside an Events API envelope.
+func homeEvent(t *testing.T, e botEvent) *slackevents.AppHomeOpenedEvent {
+	t.Helper()
+	ev, ok := e.Event.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok {
+		t.Fatalf("inner event = %T %+v", e.Event.InnerEvent.Data, e.Event.InnerEvent)
+	}
+	return ev
+}

@@ -42,10 +42,10 @@ func (s *Server) OpenHome(ctx context.Context, req HomeRequest) (AckResult, erro
 		return AckResult{}, fmt.Errorf("%w: the app's Home tab is turned off", ErrInvalidValue)
 	}
 	s.mu.Lock()
-	u, ok := s.ws.users[req.UserID]
-	if !ok || u.IsBot {
+	u, err := s.humanLocked(req.UserID)
+	if err != nil {
 		s.mu.Unlock()
-		return AckResult{}, ErrUnknownUser
+		return AckResult{}, err
 	}
 	dm := s.imChannelLocked(u.ID)
 	event := map[string]any{"type": "app_home_opened", "user": u.ID, "channel": dm, "tab": tab, "event_ts": s.nextTSLocked()}
@@ -123,10 +123,10 @@ func (s *Server) Shortcut(ctx context.Context, req ShortcutRequest) (AckResult, 
 		return AckResult{}, fmt.Errorf("%w: empty callback_id", ErrInvalidValue)
 	}
 	s.mu.Lock()
-	u, ok := s.ws.users[req.UserID]
-	if !ok || u.IsBot {
+	u, err := s.humanLocked(req.UserID)
+	if err != nil {
 		s.mu.Unlock()
-		return AckResult{}, ErrUnknownUser
+		return AckResult{}, err
 	}
 	payload := s.interactionLocked(u, "shortcut")
 	payload["callback_id"] = req.CallbackID

@@ -3,25 +3,7 @@ package slacksim
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
-)
-
-// Errors of the user-side Go API (Slash, Click).
-var (
-	// ErrNoSuchButton: the message has no button with that action_id, or
-	// the user cannot see the message.
-	ErrNoSuchButton = errors.New("no such button on that message")
-	// ErrUnknownUser: no such user in the workspace.
-	ErrUnknownUser = errors.New("no such user")
-	// ErrUnknownChannel: no such channel.
-	ErrUnknownChannel = errors.New("no such channel")
-	// ErrNotInChannel: Slack offers "Join channel" instead of a composer,
-	// so a user cannot run a command in a channel they are not in.
-	ErrNotInChannel = errors.New("user is not a member of the channel")
-	// ErrInThread: Slack refuses slash commands typed in a thread
-	// ("/deploy is not supported in threads. Sorry!").
-	ErrInThread = errors.New("slash commands are not supported in threads")
 )
 
 // AckResult is the app's answer to one envelope, as the control API shows it.

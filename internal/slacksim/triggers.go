@@ -8,6 +8,7 @@ import (
 // trigger is one trigger_id: minted by a user's interaction, exchanged at
 // most once for a view, within TriggerTTL of real time.
 type trigger struct {
+	id   string
 	user string
 	// viewID is the modal or Home view the interaction happened in; empty
 	// for slash commands, message buttons and shortcuts. views.push needs
@@ -22,7 +23,7 @@ type trigger struct {
 func (s *Server) newTriggerLocked(user, viewID string) string {
 	s.seq++
 	id := fmt.Sprintf("%d.%d.%016x", s.now().Unix(), s.seq, s.seq*7919)
-	s.triggers[id] = &trigger{user: user, viewID: viewID, issued: s.realNow()}
+	s.triggers[id] = &trigger{id: id, user: user, viewID: viewID, issued: s.realNow()}
 	return id
 }
 

@@ -20,34 +20,35 @@ func triggerArg(c *call) (string, error) {
 // viewsOpen is views.open: a trigger opens a modal for the user who made
 // it. A modal already open for that user is replaced (see package doc).
 func (s *Server) viewsOpen(c *call) (map[string]any, error) {
-	id, err := triggerArg(c)
-	if err != nil {
-		return nil, err
-	}
-	body, err := parseView(c, "modal")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.checkTriggerLocked(id)
-	if err != nil {
-		return nil, err
-	}
-	if s.externalIDTakenLocked(body, nil) {
-		return nil, fail("duplicate_external_id")
-	}
-	t.used = true
-	s.clearLocked(t.user)
-	v := s.newViewLocked(t.user, "modal", body, id)
-	s.views.stacks[t.user] = []*viewRec{v}
-	s.stream.publish(StreamEvent{Kind: "view_opened", ViewID: v.id, User: v.user})
-	return map[string]any{"view": s.viewJSONLocked(v, false)}, nil
+	return s.showModal(c, func(t *trigger, body map[string]any) (*viewRec, error) {
+		s.clearLocked(t.user)
+		v := s.newViewLocked(t.user, "modal", body, t.id)
+		s.views.stacks[t.user] = []*viewRec{v}
+		s.stream.publish(StreamEvent{Kind: "view_opened", ViewID: v.id, User: v.user})
+		return v, nil
+	})
 }
 
 // viewsPush is views.push: a trigger from an interaction inside an open
 // modal stacks a new modal on top, up to three.
 func (s *Server) viewsPush(c *call) (map[string]any, error) {
+	return s.showModal(c, func(t *trigger, body map[string]any) (*viewRec, error) {
+		from := s.views.byID[t.viewID]
+		stack := s.views.stacks[t.user]
+		if from == nil || !from.open || from.typ != "modal" || len(stack) == 0 {
+			return nil, fail("not_found")
+		}
+		if len(stack) >= maxStack {
+			return nil, fail("push_limit_reached")
+		}
+		return s.pushLocked(t.user, body, t.id), nil
+	})
+}
+
+// showModal is what views.open and views.push share: a trigger still
+// valid, a modal that passes Slack's checks, an external_id not taken. The
+// trigger is used up only when show succeeds.
+func (s *Server) showModal(c *call, show func(*trigger, map[string]any) (*viewRec, error)) (map[string]any, error) {
 	id, err := triggerArg(c)
 	if err != nil {
 		return nil, err
@@ -65,16 +66,11 @@ func (s *Server) viewsPush(c *call) (map[string]any, error) {
 	if s.externalIDTakenLocked(body, nil) {
 		return nil, fail("duplicate_external_id")
 	}
-	from := s.views.byID[t.viewID]
-	stack := s.views.stacks[t.user]
-	if from == nil || !from.open || from.typ != "modal" || len(stack) == 0 {
-		return nil, fail("not_found")
-	}
-	if len(stack) >= maxStack {
-		return nil, fail("push_limit_reached")
+	v, err := show(t, body)
+	if err != nil {
+		return nil, err
 	}
 	t.used = true
-	v := s.pushLocked(t.user, body, id)
 	return map[string]any{"view": s.viewJSONLocked(v, false)}, nil
 }
 
@@ -127,9 +123,9 @@ func (s *Server) viewsUpdate(c *call) (map[string]any, error) {
 func (s *Server) viewsPublish(c *call) (map[string]any, error) {
 	user := c.str("user_id")
 	s.mu.Lock()
-	u, known := s.ws.users[user]
+	_, err := s.humanLocked(user)
 	s.mu.Unlock()
-	if !known || u.IsBot {
+	if err != nil {
 		return nil, fail("invalid_arguments", "invalid `user_id`")
 	}
 	if s.opts.Workspace.NoHomeTab {

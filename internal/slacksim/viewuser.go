@@ -8,29 +8,6 @@ import (
 	"maps"
 )
 
-// Errors of the user-side view API (SubmitView, CloseView, ViewAction,
-// Suggest, OpenHome, Shortcut).
-var (
-	// ErrNoSuchView: the user has no such view in front of them (a modal
-	// under another one cannot be touched).
-	ErrNoSuchView = errors.New("no such view open for that user")
-	// ErrNoSuchElement: the view has no element with that block_id or
-	// action_id, or not one that can do what was asked.
-	ErrNoSuchElement = errors.New("no such element in that view")
-	// ErrInvalidValue: the element does not offer that value (an option
-	// not in the menu, a user who does not exist, a malformed date).
-	ErrInvalidValue = errors.New("value not accepted")
-	// ErrInputRequired: Slack does not send a submission while a required
-	// input is empty; it shows the user which ones.
-	ErrInputRequired = errors.New("required inputs are empty")
-	// ErrQueryTooShort: Slack asks for suggestions only once the user has
-	// typed min_query_length characters (3 unless the element says).
-	ErrQueryTooShort = errors.New("typed text is shorter than min_query_length")
-	// ErrBadAck: the app acked with a payload Slack refuses; the user saw a
-	// generic error and the view did not change.
-	ErrBadAck = errors.New("the app's ack was refused")
-)
-
 // SubmitRequest is a user pressing a modal's submit button. Values are
 // shaped as view.state.values (block_id → action_id → value object, e.g.
 // {"type":"plain_text_input","value":"v1.4"} or {"selected_option":
@@ -91,9 +68,9 @@ type SuggestResult struct {
 // visibleViewLocked finds the view a user is looking at: the modal on top
 // of their stack, or their Home tab.
 func (s *Server) visibleViewLocked(userID, viewID string) (User, *viewRec, error) {
-	u, ok := s.ws.users[userID]
-	if !ok || u.IsBot {
-		return User{}, nil, ErrUnknownUser
+	u, err := s.humanLocked(userID)
+	if err != nil {
+		return u, nil, err
 	}
 	v := s.views.byID[viewID]
 	if v == nil || !v.open || v.user != userID {
@@ -103,6 +80,15 @@ func (s *Server) visibleViewLocked(userID, viewID string) (User, *viewRec, error
 		return u, nil, fmt.Errorf("%w: view %s is under another modal", ErrNoSuchView, viewID)
 	}
 	return u, v, nil
+}
+
+// humanLocked finds a person of the workspace: not the bot.
+func (s *Server) humanLocked(userID string) (User, error) {
+	u, ok := s.ws.users[userID]
+	if !ok || u.IsBot {
+		return User{}, ErrUnknownUser
+	}
+	return u, nil
 }
 
 // interactionLocked is what every interaction payload carries.
