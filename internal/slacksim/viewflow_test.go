@@ -292,9 +292,10 @@ func TestSubmissionAcks(t *testing.T) {
 }
 
 // TestSubmissionWithoutAck: the modal stays open and the user sees
-// dispatch_failed.
+// dispatch_failed, at the workspace clock's time.
 func TestSubmissionWithoutAck(t *testing.T) {
-	s := newSim(t, Options{AckTimeout: 200 * time.Millisecond})
+	clock := newTestClock()
+	s := newSim(t, Options{AckTimeout: 200 * time.Millisecond, Now: clock.Now})
 	connected(t, s, func(b *testBot) {
 		b.onClick = func(slack.InteractionCallback) (any, bool) { return nil, false }
 	})
@@ -307,7 +308,7 @@ func TestSubmissionWithoutAck(t *testing.T) {
 	if !errors.Is(err, ErrNoAck) || res.View == nil || res.View.ID != v.View.ID {
 		t.Fatalf("a submission never acked = %+v, %v", res, err)
 	}
-	if errs := s.UserErrors(); len(errs) != 1 || errs[0].Error != "dispatch_failed" || errs[0].UserID != "U0DAVE" {
+	if errs := s.UserErrors(); len(errs) != 1 || errs[0].Error != "dispatch_failed" || errs[0].UserID != "U0DAVE" || !errs[0].At.Equal(clock.Now()) {
 		t.Fatalf("user errors = %+v", errs)
 	}
 }
