@@ -358,3 +358,121 @@ func TestViewClosed(t *testing.T) {
 		t.Fatalf("view_closed on clear = %+v; result %+v, %v", cb, res, err)
 	}
 }
+
+// TestSuggestionAcks: a block_suggestion ack is {"options":[…]} or
+// {"option_groups":[…]}, within Slack's option limits (≤100, text ≤75,
+// value ≤150); an empty ack offers nothing.
+func TestSuggestionAcks(t *testing.T) {
+	s := newSim(t, Options{})
+	option := func(text, value string) *slack.OptionBlockObject {
+		return slack.NewOptionBlockObject(value, slack.NewTextBlockObject(slack.PlainTextType, text, false, false), nil)
+	}
+	connected(t, s, func(b *testBot) {
+		b.onClick = func(cb slack.InteractionCallback) (any, bool) {
+			switch cb.Value {
+			case "groups":
+				return slack.OptionGroupsResponse{OptionGroups: []*slack.OptionGroupBlockObject{
+					slack.NewOptionGroupBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "Recent", false, false), option("myapp", "myapp")),
+				}}, true
+			case "many":
+				var out slack.OptionsResponse
+				for i := 0; i < 101; i++ {
+					out.Options = append(out.Options, option("app", strings.Repeat("a", i+1)))
+				}
+				return out, true
+			case "long":
+				return slack.OptionsResponse{Options: []*slack.OptionBlockObject{option(strings.Repeat("t", 76), "v")}}, true
+			}
+			return nil, true
+		}
+	})
+	ctx := ctx5(t)
+	opened, err := botAPI(s).OpenViewContext(ctx, s.IssueTriggerFor("U0ALICE"), modal(t, "deploy", deployForm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	suggest := func(typed string) (SuggestResult, error) {
+		return s.Suggest(ctx, SuggestRequest{UserID: "U0ALICE", ViewID: opened.View.ID, ActionID: "app", Value: typed})
+	}
+	res, err := suggest("groups")
+	var groups []slack.OptionGroupBlockObject
+	if err != nil || res.Options != nil || json.Unmarshal(res.OptionGroups, &groups) != nil || len(groups) != 1 ||
+		groups[0].Label.Text != "Recent" || groups[0].Options[0].Value != "myapp" {
+		t.Fatalf("option groups = %s, %v", res.OptionGroups, err)
+	}
+	// An option from a group can be chosen.
+	if _, err := s.ViewAction(ctx, ViewActionRequest{UserID: "U0ALICE", ViewID: opened.View.ID, ActionID: "app", Value: "myapp"}); err != nil {
+		t.Fatalf("choosing a suggested option: %v", err)
+	}
+	for _, typed := range []string{"many", "long"} {
+		if res, err := suggest(typed); !errors.Is(err, ErrBadAck) || res.EnvelopeID == "" || len(res.Ack) == 0 {
+			t.Fatalf("%s: %+v, %v", typed, res, err)
+		}
+	}
+	if res, err := suggest("nothing"); err != nil || string(res.Options) != "[]" {
+		t.Fatalf("an empty ack = %+v, %v", res, err)
+	}
+	if _, err := s.Suggest(ctx, SuggestRequest{UserID: "U0ALICE", ViewID: opened.View.ID, ActionID: "version", Value: "abc"}); !errors.Is(err, ErrNoSuchElement) {
+		t.Fatalf("suggestions for a text input: %v", err)
+	}
+	if len(s.UserErrors()) != 2 {
+		t.Fatalf("user errors = %+v", s.UserErrors())
+	}
+}
+
+// TestViewActionValues: what a user can choose in each kind of element,
+// kept in view.state.values as Slack shapes it (block.go BlockAction).
+func TestViewActionValues(t *testing.T) {
+	s := newSim(t, Options{})
+	two := `{"text":{"type":"plain_text","text":"a"},"value":"a"},{"text":{"type":"plain_text","text":"b"},"value":"b"}`
+	input := func(id, el string) string {
+		return `{"type":"input","block_id":"` + id + `","optional":true,"label":{"type":"plain_text","text":"` + id + `"},"element":` + el + `}`
+	}
+	blocks := "[" + strings.Join([]string{
+		input("who", `{"type":"users_select","action_id":"who"}`),
+		input("where", `{"type":"conversations_select","action_id":"where"}`),
+		input("when", `{"type":"datepicker","action_id":"when"}`),
+		input("at", `{"type":"timepicker","action_id":"at"}`),
+		input("stamp", `{"type":"datetimepicker","action_id":"stamp"}`),
+		input("many", `{"type":"multi_static_select","action_id":"many","options":[`+two+`]}`),
+		input("boxes", `{"type":"checkboxes","action_id":"boxes","options":[`+two+`]}`),
+	}, ",") + "]"
+	ctx := ctx5(t)
+	opened, err := botAPI(s).OpenViewContext(ctx, s.IssueTriggerFor("U0ALICE"), modal(t, "kinds", blocks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := func(action, value string) error {
+		_, err := s.ViewAction(ctx, ViewActionRequest{UserID: "U0ALICE", ViewID: opened.View.ID, ActionID: action, Value: value})
+		return err
+	}
+	for _, c := range []struct{ action, value string }{
+		{"who", "U0BOB"}, {"where", "C0DEPLOYS"}, {"when", "2026-03-01"}, {"at", "09:30"}, {"stamp", "1772355600"},
+		{"many", "a"}, {"many", "b"}, {"many", "a"}, {"boxes", "b"},
+	} {
+		if err := act(c.action, c.value); err != nil {
+			t.Fatalf("%s %s: %v", c.action, c.value, err)
+		}
+	}
+	for _, c := range []struct{ action, value string }{
+		{"who", "U0NOPE"}, {"who", "U0SWITCHYRD"}, {"where", "C0NOPE"}, {"when", "March 1st"}, {"at", "9.30"}, {"stamp", "soon"}, {"many", "c"},
+	} {
+		if err := act(c.action, c.value); !errors.Is(err, ErrInvalidValue) {
+			t.Fatalf("%s %q: %v", c.action, c.value, err)
+		}
+	}
+	var state struct {
+		Values map[string]map[string]slack.BlockAction `json:"values"`
+	}
+	if err := json.Unmarshal(s.UserViews("U0ALICE")[0].State, &state); err != nil {
+		t.Fatal(err)
+	}
+	v := state.Values
+	if v["who"]["who"].SelectedUser != "U0BOB" || v["where"]["where"].SelectedConversation != "C0DEPLOYS" ||
+		v["when"]["when"].SelectedDate != "2026-03-01" || v["at"]["at"].SelectedTime != "09:30" ||
+		v["stamp"]["stamp"].SelectedDateTime != 1772355600 || len(v["many"]["many"].SelectedOptions) != 1 ||
+		v["many"]["many"].SelectedOptions[0].Value != "b" || len(v["boxes"]["boxes"].SelectedOptions) != 1 ||
+		v["boxes"]["boxes"].Type != "checkboxes" {
+		t.Fatalf("state = %+v", v)
+	}
+}
