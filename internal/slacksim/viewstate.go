@@ -204,7 +204,7 @@ func isEmpty(val map[string]any) bool {
 	return true
 }
 
-// choose is the state after the user picks or types value in element e,
+// chooseLocked is the state after the user picks or types value in element e,
 // given what the app last suggested for it. Lists toggle the value.
 func (s *Server) chooseLocked(v *viewRec, e viewElement, value string) (map[string]any, error) {
 	k, ok := stateKinds[e.typ]
