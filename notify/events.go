@@ -140,14 +140,11 @@ func (n *Notifier) handleEvent(ctx context.Context, body string) error {
 	switch {
 	case err == nil:
 	case switchyard.ErrorCode(err) == switchyard.ENOTFOUND:
-		st, err := n.describe.Describe(ctx, env, id)
+		obs, err := n.describe.Describe(ctx, env, id)
 		if err != nil {
 			return err
 		}
-		if !n.mayAdopt(ctx, app, env, st) {
-			return nil // commands records it; discovery catches it if not
-		}
-		if err := n.adopt(ctx, app, env, st); err != nil {
+		if err := n.adopt(ctx, app, env, obs); err != nil {
 			return err
 		}
 	default:

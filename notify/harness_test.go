@@ -42,7 +42,7 @@ type rig struct {
 	cfg      *config.Config
 	store    *store.Store
 	dbPath   string
-	dep      *deployer.Deployer
+	dep      *deployer.Deployer // what commands and cmd/bot plug in
 	sqs      *sqs.Client
 	cd       *codedeploy.Client
 	queueURL string
@@ -179,13 +179,14 @@ func (r *rig) env(app string) switchyard.Environment {
 	return e
 }
 
-// deploy does what commands does on Confirm: a card, deployer.Start, the
-// record with the card, Watch. It returns the deployment id and card ts.
+// deploy does what commands does on Confirm: a request with its plan and
+// its card, deployer.Start naming the request, the request linked to the
+// deployment, and Watch. The Notifier makes the deployment's record.
 func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	r.t.Helper()
 	ctx := context.Background()
 	env := r.env(app)
-	plan, err := r.dep.Plan(ctx, env, version, deployer.PlanOptions{App: app, Config: config})
+	plan, err := r.dep.Plan(ctx, env, version, switchyard.PlanOptions{App: app, Config: config})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -193,21 +194,77 @@ func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	id, err := r.dep.Start(ctx, plan, who, "#deploys")
+	now := r.aws.Clock().Now()
+	req, err := r.store.CreatePending(ctx, switchyard.Pending{App: app, Env: env.Name, Version: plan.Version, Plan: plan,
+		RequestedBy: who, Channel: channel, Expires: now.Add(time.Hour)})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	_, err = r.store.CreateDeployment(ctx, switchyard.Record{
-		Deployment: switchyard.Deployment{ID: id, App: app, Env: env.Name, Version: plan.Version,
-			ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext, Config: plan.Config,
-			Status: switchyard.StatusCreated, RequestedBy: who, ConfirmedBy: who, PreviousTaskDefinition: plan.TaskDefinition},
-		CardChannel: channel, CardTS: ts,
-	})
+	if err := r.store.SetPendingMessage(ctx, req.ID, channel, ts); err != nil {
+		r.t.Fatal(err)
+	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StatePending}, switchyard.Change{By: who})
+	id, err := r.dep.Start(ctx, plan, switchyard.Actor{User: who, Channel: channel, Request: req.ID})
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.Change{By: who, DeploymentID: id})
 	r.n.Watch(ctx, id)
+	r.recorded(id)
 	return id, ts
+}
+
+// recorded waits until the Notifier has made the record of deployment id:
+// the hand-over from the request is done.
+func (r *rig) recorded(id string) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := r.store.GetDeployment(context.Background(), id); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the Notifier never recorded %s", id)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// rollback does what commands does for a rollback: a request of who's,
+// confirmed, the deployer's Rollback naming it, and the request linked to
+// the deployment that carries it.
+func (r *rig) rollback(id, who string) *switchyard.RollbackResult {
+	r.t.Helper()
+	ctx := context.Background()
+	rec := r.record(id)
+	now := r.aws.Clock().Now()
+	req, err := r.store.CreatePending(ctx, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: id,
+		App: rec.App, Env: rec.Env, Version: rec.Version, RequestedBy: who, Channel: channel, Expires: now.Add(time.Hour)})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StatePending}, switchyard.Change{By: who})
+	res, err := r.dep.Rollback(ctx, r.env(rec.App), rec.Deployment, switchyard.Actor{User: who, Channel: channel, Request: req.ID})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	carrier := id
+	if res.Kind == switchyard.Redeployed {
+		carrier = res.NewDeploymentID
+	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.Change{By: who, DeploymentID: carrier})
+	r.n.Watch(ctx, id)
+	if res.NewDeploymentID != "" {
+		r.n.Watch(ctx, res.NewDeploymentID)
+	}
+	return res
+}
+
+func (r *rig) transition(id string, from []switchyard.PendingState, ch switchyard.Change) {
+	r.t.Helper()
+	if _, err := r.store.Transition(context.Background(), id, from, switchyard.StateConfirmed, ch); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 // settle waits until the Notifier has looked at every deployment it

@@ -22,7 +22,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
 )
 
@@ -40,17 +39,19 @@ type Queue interface {
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
 }
 
-// Describer tells what AWS says about deployments. *deployer.Deployer
-// satisfies it. Errors are *switchyard.Error (ENOTFOUND for an unknown id).
+// Describer tells what AWS says about deployments: the deployer satisfies
+// it. Errors are *switchyard.Error (ENOTFOUND for an unknown id).
 type Describer interface {
-	Describe(ctx context.Context, env switchyard.Environment, id string) (*deployer.Status, error)
-	Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*deployer.Status, error)
+	Describe(ctx context.Context, env switchyard.Environment, id string) (*switchyard.Observation, error)
+	Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*switchyard.Observation, error)
 }
 
 // Store is the part of the store notify uses. *store.Store satisfies it
-// (checked in notify's tests).
-// Errors are *switchyard.Error: ENOTFOUND for an unknown deployment,
-// ECONFLICT when a record with that id already exists.
+// (checked in notify's tests). notify is the one writer of deployment
+// records; it reads requests, which commands writes, to make a record of
+// the deployment a request started and to learn who rolled one back.
+// Errors are *switchyard.Error: ENOTFOUND for an unknown deployment or
+// request, ECONFLICT when a record with that id already exists.
 type Store interface {
 	CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error)
 	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
@@ -59,13 +60,21 @@ type Store interface {
 	MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error)
 	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
 	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
-	// ListStarting lists the confirmed requests of app in env whose
-	// deployment is not linked yet: starts commands has in hand.
-	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
+	Requests
+}
+
+// Requests reads the requests commands records.
+type Requests interface {
+	// GetPending reads a request by id.
+	GetPending(ctx context.Context, id string) (switchyard.Pending, error)
+	// FindRequest finds the request that started a deployment.
+	FindRequest(ctx context.Context, deploymentID string) (switchyard.Pending, error)
+	// ListRollbacksOf lists the rollback requests of a deployment.
+	ListRollbacksOf(ctx context.Context, deploymentID string) ([]switchyard.Pending, error)
 }
 
 // AlarmReader reads the CloudWatch alarms an environment's deployment group
-// watches, with their states. *deployer.Deployer satisfies it. Notify keeps
+// watches, with their states; the deployer satisfies it. Notify keeps
 // what it reads for a few seconds per group, so polling many deployments
 // does not multiply calls.
 type AlarmReader interface {
@@ -73,10 +82,8 @@ type AlarmReader interface {
 }
 
 var (
-	_ Slack       = (*slack.Client)(nil)
-	_ Queue       = (*sqs.Client)(nil)
-	_ Describer   = (*deployer.Deployer)(nil)
-	_ AlarmReader = (*deployer.Deployer)(nil)
+	_ Slack = (*slack.Client)(nil)
+	_ Queue = (*sqs.Client)(nil)
 )
 
 // Options are the optional settings of a Notifier.

@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
 )
 
@@ -73,7 +72,7 @@ func repliesFor(d switchyard.Deployment, child, holdFinal bool, posted map[strin
 			add(key, prefix+blocks.StageReply(s, now), false)
 		}
 	}
-	if !child && d.Status.Done() && d.Status != switchyard.StatusSucceeded && d.Traffic.Green == 0 && shifted(posted) {
+	if !child && !holdFinal && d.Status.Done() && d.Status != switchyard.StatusSucceeded && d.Traffic.Green == 0 && shifted(posted) {
 		add(keyBackOnBlue, blocks.BackOnBlueReply(d), false)
 	}
 	switch {
@@ -108,7 +107,7 @@ func percent(f float64) string {
 
 // show publishes the card of d (unless it equals what was last shown) and
 // the replies its state calls for.
-func (n *Notifier) show(ctx context.Context, rec switchyard.Record, d switchyard.Deployment, st *deployer.Status, last *switchyard.Deployment, posted map[string]bool, holdFinal bool) error {
+func (n *Notifier) show(ctx context.Context, rec switchyard.Record, d switchyard.Deployment, obs *switchyard.Observation, last *switchyard.Deployment, posted map[string]bool, holdFinal bool) error {
 	env, _ := n.envOf(rec)
 	channel := ""
 	if len(env.Channels) > 0 {
@@ -116,7 +115,7 @@ func (n *Notifier) show(ctx context.Context, rec switchyard.Record, d switchyard
 	}
 	// A rollback deployment that CodeDeploy started is told on the card and
 	// in the thread of the deployment it rolls back.
-	child := rec.CardTS == "" && rec.RollbackOf != "" && st.Creator == "codeDeployRollback"
+	child := rec.CardTS == "" && rec.RollbackOf != "" && obs.Creator == switchyard.CreatorRollback
 	owner := rec.ID
 	if child {
 		owner = rec.RollbackOf

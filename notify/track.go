@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 )
 
 // tracked is one deployment being watched. Its fields are guarded by
@@ -26,9 +25,6 @@ type tracked struct {
 	observed time.Time
 	// posted holds reply keys known to be recorded in the store.
 	posted map[string]bool
-	// held is set once the final result of a manual stop was held back for
-	// one look, giving commands time to record who rolled back.
-	held bool
 }
 
 // errUnchanged tells UpdateDeploymentIf to save nothing.
@@ -155,18 +151,6 @@ func (n *Notifier) trackedState(id string) (last *switchyard.Deployment, posted 
 	return nil, nil
 }
 
-// holdOnce reports true the first time it is asked for id.
-func (n *Notifier) holdOnce(id string) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	t := n.tracked[id]
-	if t == nil || t.held {
-		return false
-	}
-	t.held = true
-	return true
-}
-
 func (n *Notifier) setTrackedState(id string, d switchyard.Deployment, posted map[string]bool, observed time.Time) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -176,48 +160,42 @@ func (n *Notifier) setTrackedState(id string, d switchyard.Deployment, posted ma
 }
 
 // reconcile reads deployment id from AWS, merges it into the stored record,
-// and publishes the card and the replies the new state calls for. It
-// returns when to look again, or a negative duration to stop watching.
+// and publishes the card and the replies the new state calls for. A
+// deployment with no record yet gets one, from the request that started it
+// (Watch names a deployment commands just started). It returns when to look
+// again, or a negative duration to stop watching.
 func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, error) {
-	rec, err := n.store.GetDeployment(ctx, id)
-	if switchyard.ErrorCode(err) == switchyard.ENOTFOUND {
-		return -1, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	env, ok := n.envOf(rec)
-	if !ok {
-		n.log.Warn("deployment of an app or environment no longer configured; not watching it",
-			zap.String("deployment_id", id), zap.String("app", rec.App), zap.String("env", rec.Env))
-		return -1, nil
+	rec, env, ok, err := n.recordOrRequest(ctx, id)
+	if err != nil || !ok {
+		return -1, err
 	}
 	// The clock is read before AWS is: what Describe says is true at least
 	// as of then.
 	observed := n.opts.Now()
-	st, err := n.describe.Describe(ctx, env, id)
+	obs, err := n.describe.Describe(ctx, env, id)
 	if err != nil {
 		return 0, err
 	}
-	rec, err = n.merge(ctx, rec, st, observed)
-	if err != nil {
-		return 0, err
-	}
-	d := rec.Deployment
-	d.Region, d.Creator, d.BlueAlive = env.Region, st.Creator, st.BlueAlive && !d.Status.Done()
-	switch {
-	case d.Status.Done():
-	case st.Status == switchyard.StatusReady:
-		d.Waiting = switchyard.WaitReady
-	case st.TerminationWait:
-		d.Waiting = switchyard.WaitTermination
+	if rec.ID == "" {
+		if rec, err = n.record(ctx, rec.App, env, obs); err != nil {
+			return 0, err
+		}
 	}
 	last, posted := n.trackedState(id)
 	// Alarm states are cached per group, but read afresh when the status
 	// moves (an alarm may be why).
-	d.Alarms = n.alarms.get(ctx, env, last == nil || last.Status != d.Status, n.log)
-	if st.RollbackID != "" {
-		n.adoptRollback(ctx, rec, env, st.RollbackID)
+	obs.Alarms = n.alarms.get(ctx, env, last == nil || last.Status != obs.Status, n.log)
+	by, inFlight, err := n.rolledBack(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	rec, err = n.merge(ctx, rec, obs, by, observed)
+	if err != nil {
+		return 0, err
+	}
+	d := rec.Deployment
+	if obs.RollbackID != "" {
+		n.adoptRollback(ctx, rec, env, obs.RollbackID)
 	}
 	if posted == nil {
 		got, err := n.store.Replies(ctx, id)
@@ -233,13 +211,14 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 			}
 		}
 	}
-	hold := d.Status == switchyard.StatusStopped && d.ErrorCode == "MANUAL_STOP" && d.RolledBackBy == "" && n.holdOnce(id)
-	if err := n.show(ctx, rec, d, st, last, posted, hold); err != nil {
+	// While a rollback of it waits for AWS's answer, the final result
+	// waits too: it will name who rolled back, or not.
+	if err := n.show(ctx, rec, d, obs, last, posted, inFlight); err != nil {
 		return 0, err
 	}
 	n.setTrackedState(id, d, posted, observed)
 	switch {
-	case hold:
+	case inFlight && d.Status.Done():
 		return n.opts.FastPoll, nil
 	case d.Status.Done():
 		return -1, nil
@@ -248,6 +227,32 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 	default:
 		return n.opts.Poll, nil
 	}
+}
+
+// recordOrRequest finds what reconcile starts from: the record of
+// deployment id, or, when there is none yet, the request that started it
+// (rec then has only App and Env). ok is false for an id that is neither
+// (nothing to watch), or whose app or environment is no longer configured.
+func (n *Notifier) recordOrRequest(ctx context.Context, id string) (rec switchyard.Record, env switchyard.Environment, ok bool, err error) {
+	rec, err = n.store.GetDeployment(ctx, id)
+	if switchyard.ErrorCode(err) == switchyard.ENOTFOUND {
+		req, rerr := n.store.FindRequest(ctx, id)
+		if switchyard.ErrorCode(rerr) == switchyard.ENOTFOUND {
+			return rec, env, false, nil
+		}
+		if rerr != nil {
+			return rec, env, false, rerr
+		}
+		rec = switchyard.Record{Deployment: switchyard.Deployment{App: req.App, Env: req.Env}}
+	} else if err != nil {
+		return rec, env, false, err
+	}
+	env, ok = n.envOf(rec)
+	if !ok {
+		n.log.Warn("deployment of an app or environment no longer configured; not watching it",
+			zap.String("deployment_id", id), zap.String("app", rec.App), zap.String("env", rec.Env))
+	}
+	return rec, env, ok, nil
 }
 
 // fast reports whether a deployment is in a phase that changes quickly or
@@ -264,14 +269,15 @@ func (n *Notifier) fast(d switchyard.Deployment) bool {
 	return false
 }
 
-// merge saves what AWS reported into the stored record in one
-// compare-and-set that keeps what only the bot knows (requester, confirmer,
-// who rolled back) and never moves a finished deployment backwards.
-func (n *Notifier) merge(ctx context.Context, rec switchyard.Record, st *deployer.Status, observed time.Time) (switchyard.Record, error) {
+// merge saves what AWS reported, and who rolled the deployment back, into
+// the stored record in one compare-and-set that keeps what only the bot
+// knows (requester, confirmer) and never moves a finished deployment
+// backwards.
+func (n *Notifier) merge(ctx context.Context, rec switchyard.Record, obs *switchyard.Observation, rolledBackBy string, observed time.Time) (switchyard.Record, error) {
 	var cur switchyard.Record
 	out, err := n.store.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(r *switchyard.Record) error {
 		cur = *r
-		if r.Status.Done() && !st.Status.Done() {
+		if r.Status.Done() && !obs.Status.Done() {
 			return errUnchanged // a stale read: finished is final
 		}
 		if r.ObservedAt.After(observed) {
@@ -279,7 +285,10 @@ func (n *Notifier) merge(ctx context.Context, rec switchyard.Record, st *deploye
 		}
 		before := r.Deployment
 		before.Stages = append([]switchyard.Stage(nil), r.Stages...)
-		st.Apply(&r.Deployment)
+		obs.Apply(&r.Deployment)
+		if rolledBackBy != "" {
+			r.RolledBackBy = rolledBackBy
+		}
 		if r.Status.Done() && r.Completed.IsZero() {
 			r.Completed = observed
 		}

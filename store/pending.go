@@ -37,37 +37,60 @@ func stateVerb(s switchyard.PendingState) string {
 }
 
 const pendingColumns = `id, app, env, version, plan, requested_by, reason, channel, message_ts, state,
-	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev`
+	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev, kind, rollback_of`
 
 func scanPending(r rowScanner) (switchyard.Pending, error) {
 	var (
 		p                         switchyard.Pending
-		plan, state               string
+		plan, state, kind         string
 		changed, created, expires int64
 	)
 	err := r.Scan(&p.ID, &p.App, &p.Env, &p.Version, &plan, &p.RequestedBy, &p.Reason, &p.Channel, &p.MessageTS,
-		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev)
+		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf)
 	if err != nil {
 		return switchyard.Pending{}, err
 	}
-	p.Plan, p.State = json.RawMessage(plan), switchyard.PendingState(state)
+	p.State, p.Kind = switchyard.PendingState(state), switchyard.RequestKind(kind)
 	p.Changed, p.Created, p.Expires = fromMS(changed), fromMS(created), fromMS(expires)
+	if plan != "" && plan != "{}" && plan != "null" {
+		p.Plan = new(switchyard.Plan)
+		if err := json.Unmarshal([]byte(plan), p.Plan); err != nil {
+			return switchyard.Pending{}, fmt.Errorf("deploy request %s: decode plan: %w", p.ID, err)
+		}
+	}
 	return p, nil
 }
 
+// encodePlan is the plan column of a request.
+func encodePlan(p *switchyard.Plan) (string, error) {
+	if p == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode plan: %w", err)
+	}
+	return string(b), nil
+}
+
 // CreatePending stores a new request in state pending (or the state given)
-// and returns it as stored. An empty ID gets a random "p-…" one; Created
-// defaults to now. App, Env, Version, RequestedBy and Expires are required
-// (EINVALID); Plan must be valid JSON if set.
+// and returns it as stored. An empty ID gets a random "p-…" one; an empty
+// Kind is KindDeploy; Created defaults to now. App, Env, Version,
+// RequestedBy and Expires are required, and a rollback names the deployment
+// it undoes (EINVALID).
 func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switchyard.Pending, error) {
 	if p.App == "" || p.Env == "" || p.Version == "" || p.RequestedBy == "" || p.Expires.IsZero() {
 		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "A deploy request needs an app, an environment, a version, a requester and an expiry.")
 	}
-	if len(p.Plan) == 0 {
-		p.Plan = json.RawMessage("{}")
+	if p.Kind == "" {
+		p.Kind = switchyard.KindDeploy
 	}
-	if !json.Valid(p.Plan) {
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "The plan of a deploy request must be JSON.")
+	if p.Kind != switchyard.KindDeploy && p.Kind != switchyard.KindRollback || (p.Kind == switchyard.KindRollback) != (p.RollbackOf != "") {
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "A request is a deploy, or a rollback of a named deployment.")
+	}
+	plan, err := encodePlan(p.Plan)
+	if err != nil {
+		return switchyard.Pending{}, err
 	}
 	if p.State == "" {
 		p.State = switchyard.StatePending
@@ -83,7 +106,7 @@ func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switch
 	p.Created = s.orNow(p.Created)
 	p.Expires = p.Expires.UTC().Truncate(time.Millisecond)
 	p.Changed, p.ChangedBy, p.Rev = p.Created, p.RequestedBy, 1
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM pending WHERE id = ?`, p.ID).Scan(&one)
 		if err == nil {
@@ -92,9 +115,10 @@ func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switch
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO pending (`+pendingColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, p.App, p.Env, p.Version, string(p.Plan), p.RequestedBy, p.Reason, p.Channel, p.MessageTS, string(p.State),
-			p.ApprovedBy, p.ChangedBy, toMS(p.Changed), toMS(p.Created), toMS(p.Expires), p.DeploymentID, p.Error, p.Rev)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.App, p.Env, p.Version, plan, p.RequestedBy, p.Reason, p.Channel, p.MessageTS, string(p.State),
+			p.ApprovedBy, p.ChangedBy, toMS(p.Changed), toMS(p.Created), toMS(p.Expires), p.DeploymentID, p.Error, p.Rev,
+			string(p.Kind), p.RollbackOf)
 		return err
 	})
 	if err != nil {
@@ -266,6 +290,46 @@ func (s *Store) ListStarting(ctx context.Context, app, env string) ([]switchyard
 		WHERE state = 'confirmed' AND deployment_id = '' AND app = ? AND (? = '' OR env = ?) ORDER BY changed, id`, app, env, env)
 	if err != nil {
 		return nil, fmt.Errorf("list starting deploy requests of %s: %w", app, err)
+	}
+	return out, nil
+}
+
+// ListUnlinked returns the confirmed requests that were never linked to a
+// deployment and last changed before before: starts cut short (the process
+// died between the confirmation and AWS's answer), for the owner of
+// requests to close.
+func (s *Store) ListUnlinked(ctx context.Context, before time.Time) ([]switchyard.Pending, error) {
+	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
+		WHERE state = 'confirmed' AND deployment_id = '' AND changed < ? ORDER BY changed, id`, toMS(before))
+	if err != nil {
+		return nil, fmt.Errorf("list unlinked requests: %w", err)
+	}
+	return out, nil
+}
+
+// FindRequest returns the request that started deployment id: the deploy
+// request (or the rollback request that redeployed) whose deployment it is,
+// not a rollback request that stopped it. ENOTFOUND when there is none (a
+// deployment started outside Slack, or one whose request is not linked).
+func (s *Store) FindRequest(ctx context.Context, id string) (switchyard.Pending, error) {
+	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
+		WHERE deployment_id = ? AND NOT (kind = 'rollback' AND rollback_of = deployment_id) ORDER BY created, id LIMIT 1`, id)
+	switch {
+	case err != nil:
+		return switchyard.Pending{}, fmt.Errorf("find the request of %s: %w", id, err)
+	case len(out) == 0:
+		return switchyard.Pending{}, switchyard.Errorf(switchyard.ENOTFOUND, "No request started deployment %s.", id)
+	}
+	return out[0], nil
+}
+
+// ListRollbacksOf returns the rollback requests of deployment id, oldest
+// first, whatever their state.
+func (s *Store) ListRollbacksOf(ctx context.Context, id string) ([]switchyard.Pending, error) {
+	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
+		WHERE kind = 'rollback' AND rollback_of = ? ORDER BY created, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list rollbacks of %s: %w", id, err)
 	}
 	return out, nil
 }

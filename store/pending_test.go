@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +17,9 @@ var openStates = []switchyard.PendingState{switchyard.StatePending, switchyard.S
 func samplePending() switchyard.Pending {
 	return switchyard.Pending{
 		App: "web", Env: "production", Version: "v1.4",
-		Plan:        json.RawMessage(`{"image_after":"web:v1.4","config":"CodeDeployDefault.ECSAllAtOnce"}`),
+		Plan: &switchyard.Plan{App: "web", Version: "v1.4", ImageNext: "web:v1.4", Config: "CodeDeployDefault.ECSAllAtOnce",
+			Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}, Alarms: []switchyard.Alarm{{Name: "web-5xx", State: "OK"}},
+			PlannedAt: t0},
 		RequestedBy: "UALICE", Reason: "fix login", Channel: "CDEPLOYS",
 		Expires: t0.Add(15 * time.Minute),
 	}
@@ -34,15 +36,21 @@ func TestCreateAndGetPending(t *testing.T) {
 		t.Errorf("created = %+v", p)
 	}
 	got, err := s.GetPending(ctx, p.ID)
-	if err != nil || got.ID != p.ID || string(got.Plan) != string(p.Plan) || !got.Expires.Equal(p.Expires) || got.Reason != "fix login" {
+	if err != nil || got.ID != p.ID || !reflect.DeepEqual(got.Plan, p.Plan) || !got.Expires.Equal(p.Expires) || got.Reason != "fix login" ||
+		got.Kind != switchyard.KindDeploy {
 		t.Errorf("GetPending = %+v, %v", got, err)
 	}
 	_, err = s.CreatePending(ctx, switchyard.Pending{ID: p.ID, App: "web", Env: "production", Version: "v1", RequestedBy: "U", Expires: t0})
 	wantCode(t, err, switchyard.ECONFLICT)
 	_, err = s.CreatePending(ctx, switchyard.Pending{App: "web"})
 	wantCode(t, err, switchyard.EINVALID)
+	// A rollback names what it undoes; a deploy does not.
 	bad := samplePending()
-	bad.Plan = json.RawMessage(`{not json`)
+	bad.Kind = switchyard.KindRollback
+	_, err = s.CreatePending(ctx, bad)
+	wantCode(t, err, switchyard.EINVALID)
+	bad = samplePending()
+	bad.RollbackOf = "d-ABCDEFGHI"
 	_, err = s.CreatePending(ctx, bad)
 	wantCode(t, err, switchyard.EINVALID)
 	_, err = s.GetPending(ctx, "p-nope")
@@ -282,5 +290,60 @@ func TestConfirmRefusedByALockAndStartingRequests(t *testing.T) {
 	}
 	if got, _ := s.ListStarting(ctx, "web", ""); len(got) != 0 {
 		t.Errorf("a linked request still lists as starting: %+v", got)
+	}
+}
+
+// A deployment's request is found by the deployment, and a rollback by the
+// deployment it undoes; a rollback that stopped a deployment is not taken
+// for the request that started it.
+func TestRequestsOfADeployment(t *testing.T) {
+	s, _, _ := openTemp(t)
+	ctx := context.Background()
+	confirmed := []switchyard.PendingState{switchyard.StateConfirmed}
+	deploy, err := s.CreatePending(ctx, samplePending())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, deploy.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.FindRequest(ctx, "d-ABCDEFGHI")
+	wantCode(t, err, switchyard.ENOTFOUND)
+	if _, err := s.Transition(ctx, deploy.ID, confirmed, switchyard.StateConfirmed, switchyard.Change{DeploymentID: "d-ABCDEFGHI"}); err != nil {
+		t.Fatal(err)
+	}
+	stop := samplePending()
+	stop.Kind, stop.RollbackOf, stop.Plan, stop.RequestedBy = switchyard.KindRollback, "d-ABCDEFGHI", nil, "UBOB"
+	stop, err = s.CreatePending(ctx, stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, stop.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UBOB"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, stop.ID, confirmed, switchyard.StateConfirmed, switchyard.Change{DeploymentID: "d-ABCDEFGHI"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindRequest(ctx, "d-ABCDEFGHI")
+	if err != nil || got.ID != deploy.ID {
+		t.Errorf("FindRequest = %+v, %v; want the deploy request", got, err)
+	}
+	rbs, err := s.ListRollbacksOf(ctx, "d-ABCDEFGHI")
+	if err != nil || len(rbs) != 1 || rbs[0].ID != stop.ID || rbs[0].Plan != nil || rbs[0].RequestedBy != "UBOB" {
+		t.Errorf("ListRollbacksOf = %+v, %v", rbs, err)
+	}
+	// An old confirmed request never linked is a start cut short.
+	cut, err := s.CreatePending(ctx, samplePending())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, cut.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ListUnlinked(ctx, t0); err != nil || len(got) != 0 {
+		t.Errorf("ListUnlinked at the confirmation = %+v, %v", got, err)
+	}
+	if got, err := s.ListUnlinked(ctx, t0.Add(time.Minute)); err != nil || len(got) != 1 || got[0].ID != cut.ID {
+		t.Errorf("ListUnlinked after = %+v, %v", got, err)
 	}
 }
