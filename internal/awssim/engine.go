@@ -48,19 +48,6 @@ func trafficSteps(r trafficRoutingConfig) []trafficStep {
 	return []trafficStep{{0, 100}}
 }
 
-// Advance moves the simulated clock forward by d, playing every due
-// deployment transition in time order with the clock set to each
-// transition's time, so timestamps are exact.
-func (s *Sim) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.checkAlarmsLocked(now)
-	until := now.Add(d)
-	s.runDueLocked(until, true)
-	s.clock.set(until)
-}
-
 // runDueLocked steps every active deployment due at or before until, the
 // earliest first (creation order breaks ties). With setClock the clock
 // follows each step.
