@@ -103,6 +103,20 @@ type TrailResource struct {
 	Name      string `json:"-"`
 }
 
+// MarshalJSON writes the record as CloudTrail does, listing in resources
+// only those named by ARN.
+func (e TrailEvent) MarshalJSON() ([]byte, error) {
+	type record TrailEvent // without this method
+	r := record(e)
+	r.Resources = nil
+	for _, res := range e.Resources {
+		if res.ARN != "" {
+			r.Resources = append(r.Resources, res)
+		}
+	}
+	return json.Marshal(r)
+}
+
 // Username is what LookupEvents answers as Username: the IAM user's name,
 // or a session's name.
 func (e *TrailEvent) Username() string {
