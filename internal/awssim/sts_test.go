@@ -366,3 +366,33 @@ func TestSTSWire(t *testing.T) {
 		t.Errorf("an action not simulated: %d\n%s", resp.StatusCode, body)
 	}
 }
+
+// FuzzAssumeRoleRequest: any form body and Authorization header is parsed
+// and judged without panicking, and what parses passes its own limits.
+func FuzzAssumeRoleRequest(f *testing.F) {
+	f.Add("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdeploy&RoleSessionName=alice"+
+		"&SourceIdentity=U0ALICE&Tags.member.1.Key=team&Tags.member.1.Value=payments&TransitiveTagKeys.member.1=team&DurationSeconds=900",
+		"AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20260504/eu-west-1/sts/aws4_request, SignedHeaders=host, Signature=0")
+	f.Add("Tags.member.x.Key=&Tags.member.-1.Value=%ff&DurationSeconds=9e99&Policy=%7B", "Credential=/////")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, body, auth string) {
+		cred := parseCredential(auth)
+		if cred.service != "" && strings.Contains(cred.service, "/") {
+			t.Fatalf("service %q from %q", cred.service, auth)
+		}
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		in, aerr := parseAssumeRole(form)
+		if aerr != nil {
+			return
+		}
+		if len(in.tags) > 50 || len(in.sessionName) > 64*4 || (in.duration != 0 && (in.duration < 900 || in.duration > 43200)) {
+			t.Fatalf("accepted %+v", in)
+		}
+		caller := userPrincipal("123456789012", cred.accessKey)
+		trustRequest(caller, in, in.sourceIdentity, in.tags)
+		packedSize(in)
+	})
+}
