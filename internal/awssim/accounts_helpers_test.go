@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -31,22 +30,7 @@ type acctFixture struct {
 
 func newAccountsFixture(t *testing.T) *acctFixture {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/accounts.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := LoadWorld(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := New(w.Options(Options{Start: acctEpoch}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startWorld(t, "testdata/accounts.yaml", Options{Start: acctEpoch})
 	return &acctFixture{t: t, sim: sim, ctx: context.Background()}
 }
 
