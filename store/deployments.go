@@ -23,6 +23,8 @@ type observed struct {
 	Waiting   switchyard.Wait    `json:"waiting,omitempty"`
 	BlueAlive bool               `json:"blue_alive,omitempty"`
 	Alarms    []switchyard.Alarm `json:"alarms,omitempty"`
+	TaskDef   string             `json:"task_definition,omitempty"`
+	PrevDef   string             `json:"previous_task_definition,omitempty"`
 }
 
 const deploymentColumns = `id, app, env, version, image_before, image_after, config, status,
@@ -56,6 +58,7 @@ func scanDeployment(r rowScanner) (switchyard.Record, error) {
 	}
 	d.Stages, d.Traffic, d.Region, d.Creator = o.Stages, o.Traffic, o.Region, o.Creator
 	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
+	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
 	return rec, nil
 }
 
@@ -64,7 +67,7 @@ func scanDeployment(r rowScanner) (switchyard.Record, error) {
 func deploymentArgs(rec *switchyard.Record) ([]any, error) {
 	d := &rec.Deployment
 	obs, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
-		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms})
+		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition})
 	if err != nil {
 		return nil, fmt.Errorf("encode observed state: %w", err)
 	}

@@ -45,8 +45,10 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 		held, err := scanLock(tx.QueryRowContext(ctx, lockQuery, l.App, l.Env, l.Env, l.Env))
 		switch {
 		case err == nil:
-			return switchyard.Errorf(switchyard.ECONFLICT, "%s is already locked by <@%s> since %s: %s",
-				lockScope(held.App, held.Env), held.LockedBy, held.Created.Format("2006-01-02 15:04 MST"), held.Reason)
+			// The reason is a person's text: it travels as data for the
+			// caller to escape, never inside the message.
+			return &switchyard.Error{Code: switchyard.ECONFLICT, Message: lockScope(held.App, held.Env) + " is already locked.",
+				Err: &switchyard.LockHeldError{Lock: held}}
 		case !isNoRows(err):
 			return err
 		}

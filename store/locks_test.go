@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +22,14 @@ func TestLocks(t *testing.T) {
 	}
 	_, err = s.Lock(ctx, switchyard.Lock{App: "web", Env: "production", Reason: "mine", LockedBy: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
-	if msg := switchyard.ErrorMessage(err); !strings.Contains(msg, "<@UBOB>") || !strings.Contains(msg, "incident 42") {
-		t.Errorf("conflict message = %q", msg)
+	// The held lock travels as data; its reason (a person's text) is
+	// never in the message, which callers may show as is.
+	var held *switchyard.LockHeldError
+	if !errors.As(err, &held) || held.Lock.LockedBy != "UBOB" || held.Lock.Reason != "incident 42" {
+		t.Errorf("conflict cause = %#v", err)
+	}
+	if msg := switchyard.ErrorMessage(err); strings.Contains(msg, "incident 42") {
+		t.Errorf("conflict message carries the reason: %q", msg)
 	}
 	// Other environments stay free, but an app-wide lock collides.
 	if _, err := s.Lock(ctx, switchyard.Lock{App: "web", Env: "staging", Reason: "tests", LockedBy: "UALICE"}); err != nil {

@@ -238,3 +238,49 @@ func TestConfirmRaceAcrossProcesses(t *testing.T) {
 		}
 	}
 }
+
+// A Confirm that asks for it is refused in its own transaction when a lock
+// covers the request; one that lost no race to a lock lists as starting
+// until its deployment is linked.
+func TestConfirmRefusedByALockAndStartingRequests(t *testing.T) {
+	s, _, _ := openTemp(t)
+	ctx := context.Background()
+	p, err := s.CreatePending(ctx, samplePending())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, switchyard.Lock{App: "web", Reason: "freeze", LockedBy: "UBOB"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true})
+	wantCode(t, err, switchyard.ECONFLICT)
+	var held *switchyard.LockHeldError
+	if !errors.As(err, &held) || held.Lock.LockedBy != "UBOB" {
+		t.Fatalf("refusal = %v", err)
+	}
+	if got, _ := s.GetPending(ctx, p.ID); got.State != switchyard.StatePending {
+		t.Fatalf("a refused Confirm moved the request to %s", got.State)
+	}
+	if _, err := s.Unlock(ctx, "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"", "production"} {
+		got, err := s.ListStarting(ctx, "web", env)
+		if err != nil || len(got) != 1 || got[0].ID != p.ID {
+			t.Errorf("ListStarting(web, %q) = %+v, %v", env, got, err)
+		}
+	}
+	if got, _ := s.ListStarting(ctx, "web", "staging"); len(got) != 0 {
+		t.Errorf("staging lists %+v", got)
+	}
+	confirmed := []switchyard.PendingState{switchyard.StateConfirmed}
+	if _, err := s.Transition(ctx, p.ID, confirmed, switchyard.StateConfirmed, switchyard.Change{DeploymentID: "d-ABCDEFGHI"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ListStarting(ctx, "web", ""); len(got) != 0 {
+		t.Errorf("a linked request still lists as starting: %+v", got)
+	}
+}
