@@ -74,14 +74,18 @@ func parseAssumeRole(form url.Values) (*assumeRoleInput, *apiError) {
 	var problems []string
 	check := func(set bool, value, member string, minLen, maxLen int, re *regexp.Regexp) {
 		n := utf8.RuneCountInString(value)
+		shown := value
+		if member == "externalId" || member == "policy" {
+			shown = "***" // a shared secret, and a document: not echoed
+		}
 		switch {
 		case !set:
 		case n < minLen:
-			problems = append(problems, constraint(value, member, "have length greater than or equal to "+strconv.Itoa(minLen)))
+			problems = append(problems, constraint(shown, member, "have length greater than or equal to "+strconv.Itoa(minLen)))
 		case n > maxLen:
-			problems = append(problems, constraint(value, member, "have length less than or equal to "+strconv.Itoa(maxLen)))
+			problems = append(problems, constraint(shown, member, "have length less than or equal to "+strconv.Itoa(maxLen)))
 		case re != nil && !re.MatchString(value):
-			problems = append(problems, constraint(value, member, "satisfy regular expression pattern: "+strings.Trim(re.String(), "^$")))
+			problems = append(problems, constraint(shown, member, "satisfy regular expression pattern: "+strings.Trim(re.String(), "^$")))
 		}
 	}
 	for _, m := range []struct{ name, member string }{{"RoleArn", "roleArn"}, {"RoleSessionName", "roleSessionName"}} {

@@ -126,6 +126,8 @@ func TestAssumeRoleValidation(t *testing.T) {
 			"Member must have length less than or equal to 64"},
 		{"two problems", sts.AssumeRoleInput{RoleSessionName: aws.String("a"), ExternalId: aws.String("x")}, "ValidationError",
 			"2 validation errors detected: "},
+		{"external ID not echoed", sts.AssumeRoleInput{ExternalId: aws.String("s3cret with spaces")}, "ValidationError",
+			"Value '***' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern"},
 		{"short duration", sts.AssumeRoleInput{DurationSeconds: aws.Int32(600)}, "ValidationError",
 			"Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"},
 		{"long duration", sts.AssumeRoleInput{DurationSeconds: aws.Int32(43201)}, "ValidationError", "less than or equal to 43200"},
