@@ -92,3 +92,35 @@ func FuzzPolicy(f *testing.F) {
 		p.allows(r)
 	})
 }
+
+// TestTrustConditionKeys: the keys AssumeRole gives a trust policy, by the
+// names policies use.
+func TestTrustConditionKeys(t *testing.T) {
+	doc := `{"Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:TagSession","Condition":{` +
+		`"StringEquals":{"aws:RequestTag/team":"payments","sts:ExternalId":"x","sts:SourceIdentity":"U0ALICE",` +
+		`"sts:RoleSessionName":"alice","aws:PrincipalType":"User","aws:PrincipalAccount":"123456789012"},` +
+		`"ForAllValues:StringEquals":{"sts:TransitiveTagKeys":["team"],"aws:TagKeys":["team","env"]}}}}`
+	p, err := parsePolicy(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := userPrincipal("123456789012", "AKIDBOT")
+	for _, c := range []struct {
+		name  string
+		in    assumeRoleInput
+		allow bool
+	}{
+		{"as the policy wants", assumeRoleInput{sessionName: "alice", externalID: "x", transitive: []string{"team"},
+			tags: []sessionTag{{"team", "payments"}, {"env", "prod"}}}, true},
+		{"another tag value", assumeRoleInput{sessionName: "alice", externalID: "x", tags: []sessionTag{{"team", "billing"}}}, false},
+		{"a tag key not allowed", assumeRoleInput{sessionName: "alice", externalID: "x", tags: []sessionTag{{"team", "payments"}, {"cost", "1"}}}, false},
+		{"another session name", assumeRoleInput{sessionName: "bob", externalID: "x", tags: []sessionTag{{"team", "payments"}}}, false},
+		{"no external ID", assumeRoleInput{sessionName: "alice", tags: []sessionTag{{"team", "payments"}}}, false},
+	} {
+		r := trustRequest(caller, &c.in, "U0ALICE", c.in.tags)
+		r.action = "sts:TagSession"
+		if got := p.allows(r); got != c.allow {
+			t.Errorf("%s: allows = %v, want %v", c.name, got, c.allow)
+		}
+	}
+}
