@@ -20,19 +20,6 @@ const (
 	installLimit = 5 * time.Minute  // green never steady: Install fails with ECS_UPDATE_ERROR
 )
 
-// Advance moves the simulated clock forward by d, playing every due
-// deployment transition in time order with the clock set to each
-// transition's time, so timestamps are exact.
-func (s *Sim) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.checkAlarmsLocked(now)
-	until := now.Add(d)
-	s.runDueLocked(until, true)
-	s.clock.set(until)
-}
-
 // startEngine plays deployments in real time when the clock runs (speed >
 // 0): a ticker steps every due transition until Close. At speed 0 only
 // Advance moves deployments.
