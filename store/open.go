@@ -6,7 +6,7 @@ package store
 import (
 	"context"
 
-	sqlite "github.com/switchyard/switchyard/store/sqlite"
+	"github.com/switchyard/switchyard/store/sqlite"
 )
 
 // Store is the embedded SQLite store.

@@ -1,12 +1,13 @@
-// Package store keeps what the bot must remember across restarts: the
-// deployments it knows with their Slack cards and thread replies, pending
-// confirmations, locks and the audit trail. It is an embedded SQLite database
-// (modernc.org/sqlite, pure Go) in one file.
+// Package sqlite is the embedded store: what the bot must remember across
+// restarts (the deployments it knows with their Slack cards and thread
+// replies, pending confirmations, locks and the audit trail) in one SQLite
+// file (modernc.org/sqlite, pure Go). It suits one process, or a few on one
+// machine; several replicas share PostgreSQL instead (store/postgres).
 //
 // Every change that two people or two processes could race on goes through
 // compare-and-set, so a double click, a redelivered event or a restart never
 // applies the same change twice.
-package store
+package sqlite
 
 import (
 	"context"
