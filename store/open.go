@@ -22,3 +22,5 @@ func Open(ctx context.Context, path string) (*Store, error) { return sqlite.Open
 func OpenOptions(ctx context.Context, path string, o Options) (*Store, error) {
 	return sqlite.OpenOptions(ctx, path, o)
 }
+
+var _ Backend = (*sqlite.Store)(nil)

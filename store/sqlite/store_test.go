@@ -43,11 +43,16 @@ func openTemp(t *testing.T) (*Store, *clock, string) {
 	return s, c, path
 }
 
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := switchyard.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
+// The behaviour every store shares is tested by store/storetest (see
+// conformance_test.go); the tests here are about SQLite's file.
+
+func sampleRecord(id string) switchyard.Record {
+	return switchyard.Record{Deployment: switchyard.Deployment{ID: id, App: "web", Env: "production",
+		Status: switchyard.StatusInProgress, Traffic: switchyard.Traffic{Blue: 90, Green: 10}}}
+}
+
+func samplePending() switchyard.Pending {
+	return switchyard.Pending{App: "web", Env: "production", Version: "v1.4", RequestedBy: "UALICE", Expires: t0.Add(time.Hour)}
 }
 
 func TestOpenConfiguresTheFile(t *testing.T) {
@@ -91,53 +96,5 @@ func TestOpenRefusesBadPaths(t *testing.T) {
 			s.Close()
 			t.Errorf("Open(%q) succeeded, want an error", p)
 		}
-	}
-}
-
-func TestReopenFindsEverything(t *testing.T) {
-	s, _, path := openTemp(t)
-	ctx := context.Background()
-	rec := sampleRecord("d-REOPEN1")
-	rec.CardChannel, rec.CardTS = "C1", "1700000000.000100"
-	if _, err := s.CreateDeployment(ctx, rec); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.MarkReply(ctx, "d-REOPEN1", "stage:Install", "1700000000.000200"); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.CreatePending(ctx, samplePending())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Lock(ctx, switchyard.Lock{App: "web", Env: "production", Reason: "incident", LockedBy: "U1"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Audit(ctx, switchyard.AuditEntry{User: "U1", Action: "lock", App: "web", Result: switchyard.ResultOK}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer s2.Close()
-	got, err := s2.FindByCard(ctx, "C1", "1700000000.000100")
-	if err != nil || got.ID != "d-REOPEN1" || got.Traffic != rec.Traffic || len(got.Stages) != 2 {
-		t.Errorf("FindByCard after reopen = %+v, %v", got, err)
-	}
-	if again, err := s2.MarkReply(ctx, "d-REOPEN1", "stage:Install", "x"); err != nil || again {
-		t.Errorf("MarkReply of a reply posted before the restart = %v, %v; want false", again, err)
-	}
-	if gp, err := s2.GetPending(ctx, p.ID); err != nil || gp.State != switchyard.StatePending || gp.Reason != p.Reason {
-		t.Errorf("GetPending after reopen = %+v, %v", gp, err)
-	}
-	if l, ok, err := s2.GetLock(ctx, "web", "production"); err != nil || !ok || l.Reason != "incident" {
-		t.Errorf("GetLock after reopen = %+v, %v, %v", l, ok, err)
-	}
-	if a, err := s2.RecentAudit(ctx, 10); err != nil || len(a) != 1 || a[0].Action != "lock" {
-		t.Errorf("RecentAudit after reopen = %+v, %v", a, err)
 	}
 }
