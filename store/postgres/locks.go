@@ -1,0 +1,98 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/store/internal/rules"
+)
+
+func scanLock(r rowScanner) (switchyard.Lock, error) {
+	var l switchyard.Lock
+	if err := r.Scan(&l.App, &l.Env, &l.Reason, &l.LockedBy, &l.Created); err != nil {
+		return switchyard.Lock{}, err
+	}
+	l.Created = l.Created.UTC()
+	return l, nil
+}
+
+// lockQuery finds the lock that covers (app, env): the lock on exactly that
+// environment, the app-wide lock, or, when env is empty, any lock on the
+// app. Exact matches come first.
+const lockQuery = `SELECT app, env, reason, locked_by, created FROM locks
+	WHERE app = $1 AND (env = $2 OR env = '' OR $2::text = '') ORDER BY env = $2 DESC, env LIMIT 1`
+
+// locksOfApp is the advisory lock class under which Lock serialises the
+// locks of one app (keyed by the hash of its name): "lock" in ASCII.
+const locksOfApp int32 = 0x6c6f636b
+
+// Lock takes the lock; see store.Backend. Whether a lock already covers the
+// scope is decided while holding the app's advisory lock, so an app-wide
+// lock and an environment's taken at once cannot both succeed.
+func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, error) {
+	if err := rules.CheckLock(&l, s.now); err != nil {
+		return switchyard.Lock{}, err
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, locksOfApp, l.App); err != nil {
+			return err
+		}
+		held, err := scanLock(tx.QueryRow(ctx, lockQuery, l.App, l.Env))
+		switch {
+		case err == nil:
+			return rules.Locked(held)
+		case !isNoRows(err):
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO locks (app, env, reason, locked_by, created) VALUES ($1, $2, $3, $4, $5)`,
+			l.App, l.Env, l.Reason, l.LockedBy, l.Created)
+		return err
+	})
+	if err != nil {
+		return switchyard.Lock{}, fmt.Errorf("lock %s: %w", rules.Scope(l.App, l.Env), badText(err))
+	}
+	return l, nil
+}
+
+// Unlock removes the lock on exactly (app, env) and returns it, or fails
+// with ENOTFOUND.
+func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, error) {
+	l, err := scanLock(s.pool.QueryRow(ctx, `DELETE FROM locks WHERE app = $1 AND env = $2
+		RETURNING app, env, reason, locked_by, created`, app, env))
+	if isNoRows(err) {
+		err = rules.NotLocked(app, env)
+	}
+	if err != nil {
+		return switchyard.Lock{}, fmt.Errorf("unlock %s: %w", rules.Scope(app, env), err)
+	}
+	return l, nil
+}
+
+// GetLock returns the lock that stops a deploy of app to env; see
+// store.Backend.
+func (s *Store) GetLock(ctx context.Context, app, env string) (l switchyard.Lock, ok bool, err error) {
+	l, err = scanLock(s.pool.QueryRow(ctx, lockQuery, app, env))
+	switch {
+	case isNoRows(err):
+		return switchyard.Lock{}, false, nil
+	case err != nil:
+		return switchyard.Lock{}, false, fmt.Errorf("get lock of %s: %w", rules.Scope(app, env), err)
+	}
+	return l, true, nil
+}
+
+// ListLocks returns every lock, by app and environment.
+func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
+	rows, err := s.pool.Query(ctx, `SELECT app, env, reason, locked_by, created FROM locks ORDER BY app, env`)
+	if err != nil {
+		return nil, fmt.Errorf("list locks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (switchyard.Lock, error) { return scanLock(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list locks: %w", err)
+	}
+	return out, nil
+}
