@@ -75,6 +75,9 @@ func open(ctx context.Context, dsn string, o Options, migs []migration) (*Store,
 		return nil, fmt.Errorf("open store: %w", switchyard.Errorf(switchyard.EINVALID,
 			"The PostgreSQL URL does not parse: check the port, and percent-encode any of : / @ ? # %% in the user name and password."))
 	}
+	// pgx knows the scheme only in lower case; URL schemes are any case.
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	dsn = strings.ToLower(scheme) + "://" + rest
 	where := Redact(dsn)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
