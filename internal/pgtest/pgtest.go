@@ -390,4 +390,4 @@ func mkdirOwned(dir string, c *credential) error {
 
 // errNoMain is the failure of a test whose package did not hand its
 // TestMain to Main, which is what stops the shared server.
-var errNoMain = errors.New("pgtest: the package's TestMain must call pgtest.Main(m), which stops the shared server when the tests end")
+var errNoMain = errors.New("pgtest: the package's TestMain must call pgtest.Main(m) (or pgtest.Run), which stops the shared server when the tests end")

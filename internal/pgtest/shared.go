@@ -13,7 +13,7 @@ import (
 )
 
 // The shared server of a test binary: started by the first test that needs
-// it, stopped by Main after the last.
+// it, stopped by Main (or Run) after the last.
 var shared struct {
 	main atomic.Bool
 	once sync.Once
@@ -24,7 +24,11 @@ var shared struct {
 
 // Main runs the package's tests and then stops the shared server, if a test
 // started it. Call it from TestMain; it does not return.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to do after the tests: it runs
+// them, stops the shared server and returns the exit code.
+func Run(m *testing.M) int {
 	shared.main.Store(true)
 	code := m.Run()
 	if shared.srv != nil {
@@ -32,7 +36,7 @@ func Main(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "pgtest: stop the server:", err)
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // SharedServer returns the package's server, starting it on first use. It
