@@ -155,3 +155,14 @@ func TestLogTail(t *testing.T) {
 		t.Errorf("kept %d lines, want %d", n, keepLines)
 	}
 }
+
+func TestExec(t *testing.T) {
+	ctx := context.Background()
+	u := Database(t)
+	if err := Exec(ctx, u, `CREATE TABLE t (x integer)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Exec(ctx, u, `CREATE TABLE t (x integer)`); err == nil {
+		t.Error("the second CREATE TABLE succeeded: Exec ran nothing")
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/store/internal/rules"
 )
@@ -14,12 +12,12 @@ import (
 // IDs come from an identity column: they grow, but a transaction that
 // fails leaves a gap.
 func (s *Store) Audit(ctx context.Context, e switchyard.AuditEntry) (switchyard.AuditEntry, error) {
-	if err := rules.CheckAudit(&e, s.now); err != nil {
-		return switchyard.AuditEntry{}, err
+	err := rules.CheckAudit(&e, s.now)
+	if err == nil {
+		err = s.pool.QueryRow(ctx, `INSERT INTO audit (at, user_id, action, app, env, channel, message_ts, result, detail)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			e.At, e.User, e.Action, e.App, e.Env, e.Channel, e.MessageTS, string(e.Result), e.Detail).Scan(&e.ID)
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO audit (at, user_id, action, app, env, channel, message_ts, result, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		e.At, e.User, e.Action, e.App, e.Env, e.Channel, e.MessageTS, string(e.Result), e.Detail).Scan(&e.ID)
 	if err != nil {
 		return switchyard.AuditEntry{}, fmt.Errorf("audit %s: %w", e.Action, badText(err))
 	}
@@ -39,20 +37,14 @@ func (s *Store) RecentAudit(ctx context.Context, limit int) ([]switchyard.AuditE
 }
 
 func (s *Store) listAudit(ctx context.Context, where, arg string, limit int) ([]switchyard.AuditEntry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, at, user_id, action, app, env, channel, message_ts, result, detail
+	return all(ctx, s.pool, "list audit", scanAudit, `SELECT id, at, user_id, action, app, env, channel, message_ts, result, detail
 		FROM audit `+where+` ORDER BY id DESC LIMIT $2`, arg, rules.Limit(limit, 50))
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (switchyard.AuditEntry, error) {
-		var e switchyard.AuditEntry
-		var result string
-		err := r.Scan(&e.ID, &e.At, &e.User, &e.Action, &e.App, &e.Env, &e.Channel, &e.MessageTS, &result, &e.Detail)
-		e.At, e.Result = e.At.UTC(), switchyard.Result(result)
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	return out, nil
+}
+
+func scanAudit(r rowScanner) (switchyard.AuditEntry, error) {
+	var e switchyard.AuditEntry
+	var result string
+	err := r.Scan(&e.ID, &e.At, &e.User, &e.Action, &e.App, &e.Env, &e.Channel, &e.MessageTS, &result, &e.Detail)
+	e.At, e.Result = e.At.UTC(), switchyard.Result(result)
+	return e, err
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
-const deploymentColumns = `id, app, env, version, image_before, image_after, config, status,
-	requested_by, confirmed_by, rolled_back_by, rollback_id, rollback_of, error_code, error_text,
-	created, completed, card_channel, card_ts, observed, observed_at, rev, updated`
-
 func scanDeployment(r rowScanner) (switchyard.Record, error) {
 	var (
 		rec              switchyard.Record
@@ -34,17 +30,10 @@ func scanDeployment(r rowScanner) (switchyard.Record, error) {
 	return rec, rules.DecodeObserved([]byte(obs), d)
 }
 
-// deploymentArgs returns the column values of rec in deploymentColumns
-// order.
+// deploymentArgs returns the column values of rec in DeploymentColumns
+// order, the zero time as NULL.
 func deploymentArgs(rec *switchyard.Record) ([]any, error) {
-	d := &rec.Deployment
-	obs, err := rules.EncodeObserved(d)
-	if err != nil {
-		return nil, err
-	}
-	return []any{d.ID, d.App, d.Env, d.Version, d.ImageBefore, d.ImageAfter, d.Config, string(d.Status),
-		d.RequestedBy, d.ConfirmedBy, d.RolledBackBy, d.RollbackID, d.RollbackOf, d.ErrorCode, d.ErrorText,
-		d.Created, tsArg(d.Completed), rec.CardChannel, rec.CardTS, obs, tsArg(rec.ObservedAt), rec.Rev, rec.Updated}, nil
+	return rules.DeploymentValues(rec, tsArg)
 }
 
 // CreateDeployment stores a new deployment; see store.Backend.
@@ -54,7 +43,7 @@ func (s *Store) CreateDeployment(ctx context.Context, rec switchyard.Record) (sw
 	}
 	args, err := deploymentArgs(&rec)
 	if err == nil {
-		_, err = s.pool.Exec(ctx, `INSERT INTO deployments (`+deploymentColumns+`)
+		_, err = s.pool.Exec(ctx, `INSERT INTO deployments (`+rules.DeploymentColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`, args...)
 	}
 	switch {
@@ -83,64 +72,34 @@ func (s *Store) cardTaken(ctx context.Context, channel, ts, id string) error {
 
 // GetDeployment returns the deployment with that ID, or ENOTFOUND.
 func (s *Store) GetDeployment(ctx context.Context, id string) (switchyard.Record, error) {
-	rec, err := getDeployment(ctx, s.pool, id, "")
-	if err != nil {
-		return switchyard.Record{}, fmt.Errorf("get deployment %s: %w", id, err)
-	}
-	return rec, nil
+	return getDeployment(ctx, s.pool, "get deployment "+id, id, "")
 }
 
 // getDeployment reads one deployment; lock is "" or a locking clause.
-func getDeployment(ctx context.Context, q querier, id, lock string) (switchyard.Record, error) {
-	rec, err := scanDeployment(q.QueryRow(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = $1`+lock, id))
-	if isNoRows(err) {
-		return switchyard.Record{}, rules.NoDeployment(id)
-	}
-	return rec, err
+func getDeployment(ctx context.Context, q querier, what, id, lock string) (switchyard.Record, error) {
+	return one(ctx, q, what, scanDeployment, func() error { return rules.NoDeployment(id) },
+		`SELECT `+rules.DeploymentColumns+` FROM deployments WHERE id = $1`+lock, id)
 }
 
 // FindByCard returns the deployment whose live card is the message
 // (channel, ts), or ENOTFOUND.
 func (s *Store) FindByCard(ctx context.Context, channel, ts string) (switchyard.Record, error) {
-	rec, err := scanDeployment(s.pool.QueryRow(ctx, `SELECT `+deploymentColumns+` FROM deployments
-		WHERE card_channel = $1 AND card_ts = $2 AND card_ts <> ''`, channel, ts))
-	if isNoRows(err) {
-		err = rules.NoCard()
-	}
-	if err != nil {
-		return switchyard.Record{}, fmt.Errorf("find deployment by card %s/%s: %w", channel, ts, err)
-	}
-	return rec, nil
+	return one(ctx, s.pool, "find deployment by card "+channel+"/"+ts, scanDeployment, rules.NoCard,
+		`SELECT `+rules.DeploymentColumns+` FROM deployments WHERE card_channel = $1 AND card_ts = $2 AND card_ts <> ''`, channel, ts)
 }
 
 // ListActive returns every deployment whose status is not final, oldest
 // first.
 func (s *Store) ListActive(ctx context.Context) ([]switchyard.Record, error) {
-	recs, err := s.queryDeployments(ctx, `SELECT `+deploymentColumns+` FROM deployments
+	return all(ctx, s.pool, "list active deployments", scanDeployment, `SELECT `+rules.DeploymentColumns+` FROM deployments
 		WHERE status NOT IN ('Succeeded', 'Failed', 'Stopped') ORDER BY created, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list active deployments: %w", err)
-	}
-	return recs, nil
 }
 
 // ListByApp returns the latest deployments of app, newest first; see
 // store.Backend.
 func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error) {
-	recs, err := s.queryDeployments(ctx, `SELECT `+deploymentColumns+` FROM deployments
+	return all(ctx, s.pool, "list deployments of "+app, scanDeployment, `SELECT `+rules.DeploymentColumns+` FROM deployments
 		WHERE app = $1 AND ($2::text = '' OR env = $2) ORDER BY created DESC, id DESC LIMIT $3`, app, env, rules.Limit(limit, 10))
-	if err != nil {
-		return nil, fmt.Errorf("list deployments of %s: %w", app, err)
-	}
-	return recs, nil
-}
-
-func (s *Store) queryDeployments(ctx context.Context, query string, args ...any) ([]switchyard.Record, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (switchyard.Record, error) { return scanDeployment(r) })
 }
 
 // UpdateDeploymentIf is the compare-and-set update of a deployment; see
@@ -151,7 +110,7 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 	var out switchyard.Record
 	var mutateErr error
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		rec, err := getDeployment(ctx, tx, id, ` FOR NO KEY UPDATE`)
+		rec, err := getDeployment(ctx, tx, "", id, ` FOR NO KEY UPDATE`)
 		if err != nil {
 			return err
 		}
@@ -164,16 +123,9 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE deployments SET (`+deploymentColumns+`) =
+		return execOne(ctx, tx, `UPDATE deployments SET (`+rules.DeploymentColumns+`) =
 			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 			WHERE id = $1 AND rev = $24`, append(args, prev)...)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("compare-and-set matched %d rows", tag.RowsAffected())
-		}
-		return nil
 	})
 	if mutateErr != nil {
 		return switchyard.Record{}, mutateErr

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -60,39 +61,26 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 // Unlock removes the lock on exactly (app, env) and returns it, or fails
 // with ENOTFOUND.
 func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, error) {
-	l, err := scanLock(s.pool.QueryRow(ctx, `DELETE FROM locks WHERE app = $1 AND env = $2
-		RETURNING app, env, reason, locked_by, created`, app, env))
-	if isNoRows(err) {
-		err = rules.NotLocked(app, env)
-	}
-	if err != nil {
-		return switchyard.Lock{}, fmt.Errorf("unlock %s: %w", rules.Scope(app, env), err)
-	}
-	return l, nil
+	return one(ctx, s.pool, "unlock "+rules.Scope(app, env), scanLock, func() error { return rules.NotLocked(app, env) },
+		`DELETE FROM locks WHERE app = $1 AND env = $2 RETURNING app, env, reason, locked_by, created`, app, env)
 }
 
 // GetLock returns the lock that stops a deploy of app to env; see
 // store.Backend.
-func (s *Store) GetLock(ctx context.Context, app, env string) (l switchyard.Lock, ok bool, err error) {
-	l, err = scanLock(s.pool.QueryRow(ctx, lockQuery, app, env))
-	switch {
-	case isNoRows(err):
+func (s *Store) GetLock(ctx context.Context, app, env string) (switchyard.Lock, bool, error) {
+	l, err := one(ctx, s.pool, "get lock of "+rules.Scope(app, env), scanLock, noLock, lockQuery, app, env)
+	if errors.Is(err, errNoLock) {
 		return switchyard.Lock{}, false, nil
-	case err != nil:
-		return switchyard.Lock{}, false, fmt.Errorf("get lock of %s: %w", rules.Scope(app, env), err)
 	}
-	return l, true, nil
+	return l, err == nil, err
 }
+
+// errNoLock is "no row" where finding no lock is an answer, not a failure.
+var errNoLock = errors.New("no lock")
+
+func noLock() error { return errNoLock }
 
 // ListLocks returns every lock, by app and environment.
 func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
-	rows, err := s.pool.Query(ctx, `SELECT app, env, reason, locked_by, created FROM locks ORDER BY app, env`)
-	if err != nil {
-		return nil, fmt.Errorf("list locks: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (switchyard.Lock, error) { return scanLock(r) })
-	if err != nil {
-		return nil, fmt.Errorf("list locks: %w", err)
-	}
-	return out, nil
+	return all(ctx, s.pool, "list locks", scanLock, `SELECT app, env, reason, locked_by, created FROM locks ORDER BY app, env`)
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -41,24 +40,21 @@ func TestMigrationsRaceOnAFreshDatabase(t *testing.T) {
 	url := pgtest.Database(t)
 	migs := withExtra(`CREATE TABLE extra (x integer)`)
 	const replicas = 8
-	errs := make([]error, replicas)
-	var start, wg sync.WaitGroup
-	start.Add(1)
-	for i := range replicas {
-		wg.Go(func() {
-			start.Wait()
+	start, results := make(chan struct{}), make(chan error, replicas)
+	for range replicas {
+		go func() {
+			<-start
 			s, err := open(ctx, url, Options{}, migs)
 			if err == nil {
 				s.Close()
 			}
-			errs[i] = err
-		})
+			results <- err
+		}()
 	}
-	start.Done()
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("replica %d: %v", i, err)
+	close(start)
+	for range replicas {
+		if err := <-results; err != nil {
+			t.Errorf("a replica: %v", err)
 		}
 	}
 	if n := count(t, url, `SELECT count(*) FROM schema_migrations`); n != len(migs) {

@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
-const deploymentColumns = `id, app, env, version, image_before, image_after, config, status,
-	requested_by, confirmed_by, rolled_back_by, rollback_id, rollback_of, error_code, error_text,
-	created, completed, card_channel, card_ts, observed, observed_at, rev, updated`
+const deploymentColumns = rules.DeploymentColumns
 
 // deploymentSet assigns every column of deploymentColumns but id, in order.
 const deploymentSet = `app = ?, env = ?, version = ?, image_before = ?, image_after = ?, config = ?, status = ?,
@@ -41,17 +40,10 @@ func scanDeployment(r rowScanner) (switchyard.Record, error) {
 	return rec, nil
 }
 
-// deploymentArgs returns the column values of rec in deploymentColumns order,
-// without rev and updated.
+// deploymentArgs returns the column values of rec in deploymentColumns
+// order, times as Unix milliseconds.
 func deploymentArgs(rec *switchyard.Record) ([]any, error) {
-	d := &rec.Deployment
-	obs, err := rules.EncodeObserved(d)
-	if err != nil {
-		return nil, err
-	}
-	return []any{d.ID, d.App, d.Env, d.Version, d.ImageBefore, d.ImageAfter, d.Config, string(d.Status),
-		d.RequestedBy, d.ConfirmedBy, d.RolledBackBy, d.RollbackID, d.RollbackOf, d.ErrorCode, d.ErrorText,
-		toMS(d.Created), toMS(d.Completed), rec.CardChannel, rec.CardTS, obs, toMS(rec.ObservedAt)}, nil
+	return rules.DeploymentValues(rec, func(t time.Time) any { return toMS(t) })
 }
 
 // CreateDeployment stores a new deployment and returns it as stored, with Rev
@@ -67,7 +59,6 @@ func (s *Store) CreateDeployment(ctx context.Context, rec switchyard.Record) (sw
 	if err != nil {
 		return switchyard.Record{}, fmt.Errorf("create deployment %s: %w", d.ID, err)
 	}
-	args = append(args, rec.Rev, toMS(rec.Updated))
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if err := deploymentExists(ctx, tx, d.ID); err == nil {
 			return rules.DeploymentExists(d.ID)
@@ -184,7 +175,7 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 		if err := cardFree(ctx, tx, rec.CardChannel, rec.CardTS, id); err != nil {
 			return err
 		}
-		args = append(args[1:], rec.Rev, toMS(rec.Updated), id, rev)
+		args = append(args[1:], id, rev)
 		res, err := tx.ExecContext(ctx, `UPDATE deployments SET `+deploymentSet+` WHERE id = ? AND rev = ?`, args...)
 		if err != nil {
 			return err

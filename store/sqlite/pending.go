@@ -11,8 +11,7 @@ import (
 	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
-const pendingColumns = `id, app, env, version, plan, requested_by, reason, channel, message_ts, state,
-	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev`
+const pendingColumns = rules.PendingColumns
 
 func scanPending(r rowScanner) (switchyard.Pending, error) {
 	var (

@@ -3,44 +3,24 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchyard/switchyard"
 )
 
-// clock is a settable clock for the store's default times.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
 
 // openTemp opens a store in a fresh file and closes it when the test ends.
-func openTemp(t *testing.T) (*Store, *clock, string) {
+func openTemp(t *testing.T) (*Store, string) {
 	t.Helper()
-	c := &clock{t: t0}
 	path := filepath.Join(t.TempDir(), "switchyard.db")
-	s, err := OpenOptions(context.Background(), path, Options{Now: c.Now})
+	s, err := OpenOptions(context.Background(), path, Options{Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, c, path
+	return s, path
 }
 
 // The behaviour every store shares is tested by store/storetest (see
@@ -56,7 +36,7 @@ func samplePending() switchyard.Pending {
 }
 
 func TestOpenConfiguresTheFile(t *testing.T) {
-	s, _, _ := openTemp(t)
+	s, _ := openTemp(t)
 	ctx := context.Background()
 	var mode string
 	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,7 +32,8 @@ type Target struct {
 	Fresh func(t *testing.T) string
 	// Open opens a store on the database at addr, creating its schema if
 	// needed, with now as the clock for times left zero. The suite closes
-	// what it opens.
+	// what it opens. Nil means store.OpenOptions, which picks the
+	// implementation by the address.
 	Open func(ctx context.Context, addr string, now func() time.Time) (store.Backend, error)
 	// Exec runs one SQL statement on the database at addr behind the
 	// store's back, to prove what the database itself refuses.
@@ -40,6 +42,11 @@ type Target struct {
 
 // Run runs every case of the suite against target, each as a subtest.
 func Run(t *testing.T, target Target) {
+	if target.Open == nil {
+		target.Open = func(ctx context.Context, addr string, now func() time.Time) (store.Backend, error) {
+			return store.OpenOptions(ctx, addr, store.Options{Now: now})
+		}
+	}
 	cases := []struct {
 		name string
 		fn   func(*testing.T, *env)
@@ -80,7 +87,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, target Target) *env {
-	e := &env{target: target, addr: target.Fresh(t), clock: &clock{t: t0}}
+	e := &env{target: target, addr: target.Fresh(t), clock: &clock{}}
 	e.s = e.open(t)
 	return e
 }
@@ -97,23 +104,13 @@ func (e *env) open(t *testing.T) store.Backend {
 	return s
 }
 
-// clock is a settable clock for the store's default times.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is a settable clock for the store's default times, kept as
+// nanoseconds since t0.
+type clock struct{ since atomic.Int64 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
+func (c *clock) Now() time.Time { return t0.Add(time.Duration(c.since.Load())) }
 
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func (c *clock) Advance(d time.Duration) { c.since.Add(int64(d)) }
 
 // t0 has a millisecond part, so that lost precision shows.
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
