@@ -77,3 +77,19 @@ func ErrorMessage(err error) string {
 		return "Something went wrong on our side; the details are in the bot's log."
 	}
 }
+
+// BusyError is the cause inside the ECONFLICT error of a start refused
+// because the deployment group already runs a deployment: Active is its
+// id, so that callers can say what it is (a rollback of the same change,
+// someone else's deploy).
+type BusyError struct {
+	Active string
+}
+
+// Error names the running deployment for logs.
+func (e *BusyError) Error() string {
+	if e.Active == "" {
+		return "the deployment group already runs a deployment"
+	}
+	return "the deployment group already runs deployment " + e.Active
+}

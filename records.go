@@ -91,6 +91,11 @@ type Change struct {
 	ApprovedBy   string
 	DeploymentID string
 	Error        string
+	// RefuseIfLocked makes the transition fail with ECONFLICT (cause
+	// *LockHeldError) when a lock covers the request's app and environment,
+	// checked in the same transaction: a Confirm and a lock taken at the
+	// same moment cannot both win.
+	RefuseIfLocked bool
 }
 
 // StateError is the cause inside the ECONFLICT error of a refused
@@ -116,6 +121,23 @@ type Lock struct {
 	Reason   string
 	LockedBy string
 	Created  time.Time
+}
+
+// LockHeldError is the cause inside the ECONFLICT error of a lock that
+// could not be taken, or of a start refused because of a lock: the lock
+// that is in the way. Callers find it with errors.As and render it; its
+// reason is a person's text, so no message carries it unescaped.
+type LockHeldError struct {
+	Lock Lock
+}
+
+// Error names the lock for logs.
+func (e *LockHeldError) Error() string {
+	scope := e.Lock.App
+	if e.Lock.Env != "" {
+		scope += " in " + e.Lock.Env
+	}
+	return fmt.Sprintf("%s is locked by %s since %s", scope, e.Lock.LockedBy, e.Lock.Created.Format(time.RFC3339))
 }
 
 // Result is how an audited action ended.

@@ -175,6 +175,15 @@ type Deployment struct {
 	BlueAlive bool
 	// Alarms are the CloudWatch alarms the deployment group watches.
 	Alarms []Alarm
+
+	// TaskDefinition is what the deployment deploys and
+	// PreviousTaskDefinition what the service ran before (family:revision
+	// or ARN), as the bot planned them or AWS showed them (the task sets
+	// of a running deployment); never read from a description, which
+	// anyone who may create deployments can write. A rollback redeploys
+	// PreviousTaskDefinition.
+	TaskDefinition         string
+	PreviousTaskDefinition string
 }
 
 // Wait is a pause in a blue/green deployment that a person can end early.
@@ -196,6 +205,18 @@ type Alarm struct {
 // CanRollback reports whether the deployment is still in flight with blue
 // alive, so that one click sends traffic back to it. After success, a
 // rollback is a new deployment of the previous revision (/deploy rollback).
+// A rollback itself never can: stopping it would bring back the version it
+// withdraws.
 func (d *Deployment) CanRollback() bool {
-	return !d.Status.Done() && d.BlueAlive
+	return !d.Status.Done() && d.BlueAlive && !d.IsRollback()
 }
+
+// IsRollback reports whether the deployment puts a previous version back:
+// the bot's redeployment or CodeDeploy's own rollback.
+func (d *Deployment) IsRollback() bool {
+	return d.RollbackOf != "" || d.Creator == CreatorRollback
+}
+
+// CreatorRollback is CodeDeploy's creator of a rollback deployment it
+// started itself.
+const CreatorRollback = "codeDeployRollback"

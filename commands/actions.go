@@ -2,7 +2,10 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 
 	"go.uber.org/zap"
 
@@ -36,7 +39,7 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 	switch action {
 	case blocks.ActionRollback:
 		if h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
-			h.rollback(ctx, r, a, env, rec)
+			h.rollback(ctx, r, a, env, rec.ID)
 		}
 	case blocks.ActionShiftNow, blocks.ActionFinish:
 		act, wait, doing := actShift, deployer.WaitReady, "shift traffic of"
@@ -81,20 +84,47 @@ func (h *Handler) rollbackCommand(ctx context.Context, r request, c Command) {
 		h.refuse(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("I know of no deployment of %s in %s to roll back.", a.Name, env.Name))
 		return
 	}
-	h.rollback(ctx, r, a, env, recs[0])
+	h.rollback(ctx, r, a, env, recs[0].ID)
 }
 
-// rollback undoes rec through the deployer and records who did it. When
-// the deployer redeploys the previous revision, the new deployment is
-// recorded without a card: notify posts one. With lock_on_rollback the app
-// is locked so that nobody redeploys the bad version by mistake.
-func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) {
-	res, err := h.dep.Rollback(ctx, env, rec.ID, r.user)
+// rollback undoes deployment id through the deployer and records who did
+// it. Rollbacks of one app and environment run one at a time in this
+// process, each reading the record afresh: a second rollback arriving
+// with the first (a double submit, a second on-call person) sees the first
+// and is refused in words instead of undoing it. When the deployer
+// redeploys the previous revision, the new deployment is recorded without
+// a card: notify posts one. A redeploy of another task definition family or
+// image repository is not started but shown for confirmation. With
+// lock_on_rollback the app is locked so that nobody redeploys the bad
+// version by mistake.
+func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, id string) {
+	unlock := h.rollingBack.lock(a.Name + "/" + env.Name)
+	defer unlock()
+	rec, err := h.st.GetDeployment(ctx, id)
 	if err != nil {
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
+	// The rollback is a request of its own, confirmed by the click: while
+	// it starts, the store shows a start under way (for a lock taken now,
+	// and for notify, which leaves the deployment it creates to be
+	// recorded here).
+	req, err := h.rollbackRequest(ctx, r, a, env, rec)
+	if err != nil {
+		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
+		return
+	}
+	res, err := h.dep.Rollback(ctx, env, rec.Deployment, r.user)
+	h.settleRollbackRequest(ctx, req, rec.ID, res, err)
+	if err != nil {
+		h.rollbackRefused(ctx, r, a, env, rec, err)
+		return
+	}
 	log := h.log.With(zap.String("deployment_id", rec.ID), zap.String("rollback_id", res.NewDeploymentID))
+	if res.Kind == deployer.NeedsConfirmation {
+		h.askToConfirmRollback(ctx, r, a, env, rec, res.Plan)
+		return
+	}
 	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(cur *switchyard.Record) error {
 		cur.RolledBackBy = r.user
 		if res.Kind == deployer.StoppedWithRollback && cur.RollbackID == "" {
@@ -113,6 +143,7 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 		}}
 		if res.Plan != nil {
 			nrec.Version, nrec.ImageBefore, nrec.ImageAfter, nrec.Config = res.Plan.Version, res.Plan.ImageNow, res.Plan.ImageNext, res.Plan.Config
+			nrec.TaskDefinition, nrec.PreviousTaskDefinition = res.Plan.Deploy, res.Plan.TaskDefinition
 		}
 		if err := h.record(ctx, nrec); err != nil {
 			log.Error("record the rollback deployment", zap.Error(err))
@@ -127,6 +158,108 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	if res.NewDeploymentID != "" {
 		h.watch.Watch(ctx, res.NewDeploymentID)
 	}
+}
+
+// rollbackRequest records the rollback of rec that r asked for, confirmed
+// at once.
+func (h *Handler) rollbackRequest(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) (switchyard.Pending, error) {
+	now := h.now()
+	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: "rollback of " + rec.ID,
+		Plan: json.RawMessage(`{"rollback_of":"` + rec.ID + `"}`), RequestedBy: r.user, Reason: "rollback of " + rec.ID,
+		Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
+	if err != nil {
+		return p, err
+	}
+	return h.st.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: r.user, At: now})
+}
+
+// settleRollbackRequest records how the rollback request of deployment id
+// ended: linked to the deployment that carries it, or failed.
+func (h *Handler) settleRollbackRequest(ctx context.Context, p switchyard.Pending, id string, res *deployer.Result, err error) {
+	ch := switchyard.Change{By: p.RequestedBy, At: h.now()}
+	to := switchyard.StateConfirmed
+	switch {
+	case err != nil:
+		to, ch.Error = switchyard.StateFailed, switchyard.ErrorMessage(err)
+	case res.Kind == deployer.NeedsConfirmation:
+		to, ch.Error = switchyard.StateCancelled, "waits for a confirmation on its own card"
+	case res.NewDeploymentID != "":
+		ch.DeploymentID = res.NewDeploymentID
+	default:
+		ch.DeploymentID = id // stopped: the deployment carries its own rollback
+	}
+	if _, terr := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, to, ch); terr != nil {
+		h.log.Warn("settle rollback request", zap.String("pending_id", p.ID), zap.Error(terr))
+	}
+}
+
+// rollbackRefused tells why a rollback of rec did not happen. A deployment
+// group busy with a rollback of the same change is said as such.
+func (h *Handler) rollbackRefused(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, err error) {
+	var busy *switchyard.BusyError
+	if errors.As(err, &busy) && busy.Active != "" {
+		if active, gerr := h.st.GetDeployment(ctx, busy.Active); gerr == nil && active.RollbackOf == rec.ID {
+			h.refuse(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s is already rolling back %s; let it finish.", active.ID, rec.ID))
+			return
+		}
+	}
+	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
+		h.refuse(ctx, r, actRollback, a.Name, env.Name, switchyard.ErrorMessage(err))
+		return
+	}
+	h.fail(ctx, r, actRollback, a.Name, env.Name, err)
+}
+
+// askToConfirmRollback posts a confirmation card for a rollback that would
+// deploy another task definition family or image repository than the one
+// running: only a person who has read that may start it.
+func (h *Handler) askToConfirmRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, plan *deployer.Plan) {
+	raw, err := json.Marshal(plan)
+	if err != nil {
+		h.fail(ctx, r, actRollback, a.Name, env.Name, fmt.Errorf("encode rollback plan: %w", err))
+		return
+	}
+	now := h.now()
+	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: raw,
+		RequestedBy: r.user, Reason: "roll back " + rec.ID, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
+	if err != nil {
+		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
+		return
+	}
+	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(confirmation(p, plan)))
+	if err != nil {
+		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
+		h.fail(ctx, r, actRollback, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE,
+			"I couldn't post the rollback's confirmation card in this channel; nothing was rolled back.", err))
+		return
+	}
+	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
+		h.log.Error("remember the confirmation card", zap.String("pending_id", p.ID), zap.Error(err))
+	}
+	r.ts = ts
+	h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s needs confirmation: it deploys %s, request %s", rec.ID, plan.Deploy, p.ID))
+}
+
+// keyedMutex is one mutex per key, made on first use.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*sync.Mutex
+}
+
+// lock locks key's mutex and returns its unlock.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*sync.Mutex{}
+	}
+	m := k.m[key]
+	if m == nil {
+		m = &sync.Mutex{}
+		k.m[key] = m
+	}
+	k.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) {

@@ -212,11 +212,16 @@ func (h *Handler) unlocked(ctx context.Context, r request, action string, app, e
 	if l == nil {
 		return true
 	}
-	msg := blocks.LockedRefusal(lockInfo(*l))
-	h.tell(ctx, r.channel, r.user, msg)
+	h.lockedOut(ctx, r, action, app, env, *l)
+	return false
+}
+
+// lockedOut tells the person that lock l stops what they asked of app in
+// env, and audits the refusal.
+func (h *Handler) lockedOut(ctx context.Context, r request, action, app, env string, l switchyard.Lock) {
+	h.tell(ctx, r.channel, r.user, blocks.LockedRefusal(lockInfo(l)))
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
 		Result: switchyard.ResultRefused, Detail: fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason)})
-	return false
 }
 
 func lockInfo(l switchyard.Lock) blocks.LockInfo {

@@ -91,7 +91,7 @@ func TestLockAndUnlock(t *testing.T) {
 	}
 
 	w.slash(alice, deploys, "lock web again")
-	wantIn(t, "second lock", w.lastEphemeral(deploys, alice), "already locked by <@U0ALICE>")
+	wantIn(t, "second lock", w.lastEphemeral(deploys, alice), "*web* is locked by <@U0ALICE>", "Nothing changed")
 
 	w.slash(dave, deploys, "unlock web")
 	wantIn(t, "dave's unlock", w.lastEphemeral(deploys, dave), "You may not unlock web")

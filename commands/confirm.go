@@ -59,7 +59,11 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		h.refuse(ctx, r, action, p.App, p.Env, fmt.Sprintf("%s has no environment %s any more; nothing was deployed.", p.App, p.Env))
 		return
 	}
-	needsApproval := plan.Env.RequireApproval || env.RequireApproval
+	// A rollback asked for confirmation (it deploys another family or
+	// repository) is the rollback's: it needs no approval, is allowed to
+	// whoever may roll back, and no lock holds it back.
+	rollback := plan.RollbackOf != ""
+	needsApproval := (plan.Env.RequireApproval || env.RequireApproval) && !rollback
 	owner := blocks.Mention(p.RequestedBy)
 	switch action {
 	case blocks.ActionCancel:
@@ -72,11 +76,17 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		switch {
 		case needsApproval:
 			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("%s in %s needs a second person: someone allowed to approve presses Approve.", p.App, p.Env))
+		case r.user != p.RequestedBy && rollback:
+			h.refuse(ctx, r, actRollback, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this rollback, can confirm it.", owner))
 		case r.user != p.RequestedBy:
 			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this deploy, can confirm it. Run `/deploy` yourself to deploy.", owner))
+		case rollback:
+			if h.inChannel(ctx, r, actRollback, a, env) &&
+				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+				h.start(ctx, r, p, plan, false)
+			}
 		case h.inChannel(ctx, r, actConfirm, a, env) &&
-			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)) &&
-			h.unlocked(ctx, r, actConfirm, a.Name, env.Name):
+			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)):
 			h.start(ctx, r, p, plan, false)
 		}
 	case blocks.ActionApprove:
@@ -86,8 +96,7 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		case r.user == p.RequestedBy:
 			h.refuse(ctx, r, actApprove, p.App, p.Env, fmt.Sprintf("You can't approve your own deploy: %s in %s needs a second person allowed to approve.", p.App, p.Env))
 		case h.inChannel(ctx, r, actApprove, a, env) &&
-			h.permit(ctx, r, actApprove, a, env.Name, a.Access.Approve, fmt.Sprintf("approve deploys of %s to %s", a.Name, env.Name)) &&
-			h.unlocked(ctx, r, actApprove, a.Name, env.Name):
+			h.permit(ctx, r, actApprove, a, env.Name, a.Access.Approve, fmt.Sprintf("approve deploys of %s to %s", a.Name, env.Name)):
 			h.start(ctx, r, p, plan, true)
 		}
 	default:
@@ -106,17 +115,24 @@ func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, p
 }
 
 // start moves the request to confirmed by compare-and-set (so that of a
-// double click, or a Confirm racing a Cancel, exactly one wins), shows
+// double click, or a Confirm racing a Cancel, exactly one wins; and a lock
+// is checked in that same transaction, so a lock taken at the moment of
+// Confirm either stops the start or is told that it came too late), shows
 // "starting" on the card at once, starts the deployment, records it with
 // this card as its live card, and hands it to the watcher. From then on the
 // card belongs to notify.
 func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, plan *deployer.Plan, approval bool) {
 	action := actConfirm
-	ch := switchyard.Change{By: r.user, At: h.now()}
+	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: plan.RollbackOf == ""}
 	if approval {
 		action, ch.ApprovedBy = actApprove, r.user
 	}
 	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, ch)
+	var held *switchyard.LockHeldError
+	if errors.As(err, &held) {
+		h.lockedOut(ctx, r, action, p.App, p.Env, held.Lock)
+		return
+	}
 	if err != nil {
 		h.lostRace(ctx, r, action, p, plan, err)
 		return
@@ -149,6 +165,7 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 			ID: id, App: p.App, Env: p.Env, Version: plan.Version, ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext,
 			Config: plan.Config, Status: switchyard.StatusCreated, RequestedBy: p.RequestedBy, ConfirmedBy: r.user,
 			Created: moved.Changed, Region: plan.Env.Region, Creator: "user", BlueAlive: true,
+			RollbackOf: plan.RollbackOf, TaskDefinition: plan.Deploy, PreviousTaskDefinition: plan.TaskDefinition,
 		},
 		CardChannel: p.Channel, CardTS: p.MessageTS,
 	}

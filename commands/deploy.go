@@ -98,7 +98,18 @@ func confirmation(p switchyard.Pending, plan *deployer.Plan) blocks.Confirmation
 	// note says what changes.
 	if from, to, changed := plan.RepositoryChange(); changed {
 		c.Version = plan.ImageNext
-		c.Notes = append(c.Notes, fmt.Sprintf(":warning: *This changes the image repository:* `%s` → `%s`", from, to))
+		c.Notes = append(c.Notes, fmt.Sprintf(":warning: *This changes the image repository:* `%s` → `%s`", blocks.Escape(from), blocks.Escape(to)))
+	}
+	if plan.RollbackOf != "" {
+		c.RollbackOf = plan.RollbackOf
+		if from, to, changed := plan.FamilyChange(); changed {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("*This deploys another task definition family:* `%s` (the service runs `%s`).",
+				blocks.Escape(to), blocks.Escape(from)))
+		}
+		if from, to, changed := plan.RepositoryChange(); changed {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("*This deploys from another image repository:* `%s` (the service runs `%s`).",
+				blocks.Escape(to), blocks.Escape(from)))
+		}
 	}
 	if plan.ImageNote != "" {
 		c.Notes = append(c.Notes, plan.ImageNote)

@@ -51,7 +51,7 @@ type Starter interface {
 // Operator rolls back and continues running deployments. Errors are
 // *switchyard.Error with a message safe to show.
 type Operator interface {
-	Rollback(ctx context.Context, env switchyard.Environment, id, who string) (*deployer.Result, error)
+	Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*deployer.Result, error)
 	Continue(ctx context.Context, env switchyard.Environment, id string, wait deployer.Wait) error
 }
 
@@ -66,6 +66,9 @@ type Pendings interface {
 	CreatePending(ctx context.Context, p switchyard.Pending) (switchyard.Pending, error)
 	SetPendingMessage(ctx context.Context, id, channel, ts string) error
 	GetPending(ctx context.Context, id string) (switchyard.Pending, error)
+	// ListStarting lists confirmed requests of app (in env, or any when
+	// env is "") whose deployment is not linked yet.
+	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
 }
 
 // Transitions moves deploy requests by compare-and-set; a transition out of
@@ -156,6 +159,10 @@ type Handler struct {
 	now    func() time.Time
 	// busy bounds the goroutines that tell people the queue is full.
 	busy chan struct{}
+	// rollingBack serialises rollbacks per app and environment in this
+	// process, so that of a double submit the second sees the first's
+	// record and is told, instead of undoing it.
+	rollingBack keyedMutex
 	// jobDone, when set (by tests), is called after every job.
 	jobDone func()
 }

@@ -100,9 +100,9 @@ func (d *countingDeployer) Start(ctx context.Context, p *deployer.Plan, who, whe
 	return d.Deployer.Start(ctx, p, who, where)
 }
 
-func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, id, who string) (*deployer.Result, error) {
+func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*deployer.Result, error) {
 	d.rollbacks.Add(1)
-	return d.Deployer.Rollback(ctx, env, id, who)
+	return d.Deployer.Rollback(ctx, env, target, who)
 }
 
 func (d *countingDeployer) Continue(ctx context.Context, env switchyard.Environment, id string, w deployer.Wait) error {
@@ -139,6 +139,9 @@ type world struct {
 type worldOptions struct {
 	log  *zap.Logger
 	opts Options
+	// wrap, when set, stands between the handler and the real store, to
+	// step in at a chosen moment.
+	wrap func(Store) Store
 }
 
 func newWorld(t testing.TB, wo worldOptions) *world {
@@ -178,7 +181,11 @@ func newWorld(t testing.TB, wo worldOptions) *world {
 	api := slack.New(w.slack.BotToken(), slack.OptionAPIURL(w.slack.URL()), slack.OptionAppLevelToken(w.slack.AppToken()))
 	opts := wo.opts
 	opts.Now = w.clock.Now
-	w.h = New(w.cfg, api, api, w.dep, w.st, w.watch, log, opts)
+	var st Store = w.st
+	if wo.wrap != nil {
+		st = wo.wrap(st)
+	}
+	w.h = New(w.cfg, api, api, w.dep, st, w.watch, log, opts)
 	w.h.jobDone = func() {
 		w.mu.Lock()
 		w.finished++

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/slack-go/slack"
@@ -191,16 +192,43 @@ func (h *Handler) lock(ctx context.Context, r request, c Command) {
 		return
 	}
 	l, err := h.st.Lock(ctx, switchyard.Lock{App: a.Name, Env: env, Reason: c.Reason, LockedBy: r.user, Created: h.now()})
-	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
-		h.refuse(ctx, r, actLock, a.Name, env, switchyard.ErrorMessage(err))
+	var held *switchyard.LockHeldError
+	if errors.As(err, &held) {
+		h.tell(ctx, r.channel, r.user, blocks.AlreadyLocked(lockInfo(held.Lock), r.user))
+		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actLock, App: a.Name, Env: env, Channel: r.channel, MessageTS: r.ts,
+			Result: switchyard.ResultRefused, Detail: "already " + held.Error()})
 		return
 	}
 	if err != nil {
 		h.fail(ctx, r, actLock, a.Name, env, err)
 		return
 	}
-	h.announce(ctx, r, blocks.LockTaken(lockInfo(l)))
+	h.announce(ctx, r, blocks.LockTaken(lockInfo(l), h.underWay(ctx, a.Name, env)...))
 	h.done(ctx, r, actLock, a.Name, env, c.Reason)
+}
+
+// underWay lists the deploys of app in env (every environment when env is
+// "") that a lock taken now does not stop. A failure to read them is
+// logged: the lock itself holds either way.
+func (h *Handler) underWay(ctx context.Context, app, env string) []blocks.UnderWay {
+	var out []blocks.UnderWay
+	starting, err := h.st.ListStarting(ctx, app, env)
+	if err != nil {
+		h.log.Warn("list starting deploys", zap.String("app", app), zap.Error(err))
+	}
+	for _, p := range starting {
+		out = append(out, blocks.UnderWay{Env: p.Env, Version: p.Version, By: p.RequestedBy})
+	}
+	recs, err := h.st.ListByApp(ctx, app, env, 10)
+	if err != nil {
+		h.log.Warn("list running deploys", zap.String("app", app), zap.Error(err))
+	}
+	for _, rec := range recs {
+		if !rec.Status.Done() {
+			out = append(out, blocks.UnderWay{Env: rec.Env, Version: rec.Version, By: rec.RequestedBy, DeploymentID: rec.ID})
+		}
+	}
+	return out
 }
 
 func (h *Handler) unlock(ctx context.Context, r request, c Command) {

@@ -22,4 +22,13 @@ func TestApplyNamesTheVersionOfOutsideDeployments(t *testing.T) {
 	if digest.Version != "sha256:0123456789ab" {
 		t.Fatalf("digest version = %q", digest.Version)
 	}
+	// An image reference from AWS is anyone's text: what is not a tag or
+	// a digest is no version.
+	for _, image := range []string{"repo/myapp:<!here>", "repo/myapp:v1|x", "repo/myapp@sha256:<https://evil|x>"} {
+		var d switchyard.Deployment
+		(&Status{ImageAfter: image}).Apply(&d)
+		if d.Version != "unknown" {
+			t.Errorf("%s gives version %q", image, d.Version)
+		}
+	}
 }

@@ -24,13 +24,11 @@ type Status struct {
 	// autoscaling, CodeDeployAutoUpdate.
 	Creator     string `json:"creator"`
 	Description string `json:"description,omitempty"`
-	// ByBot is true for deployments this bot started; RequestedBy and
-	// Channel are then read from the description.
-	ByBot       bool   `json:"by_bot"`
-	RequestedBy string `json:"requested_by,omitempty"`
-	Channel     string `json:"channel,omitempty"`
-	Version     string `json:"version,omitempty"`
-	Config      string `json:"config,omitempty"`
+	// ByBot is true when the description has the bot's trailer. Anyone who
+	// may create deployments can write one, so it only ever delays the
+	// adoption of a deployment; nothing shown or deployed is read from it.
+	ByBot  bool   `json:"by_bot"`
+	Config string `json:"config,omitempty"`
 
 	// Stages are the target's lifecycle events in CodeDeploy's order;
 	// empty before Install starts.
@@ -56,7 +54,8 @@ type Status struct {
 	RollbackMessage string `json:"rollback_message,omitempty"`
 
 	// TaskDefinition is what this deployment deploys (green), Previous what
-	// ran before (blue), as family:revision or ARN; empty when unknown.
+	// ran before (blue), as family:revision or ARN, as AWS showed them (the
+	// task sets while the deployment runs); empty when unknown.
 	TaskDefinition string `json:"task_definition,omitempty"`
 	Previous       string `json:"previous,omitempty"`
 	ImageBefore    string `json:"image_before,omitempty"`
@@ -79,11 +78,19 @@ type TaskSet struct {
 }
 
 // Apply copies what AWS observed into the bot's record of the deployment,
-// keeping what only the bot knows (who confirmed, who rolled back).
+// keeping what only the bot knows (who asked, confirmed or rolled back, and
+// the version and task definitions it planned).
 func (s *Status) Apply(d *switchyard.Deployment) {
 	d.ID, d.Status, d.Stages, d.Traffic = s.ID, s.Status, s.Stages, s.Traffic
 	d.ErrorCode, d.ErrorText = s.ErrorCode, s.ErrorText
-	d.RollbackID, d.RollbackOf = s.RollbackID, s.RollbackOf
+	// The rollback links AWS knows (CodeDeploy's own rollbacks) add to
+	// the bot's (its redeployments, which CodeDeploy sees as ordinary).
+	if s.RollbackID != "" {
+		d.RollbackID = s.RollbackID
+	}
+	if s.RollbackOf != "" {
+		d.RollbackOf = s.RollbackOf
+	}
 	if s.Config != "" {
 		d.Config = s.Config
 	}
@@ -93,15 +100,15 @@ func (s *Status) Apply(d *switchyard.Deployment) {
 	if s.ImageAfter != "" {
 		d.ImageAfter = s.ImageAfter
 	}
-	if d.Version == "" {
-		d.Version = s.Version
-	}
 	if d.Version == "" && s.ImageAfter != "" {
 		// Started outside the bot: the new image's tag is the version.
-		d.Version = parseImage(s.ImageAfter).Label()
+		d.Version = VersionOf(s.ImageAfter)
 	}
-	if d.RequestedBy == "" {
-		d.RequestedBy = s.RequestedBy
+	if d.TaskDefinition == "" {
+		d.TaskDefinition = s.TaskDefinition
+	}
+	if d.PreviousTaskDefinition == "" {
+		d.PreviousTaskDefinition = s.Previous
 	}
 	d.Created, d.Completed = s.Created, s.Completed
 }
@@ -168,14 +175,10 @@ func statusOf(info *cdtypes.DeploymentInfo) *Status {
 		st.RollbackOf = aws.ToString(r.RollbackTriggeringDeploymentId)
 		st.RollbackMessage = aws.ToString(r.RollbackMessage)
 	}
-	if desc, ok := parseDescription(st.Description); ok {
-		st.ByBot = true
-		st.RequestedBy, st.Channel, st.Version = desc.Who, desc.Where, desc.Version
-		st.TaskDefinition, st.Previous = desc.TaskDef, desc.Previous
-		if st.RollbackOf == "" {
-			st.RollbackOf = desc.Undoes
-		}
-	}
+	// The description is text anyone who may create deployments writes:
+	// who asked, the version and what a rollback deploys are never taken
+	// from it (the bot keeps its own in the store).
+	_, st.ByBot = parseDescription(st.Description)
 	return st
 }
 
@@ -292,6 +295,7 @@ func (d *Deployer) fillTaskDefinitions(ctx context.Context, c Clients, env switc
 			d.log.Debug("read task sets", zap.String("deployment_id", st.ID), zap.Error(err))
 		}
 	}
+	st.Previous, st.TaskDefinition = lastSegment(st.Previous), lastSegment(st.TaskDefinition)
 	st.ImageBefore = d.imageOf(ctx, c, env, st.Previous)
 	st.ImageAfter = d.imageOf(ctx, c, env, st.TaskDefinition)
 }

@@ -75,8 +75,14 @@ var (
 	sentencePattern = regexp.MustCompile(`^(Deployed|Rolled back) by (.+?)(?: from Slack (\S+))?: (\S+) (?:to )?(\S+?)(?:, undoing (d-[A-Z0-9]+))?$`)
 )
 
-// parseDescription reads a description the bot wrote; ok is false for
-// deployments started some other way.
+// taskDefPattern is a task definition's family:revision.
+var taskDefPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$`)
+
+// parseDescription reads a description in the bot's shape; ok is false for
+// deployments described some other way. Anyone who may create deployments
+// can write any description, so a value that is not well formed (a task
+// definition, a deployment id) is dropped, and callers take nothing from
+// the result that decides what runs or who asked.
 func parseDescription(s string) (d description, ok bool) {
 	m := trailerPattern.FindStringSubmatchIndex(s)
 	if m == nil {
@@ -84,12 +90,12 @@ func parseDescription(s string) (d description, ok bool) {
 	}
 	for _, kv := range strings.Fields(s[m[2]:m[3]]) {
 		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "td":
+		switch {
+		case k == "td" && taskDefPattern.MatchString(v):
 			d.TaskDef = v
-		case "prev":
+		case k == "prev" && taskDefPattern.MatchString(v):
 			d.Previous = v
-		case "undoes":
+		case k == "undoes" && validDeploymentID(v):
 			d.Undoes = v
 		}
 	}

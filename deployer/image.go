@@ -36,6 +36,24 @@ func parseImage(s string) imageRef {
 	return r
 }
 
+// VersionOf names the version an image reference carries: its tag, else a
+// short digest, or "unknown" when neither is well formed. The reference
+// comes from AWS (a task definition anyone may register), so nothing but a
+// valid tag or digest passes for a version.
+func VersionOf(image string) string {
+	r := parseImage(image)
+	switch {
+	case r.Tag != "" && tagPattern.MatchString(r.Tag):
+		return r.Tag
+	case r.Digest != "" && digestPattern.MatchString(r.Digest):
+		return shortDigest(r.Digest)
+	case r.Tag == "" && r.Digest == "":
+		return "latest"
+	default:
+		return "unknown"
+	}
+}
+
 // String is the reference as ECS takes it.
 func (r imageRef) String() string {
 	s := r.Repo

@@ -3,6 +3,8 @@ package deployer
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -318,6 +320,12 @@ func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, n
 	account, region, repo, ok := next.ecr()
 	if !ok {
 		p.ImageNote = "Not an ECR image, so its existence was not checked."
+		if next.Tag != "" && next.Digest != "" {
+			// The tag cannot be checked against the digest, and the digest
+			// is what runs: name the version by it, and say why.
+			p.Version = shortDigest(next.Digest)
+			p.addNote(fmt.Sprintf("The tag %s could not be checked against the digest, so this is named by its digest: the digest is what will run.", next.Tag))
+		}
 		return nil
 	}
 	id := ecrtypes.ImageIdentifier{}
@@ -345,6 +353,17 @@ func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, n
 		return switchyard.Errorf(switchyard.EINVALID, "There is no image %s in the ECR repository %s.", next.Label(), repo)
 	}
 	img := out.ImageDetails[0]
+	if next.Tag != "" && next.Digest != "" && !slices.Contains(img.ImageTags, next.Tag) {
+		// A digest pins the image, whatever the tag says: refuse rather
+		// than show one version and ship another.
+		carries := "no tag"
+		if len(img.ImageTags) > 0 {
+			carries = "the tag " + strings.Join(img.ImageTags, ", ")
+		}
+		return switchyard.Errorf(switchyard.EINVALID,
+			"The tag %s and the digest %s name different images: in the ECR repository %s that digest carries %s. Nothing was planned; deploy by tag or by digest alone.",
+			next.Tag, shortDigest(next.Digest), repo, carries)
+	}
 	p.ImageChecked = true
 	p.ImageDigest = aws.ToString(img.ImageDigest)
 	if img.ImagePushedAt != nil {
@@ -361,6 +380,23 @@ func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, n
 func (p *Plan) RepositoryChange() (from, to string, changed bool) {
 	from, to = parseImage(p.ImageNow).Repo, parseImage(p.ImageNext).Repo
 	return from, to, from != to
+}
+
+// FamilyChange returns the task definition family the service runs now
+// and the one the plan deploys, and whether they differ: a rollback that
+// redeploys a revision of another family deploys another app's settings.
+func (p *Plan) FamilyChange() (from, to string, changed bool) {
+	if p.Deploy == "" {
+		return family(p.TaskDefinition), family(p.TaskDefinition), false
+	}
+	from, to = family(p.TaskDefinition), family(p.Deploy)
+	return from, to, from != to
+}
+
+// family is the family of a task definition ARN or family:revision.
+func family(taskDef string) string {
+	name, _, _ := strings.Cut(lastSegment(taskDef), ":")
+	return name
 }
 
 func (p *Plan) addNote(n string) {

@@ -75,3 +75,15 @@ func (d *Deployer) batchGet(ctx context.Context, c Clients, ids []string) ([]cdt
 	}
 	return infos, nil
 }
+
+// fillTaskDefinitionsFromMemo adds what this process saw of the
+// deployment's task sets while it ran.
+func (d *Deployer) fillTaskDefinitionsFromMemo(st *Status) {
+	known := d.memo.taskSets(st.ID)
+	if st.Previous == "" {
+		st.Previous = lastSegment(known[0])
+	}
+	if st.TaskDefinition == "" {
+		st.TaskDefinition = lastSegment(known[1])
+	}
+}

@@ -73,7 +73,7 @@ func TestRecentFindsDeploymentsStartedOutsideTheBot(t *testing.T) {
 	// Describe finds the images of a deployment it did not start from the
 	// task sets while it runs.
 	st := h.advanceUntil(hubEnv, theirs, 5*time.Second, 5*time.Minute, func(s *deployer.Status) bool { return s.Traffic.Green > 0 })
-	if st.ByBot || st.Description != "ci pipeline run 812" || st.RequestedBy != "" ||
+	if st.ByBot || st.Description != "ci pipeline run 812" ||
 		st.ImageBefore != "ghcr.io/example/hub:2.1" || st.ImageAfter != "ghcr.io/example/hub:2.2" ||
 		!strings.HasSuffix(taskDef, "/"+st.TaskDefinition[strings.LastIndexByte(st.TaskDefinition, '/')+1:]) {
 		t.Errorf("outside deployment %+v", st)
@@ -86,7 +86,7 @@ func TestRecentFindsDeploymentsStartedOutsideTheBot(t *testing.T) {
 	if len(list) != 2 || list[0].ID != theirs || list[1].ID != mine {
 		t.Fatalf("recent %v", ids(list))
 	}
-	if list[0].ByBot || list[0].Status != switchyard.StatusInProgress || !list[1].ByBot || list[1].RequestedBy != "alice" || list[1].Status != switchyard.StatusSucceeded {
+	if list[0].ByBot || list[0].Status != switchyard.StatusInProgress || !list[1].ByBot || list[1].Status != switchyard.StatusSucceeded {
 		t.Errorf("recent %+v / %+v", list[0], list[1])
 	}
 	// since leaves out older deployments.
@@ -132,7 +132,7 @@ func TestRollbackOfAnOutsideDeploymentFindsThePreviousRevision(t *testing.T) {
 
 	// Neither description says what ran before: the previous successful
 	// deployment's AppSpec does.
-	res, err := h.d.Rollback(ctx, hubEnv, second, "carol")
+	res, err := h.d.Rollback(ctx, hubEnv, switchyard.Deployment{ID: second}, "carol")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestRollbackOfAnOutsideDeploymentFindsThePreviousRevision(t *testing.T) {
 	h2 := newHarness(t)
 	only, _ := h2.deployOutside("ghcr.io/example/hub:2.1")
 	h2.sim.Advance(30 * time.Minute)
-	_, err = h2.d.Rollback(ctx, hubEnv, only, "carol")
+	_, err = h2.d.Rollback(ctx, hubEnv, switchyard.Deployment{ID: only}, "carol")
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "Cannot tell which task definition ran before") {
 		t.Errorf("message %q", se.Message)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -26,6 +27,11 @@ const (
 	// Redeployed: the deployment had succeeded and blue was gone, so the
 	// previous task definition revision was deployed anew.
 	Redeployed RollbackKind = "redeployed"
+	// NeedsConfirmation: the previous revision belongs to another task
+	// definition family or image repository than what runs now, so
+	// nothing was started; Plan is what would be deployed, for a person
+	// to confirm (Start it then).
+	NeedsConfirmation RollbackKind = "needs-confirmation"
 )
 
 // Result is the outcome of a rollback.
@@ -35,16 +41,22 @@ type Result struct {
 	// stop CodeDeploy creates it shortly after; it may be empty then, and
 	// Describe of the stopped deployment shows it as RollbackID later.
 	NewDeploymentID string `json:"new_deployment_id,omitempty"`
-	// Plan is the redeployment's plan (Redeployed only).
+	// Plan is the redeployment's plan (Redeployed, NeedsConfirmation).
 	Plan *Plan `json:"plan,omitempty"`
 }
 
-// Rollback undoes deployment id of env. While blue still exists (in
-// progress, ready wait, termination wait) it stops the deployment with
-// automatic rollback; after success it deploys the previous task definition
-// revision again, through the same path as Start. It refuses with
-// ECONFLICT when there is nothing to roll back, and names the reason.
-func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, id, who string) (*Result, error) {
+// Rollback undoes deployment target of env, as the bot knows it (its
+// record: whether it is itself a rollback, and the task definition that ran
+// before it). While blue still exists (in progress, ready wait, termination
+// wait) it stops the deployment with automatic rollback; after success it
+// deploys the previous task definition revision again, through the same
+// path as Start, unless that revision is of another family or image
+// repository (NeedsConfirmation). It never undoes a rollback: that would
+// bring back the version being withdrawn. It refuses with ECONFLICT when
+// there is nothing to roll back, and names the reason; a deployment group
+// busy with another deployment gives ECONFLICT with a *switchyard.BusyError.
+func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*Result, error) {
+	id := target.ID
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
@@ -61,11 +73,10 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, id,
 				id, aws.ToString(info.ApplicationName), aws.ToString(info.DeploymentGroupName))
 		}
 		st := statusOf(info)
-		d.fillTaskDefinitionsFromMemo(st)
+		if err := refuseRollbackOfRollback(target, st); err != nil {
+			return nil, err
+		}
 		switch {
-		case !st.Status.Done() && st.Creator == string(cdtypes.DeploymentCreatorCodeDeployRollback):
-			return nil, switchyard.Errorf(switchyard.ECONFLICT,
-				"Deployment %s is CodeDeploy's own rollback of %s and is putting the old version back; let it finish.", id, st.RollbackOf)
 		case !st.Status.Done():
 			res, err := d.stopWithRollback(ctx, c, id)
 			if apiCode(err) == "DeploymentAlreadyCompletedException" {
@@ -76,14 +87,16 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, id,
 			}
 			return res, err
 		case st.Status == switchyard.StatusSucceeded:
-			res, err := d.redeployPrevious(ctx, c, env, st, who)
-			if err == nil {
+			res, err := d.redeployPrevious(ctx, c, env, target, info, who)
+			if err == nil && res.Kind == Redeployed {
 				log.Info("redeployed the previous revision", zap.String("rollback_id", res.NewDeploymentID),
 					zap.String("task_definition", res.Plan.Deploy))
 			}
 			return res, err
 		case st.RollbackID != "":
-			return nil, switchyard.Errorf(switchyard.ECONFLICT, "Deployment %s was already rolled back by %s.", id, st.RollbackID)
+			return nil, switchyard.Errorf(switchyard.ECONFLICT,
+				"CodeDeploy already put the previous version back: %s rolled back %s when it %s. Nothing to do.",
+				st.RollbackID, id, strings.ToLower(string(st.Status)))
 		default:
 			return nil, switchyard.Errorf(switchyard.ECONFLICT,
 				"Deployment %s already ended (%s) and its new version never took over, so there is nothing to roll back; deploy the version you want instead.",
@@ -93,15 +106,33 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, id,
 	return nil, switchyard.Errorf(switchyard.ECONFLICT, "Deployment %s changed while rolling it back; look at it again and retry.", id)
 }
 
-// fillTaskDefinitionsFromMemo adds what this process saw of the
-// deployment's task definitions, when the description did not say.
-func (d *Deployer) fillTaskDefinitionsFromMemo(st *Status) {
-	known := d.memo.taskSets(st.ID)
-	if st.Previous == "" {
-		st.Previous = known[0]
+// refuseRollbackOfRollback refuses to undo a deployment that is itself a
+// rollback, by the bot's record or by what CodeDeploy says of it: stopping
+// or redeploying over it would bring back the version it withdraws.
+func refuseRollbackOfRollback(target switchyard.Deployment, st *Status) error {
+	of := target.RollbackOf
+	if of == "" {
+		of = st.RollbackOf
 	}
-	if st.TaskDefinition == "" {
-		st.TaskDefinition = known[1]
+	codeDeploy := st.Creator == switchyard.CreatorRollback
+	if of == "" && !codeDeploy {
+		return nil
+	}
+	if of == "" {
+		of = "a failed deployment"
+	}
+	switch {
+	case !st.Status.Done():
+		return switchyard.Errorf(switchyard.ECONFLICT, "%s is already rolling back %s; let it finish.", st.ID, of)
+	case codeDeploy:
+		return switchyard.Errorf(switchyard.ECONFLICT,
+			"CodeDeploy already put the previous version back: %s rolled back %s. Nothing to do.", st.ID, of)
+	case st.Status == switchyard.StatusSucceeded:
+		return switchyard.Errorf(switchyard.ECONFLICT,
+			"%s already rolled back %s. Nothing to do; to ship that version again, deploy it with /deploy.", st.ID, of)
+	default:
+		return switchyard.Errorf(switchyard.ECONFLICT,
+			"%s, the rollback of %s, %s; roll back %s again, or deploy the version you want.", st.ID, of, strings.ToLower(string(st.Status)), of)
 	}
 }
 
@@ -132,24 +163,33 @@ func (d *Deployer) stopWithRollback(ctx context.Context, c Clients, id string) (
 }
 
 // redeployPrevious deploys again the task definition that ran before a
-// successful deployment.
-func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchyard.Environment, st *Status, who string) (*Result, error) {
+// successful deployment. What it deploys comes from the bot's record or from
+// AWS (the previous successful deployment's revision), never from a
+// description.
+func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchyard.Environment, target switchyard.Deployment, info *cdtypes.DeploymentInfo, who string) (*Result, error) {
+	st := statusOf(info)
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
 		return nil, err
 	}
+	running := lastSegment(aws.ToString(svc.TaskDefinition))
 	switch {
 	case g.active != "":
 		return nil, alreadyRunning(g.active, nil)
 	case g.lastSuccessful != "" && g.lastSuccessful != st.ID:
 		return nil, switchyard.Errorf(switchyard.ECONFLICT,
 			"Deployment %s is not the latest one of this service (%s came after); roll that one back instead.", st.ID, g.lastSuccessful)
-	case st.TaskDefinition != "" && lastSegment(aws.ToString(svc.TaskDefinition)) != lastSegment(st.TaskDefinition):
-		return nil, switchyard.Errorf(switchyard.ECONFLICT,
-			"The service no longer runs what %s deployed (it runs %s); roll back the change that came after instead.",
-			st.ID, lastSegment(aws.ToString(svc.TaskDefinition)))
 	}
-	prev := st.Previous
+	// What the deployment deployed, as CodeDeploy ran it: its own AppSpec.
+	deployed := d.revisionTaskDefinition(ctx, c, *info)
+	if deployed == "" {
+		deployed = target.TaskDefinition
+	}
+	if deployed != "" && lastSegment(deployed) != running {
+		return nil, switchyard.Errorf(switchyard.ECONFLICT,
+			"The service no longer runs what %s deployed (it runs %s); roll back the change that came after instead.", st.ID, running)
+	}
+	prev := target.PreviousTaskDefinition
 	if prev == "" {
 		prev = d.previousFromHistory(ctx, c, env, st)
 	}
@@ -160,6 +200,11 @@ func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchya
 	plan, err := d.planRollback(ctx, c, env, svc, g, prev, st.ID)
 	if err != nil {
 		return nil, err
+	}
+	_, _, family := plan.FamilyChange()
+	_, _, repo := plan.RepositoryChange()
+	if family || repo {
+		return &Result{Kind: NeedsConfirmation, Plan: plan}, nil
 	}
 	desc := description{Rollback: true, Who: who, App: plan.App, Version: plan.Version, Undoes: st.ID}
 	id, err := d.startWith(ctx, c, plan, desc, svc)
@@ -229,13 +274,9 @@ func (d *Deployer) previousFromHistory(ctx context.Context, c Clients, env switc
 		if !aws.ToTime(info.CreateTime).Before(st.Created) {
 			continue
 		}
-		if desc, ok := parseDescription(aws.ToString(info.Description)); ok && desc.TaskDef != "" {
-			return desc.TaskDef
-		}
-		if td := d.revisionTaskDefinition(ctx, c, info); td != "" {
-			return td
-		}
-		return ""
+		// The revision is what CodeDeploy deployed; the description is
+		// only what someone wrote about it.
+		return d.revisionTaskDefinition(ctx, c, info)
 	}
 	return ""
 }

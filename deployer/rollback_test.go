@@ -2,6 +2,7 @@ package deployer_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func (h *harness) serviceTaskDefinition(service string) string {
 // and put traffic back on blue.
 func (h *harness) stopsWithRollback(env switchyard.Environment, id, blue string) {
 	h.t.Helper()
-	res, err := h.d.Rollback(context.Background(), env, id, "bob")
+	res, err := h.d.Rollback(context.Background(), env, switchyard.Deployment{ID: id}, "bob")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func (h *harness) stopsWithRollback(env switchyard.Environment, id, blue string)
 func TestRollbackBeforeInstallJustStops(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(webEnv, "v1.4")
-	res, err := h.d.Rollback(context.Background(), webEnv, id, "bob")
+	res, err := h.d.Rollback(context.Background(), webEnv, switchyard.Deployment{ID: id}, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,13 +103,16 @@ func TestRollbackInTheTerminationWait(t *testing.T) {
 func TestRollbackAfterSuccessRedeploysThePreviousRevision(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	_, id := h.deploy(webEnv, "v1.4")
+	plan, id := h.deploy(webEnv, "v1.4")
 	h.advanceUntil(webEnv, id, time.Minute, 20*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
 	if got := h.serviceTaskDefinition("web"); got != "web:2" {
 		t.Fatalf("service runs %s", got)
 	}
+	// The bot's record of the deployment says what ran before it, as the
+	// plan read it from the service.
+	target := switchyard.Deployment{ID: id, PreviousTaskDefinition: plan.TaskDefinition}
 	h.rec.take()
-	res, err := h.d.Rollback(ctx, webEnv, id, "bob")
+	res, err := h.d.Rollback(ctx, webEnv, target, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,17 +124,37 @@ func TestRollbackAfterSuccessRedeploysThePreviousRevision(t *testing.T) {
 		t.Errorf("a rollback deploys the old revision as it is, without registering: %v", ops)
 	}
 	st := h.describe(webEnv, res.NewDeploymentID)
-	if st.RollbackOf != id || st.TaskDefinition != "web:1" || st.Previous != "web:2" || st.Config != "CodeDeployDefault.ECSAllAtOnce" ||
+	if st.TaskDefinition != "web:1" || st.Previous != "web:2" || st.Config != "CodeDeployDefault.ECSAllAtOnce" ||
 		!strings.HasPrefix(st.Description, "Rolled back by bob: web to v1.3, undoing "+id) {
 		t.Errorf("redeployment %+v", st)
+	}
+	// The redeployment as the bot records it is a rollback: while it runs
+	// nobody can undo it, which would bring v1.4 back.
+	redeploy := switchyard.Deployment{ID: res.NewDeploymentID, RollbackOf: id}
+	_, err = h.d.Rollback(ctx, webEnv, redeploy, "carol")
+	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != res.NewDeploymentID+" is already rolling back "+id+"; let it finish." {
+		t.Errorf("message %q", se.Message)
+	}
+	// Nor can the deployment it undoes be rolled back a second time.
+	_, err = h.d.Rollback(ctx, webEnv, target, "carol")
+	var busy *switchyard.BusyError
+	if errorCode(t, err, switchyard.ECONFLICT); !errors.As(err, &busy) || busy.Active != res.NewDeploymentID {
+		t.Errorf("second rollback of %s: %v", id, err)
+	}
+	if got := h.serviceTaskDefinition("web"); got != "web:2" {
+		t.Fatalf("the refused rollbacks moved the service to %s", got)
 	}
 	st = h.advanceUntil(webEnv, res.NewDeploymentID, time.Minute, 20*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
 	if st.Status != switchyard.StatusSucceeded || h.serviceTaskDefinition("web") != "web:1" {
 		t.Errorf("after the redeployment: %s, service runs %s", st.Status, h.serviceTaskDefinition("web"))
 	}
+	_, err = h.d.Rollback(ctx, webEnv, redeploy, "carol")
+	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "already rolled back "+id+". Nothing to do") {
+		t.Errorf("message %q", se.Message)
+	}
 	// The first deployment is no longer the latest: rolling it back again
 	// would undo the rollback.
-	_, err = h.d.Rollback(ctx, webEnv, id, "bob")
+	_, err = h.d.Rollback(ctx, webEnv, target, "bob")
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "is not the latest one") {
 		t.Errorf("message %q", se.Message)
 	}
@@ -144,29 +168,34 @@ func TestRollbackRefusesWhenNothingCanBeRolledBack(t *testing.T) {
 	h.sim.FailNextDeployment("web", switchyard.AfterInstall, "")
 	_, id := h.deploy(webEnv, "v1.4")
 	st := h.advanceUntil(webEnv, id, 5*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
-	_, err := h.d.Rollback(ctx, webEnv, id, "bob")
-	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "Deployment "+id+" was already rolled back by "+st.RollbackID+"." {
+	_, err := h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: id}, "bob")
+	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "CodeDeploy already put the previous version back: "+st.RollbackID+" rolled back "+id+" when it failed. Nothing to do." {
 		t.Errorf("message %q", se.Message)
 	}
-	// CodeDeploy's rollback itself, while it runs.
-	_, err = h.d.Rollback(ctx, webEnv, st.RollbackID, "bob")
-	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "CodeDeploy's own rollback of "+id) {
+	// CodeDeploy's rollback itself, while it runs and after: what CodeDeploy
+	// says of it is enough, with no record of the bot's.
+	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: st.RollbackID}, "bob")
+	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != st.RollbackID+" is already rolling back "+id+"; let it finish." {
 		t.Errorf("message %q", se.Message)
 	}
 	h.advanceUntil(webEnv, st.RollbackID, 10*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: st.RollbackID}, "bob")
+	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "CodeDeploy already put the previous version back: "+st.RollbackID+" rolled back "+id+". Nothing to do." {
+		t.Errorf("message %q", se.Message)
+	}
 
 	// A deployment stopped without rollback before green took over.
 	_, id = h.deploy(webEnv, "v1.5")
 	if _, err := h.cd.StopDeployment(ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(false)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.d.Rollback(ctx, webEnv, id, "bob")
+	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: id}, "bob")
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "nothing to roll back") {
 		t.Errorf("message %q", se.Message)
 	}
 
 	// Another app's deployment.
-	_, err = h.d.Rollback(ctx, apiEnv, id, "bob")
+	_, err = h.d.Rollback(ctx, apiEnv, switchyard.Deployment{ID: id}, "bob")
 	errorCode(t, err, switchyard.EINVALID)
 }
 

@@ -109,15 +109,18 @@ func (d *Deployer) startWith(ctx context.Context, c Clients, plan *Plan, desc de
 	return id, nil
 }
 
+// alreadyRunning is the refusal of a start while the group runs deployment
+// id; the cause carries a *switchyard.BusyError naming it.
 func alreadyRunning(id string, cause error) error {
 	msg := "A deployment is already running"
 	if id != "" {
 		msg = "A deployment is already running: " + id
 	}
+	var err error = &switchyard.BusyError{Active: id}
 	if cause != nil {
-		cause = fmt.Errorf("create deployment: %w", cause)
+		err = fmt.Errorf("create deployment: %w: %w", err, cause)
 	}
-	return switchyard.Wrap(switchyard.ECONFLICT, msg, cause)
+	return switchyard.Wrap(switchyard.ECONFLICT, msg, err)
 }
 
 // activeStatuses are the statuses of a deployment that holds the group.

@@ -84,7 +84,7 @@ func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.En
 		n.log.Warn("read deployment", zap.String("deployment_id", st.ID), zap.Error(err))
 		return
 	}
-	if !n.mayAdopt(st) {
+	if !n.mayAdopt(ctx, app, env, st) {
 		return
 	}
 	full, err := n.describe.Describe(ctx, env, st.ID)
@@ -99,12 +99,22 @@ func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.En
 	n.Watch(ctx, st.ID)
 }
 
-// mayAdopt reports whether notify should record a deployment it found:
-// not one the bot itself started moments ago, which commands is about to
-// record with its card (or as a redeployment), since a record created
-// first by notify would make commands' CreateDeployment fail.
-func (n *Notifier) mayAdopt(st *deployer.Status) bool {
-	return !st.ByBot || n.opts.Now().Sub(st.Created) >= adoptGrace
+// mayAdopt reports whether notify should record a deployment it found of
+// app in env. A deployment whose description looks like the bot's is left
+// to commands, which records it with its card, for a while after it was
+// created, but only while commands really has a start of that app and
+// environment in hand: the description is anyone's text, and on its own
+// must not hold back the card of a deployment started outside Slack.
+func (n *Notifier) mayAdopt(ctx context.Context, app string, env switchyard.Environment, st *deployer.Status) bool {
+	if !st.ByBot || n.opts.Now().Sub(st.Created) >= adoptGrace {
+		return true
+	}
+	starting, err := n.store.ListStarting(ctx, app, env.Name)
+	if err != nil {
+		n.log.Warn("list starting deploys", zap.String("app", app), zap.Error(err))
+		return false // look again at the next event or discovery
+	}
+	return len(starting) == 0
 }
 
 // adopt creates the record of a deployment notify found itself, with no

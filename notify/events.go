@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,26 +81,62 @@ func (n *Notifier) handleMessage(ctx context.Context, log *zap.Logger, m sqstype
 	}
 }
 
+// deploymentRef is what a CodeDeploy state-change event names: the
+// deployment and its application and group. Nothing else of the event is
+// used; its state may be stale.
+type deploymentRef struct {
+	ID, Application, Group string
+}
+
+var (
+	// deploymentID is the shape of a CodeDeploy deployment id.
+	deploymentIDPattern = regexp.MustCompile(`^d-[A-Z0-9]{9}$`)
+	// codeDeployName is the shape of CodeDeploy application and group
+	// names: up to 100 letters, digits and _ + = , . @ -.
+	codeDeployName = regexp.MustCompile(`^[\w+=,.@-]{1,100}$`)
+)
+
+// parseEvent reads an SQS message body that EventBridge delivered. It
+// returns ok false (and no error) for an event that is not a CodeDeploy
+// deployment state change, which the rule may bring along as context, and
+// an error wrapping errMalformed for a body that can never be handled:
+// not JSON, or a deployment event whose id or names are missing or not
+// well formed. Whoever can send to the queue writes the body; nothing of it
+// is trusted but the shape-checked names, which only say where to look.
+func parseEvent(body string) (ref deploymentRef, ok bool, err error) {
+	var ev event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		return deploymentRef{}, false, errors.Join(errMalformed, err)
+	}
+	if ev.Source != "aws.codedeploy" || ev.DetailType != deploymentEvent {
+		return deploymentRef{}, false, nil
+	}
+	ref = deploymentRef{ID: ev.Detail.DeploymentID, Application: ev.Detail.Application, Group: ev.Detail.DeploymentGroup}
+	switch {
+	case ref.ID == "" || ref.Application == "" || ref.Group == "":
+		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("no deployment, application or group in the detail"))
+	case !deploymentIDPattern.MatchString(ref.ID):
+		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("the deployment id is not a CodeDeploy id"))
+	case !codeDeployName.MatchString(ref.Application) || !codeDeployName.MatchString(ref.Group):
+		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("the application or group is not a CodeDeploy name"))
+	}
+	return ref, true, nil
+}
+
 // handleEvent makes sure the deployment an event names is tracked and
 // looked at now. A deployment of a configured group that the store does not
 // know yet (started outside Slack) gets its record and card here.
 func (n *Notifier) handleEvent(ctx context.Context, body string) error {
-	var ev event
-	if err := json.Unmarshal([]byte(body), &ev); err != nil {
-		return errors.Join(errMalformed, err)
+	ref, ok, err := parseEvent(body)
+	if err != nil || !ok {
+		return err
 	}
-	if ev.Source != "aws.codedeploy" || ev.DetailType != deploymentEvent {
-		return nil // other events on the rule are context, not drivers
-	}
-	id := ev.Detail.DeploymentID
-	if id == "" || ev.Detail.Application == "" || ev.Detail.DeploymentGroup == "" {
-		return errors.Join(errMalformed, errors.New("no deployment, application or group in the detail"))
-	}
-	app, env, ok := n.groupEnv(ev.Detail.Application, ev.Detail.DeploymentGroup)
+	id := ref.ID
+	app, env, ok := n.groupEnv(ref.Application, ref.Group)
 	if !ok {
 		return nil // a group this bot does not watch
 	}
-	_, err := n.store.GetDeployment(ctx, id)
+	_, err = n.store.GetDeployment(ctx, id)
 	switch {
 	case err == nil:
 	case switchyard.ErrorCode(err) == switchyard.ENOTFOUND:
@@ -107,7 +144,7 @@ func (n *Notifier) handleEvent(ctx context.Context, body string) error {
 		if err != nil {
 			return err
 		}
-		if !n.mayAdopt(st) {
+		if !n.mayAdopt(ctx, app, env, st) {
 			return nil // commands records it; discovery catches it if not
 		}
 		if err := n.adopt(ctx, app, env, st); err != nil {

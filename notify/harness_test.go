@@ -200,7 +200,7 @@ func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	_, err = r.store.CreateDeployment(ctx, switchyard.Record{
 		Deployment: switchyard.Deployment{ID: id, App: app, Env: env.Name, Version: plan.Version,
 			ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext, Config: plan.Config,
-			Status: switchyard.StatusCreated, RequestedBy: who, ConfirmedBy: who},
+			Status: switchyard.StatusCreated, RequestedBy: who, ConfirmedBy: who, PreviousTaskDefinition: plan.TaskDefinition},
 		CardChannel: channel, CardTS: ts,
 	})
 	if err != nil {

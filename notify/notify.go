@@ -59,6 +59,9 @@ type Store interface {
 	MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error)
 	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
 	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
+	// ListStarting lists the confirmed requests of app in env whose
+	// deployment is not linked yet: starts commands has in hand.
+	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
 }
 
 // AlarmReader reads the CloudWatch alarms an environment's deployment group

@@ -73,7 +73,7 @@ func TestRollbackMidShift(t *testing.T) {
 	ctx := context.Background()
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
 	r.run(5*time.Second, 10*time.Minute, func() bool { return r.record(id).Traffic.Green >= 30 })
-	res, err := r.dep.Rollback(ctx, r.env("myapp"), id, "U0BOB")
+	res, err := r.dep.Rollback(ctx, r.env("myapp"), r.record(id).Deployment, "U0BOB")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
 	ctx := context.Background()
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
 	r.run(30*time.Second, 20*time.Minute, r.finished(id))
-	res, err := r.dep.Rollback(ctx, r.env("myapp"), id, "U0BOB")
+	res, err := r.dep.Rollback(ctx, r.env("myapp"), r.record(id).Deployment, "U0BOB")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,15 +68,25 @@ type Backend interface {
 	// state to as one compare-and-set: of concurrent transitions out of a
 	// state exactly one succeeds. Otherwise ECONFLICT with a sentence for
 	// the person and a *switchyard.StateError cause; a request past its
-	// Expires cannot be approved or confirmed. ENOTFOUND for an unknown ID,
-	// EINVALID for an unknown state.
+	// Expires cannot be approved or confirmed. With ch.RefuseIfLocked, a
+	// lock covering the request refuses it too (cause
+	// *switchyard.LockHeldError), decided so that a Lock at the same moment
+	// either refuses it or, when the Lock returns, finds it in
+	// ListStarting. ENOTFOUND for an unknown ID, EINVALID for an unknown
+	// state.
 	Transition(ctx context.Context, id string, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change) (switchyard.Pending, error)
 	// ListExpired returns the open requests whose Expires is at or before
 	// now, oldest expiry first (then by ID).
 	ListExpired(ctx context.Context, now time.Time) ([]switchyard.Pending, error)
+	// ListStarting returns the confirmed requests of app (in env, or every
+	// environment when env is empty) whose deployment is not linked yet,
+	// by Changed then ID. A lock taken after such a Confirm does not stop
+	// it: the one who takes it reads this to be told.
+	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
 
-	// Lock takes a lock: ECONFLICT, naming who holds it and why, if one
-	// already covers the same scope (the environment, the whole app, or for
+	// Lock takes a lock: ECONFLICT, with the lock in the way as a
+	// *switchyard.LockHeldError cause (its reason never in the message), if
+	// one already covers the same scope (the environment, the whole app, or for
 	// an app-wide lock any environment of it); of concurrent Locks on
 	// overlapping scopes exactly one succeeds. EINVALID without App, Reason
 	// or LockedBy; Created defaults to now.

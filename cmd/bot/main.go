@@ -12,6 +12,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/logging"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -63,6 +66,10 @@ func subcommands() []subcommand {
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// Everything the command says on standard error, its own fatal errors
+	// included, passes through the loggers' redaction: an error may wrap a
+	// token or a URL with a password.
+	stderr = logging.Writer(stderr, append(logging.EnvSecrets(getenv), config.StoreSecrets(getenv)...))
 	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stdout)

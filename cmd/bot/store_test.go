@@ -32,8 +32,10 @@ func TestRunStoreFromEnvironmentHidesPassword(t *testing.T) {
 	if strings.Contains(errOut, storePassword) {
 		t.Errorf("the store's password reached the output:\n%s", errOut)
 	}
-	shown := "postgres://bot:xxxxx@" + addr + "/switchyard"
-	if strings.Count(errOut, shown) < 2 || !strings.Contains(errOut, `"msg":"starting"`) {
+	// Redact shows the password as xxxxx, and the log's own redaction may
+	// hide even that: either way the user, host and database stay.
+	shown := "@" + addr + "/switchyard"
+	if strings.Count(errOut, "postgres://bot:") < 2 || strings.Count(errOut, shown) < 2 || !strings.Contains(errOut, `"msg":"starting"`) {
 		t.Errorf("want the starting line and the error to name %s:\n%s", shown, errOut)
 	}
 }

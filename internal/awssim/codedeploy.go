@@ -1,10 +1,21 @@
 package awssim
 
 import (
-	"crypto/rand"
-	"fmt"
-	"time"
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
 )
+
+// CodeDeploy for the ECS compute platform. One file per resource:
+// applications, deployment groups, deployment configs, deployments, their
+// targets, lifecycle hooks and revisions; the engine (engine*.go) plays
+// deployments on the clock.
+//
+// Every handler runs through cdOp, which registerCodeDeploy applies to the
+// whole route table: it holds s.mu and has played what fell due, so no
+// handler locks or catches up the clock itself. A handler's signature has
+// no context, so it cannot be registered without cdOp by mistake.
 
 // codedeployState is the CodeDeploy part of the world. Only the ECS compute
 // platform exists here: applications, their blue/green deployment groups,
@@ -26,116 +37,6 @@ type codedeployState struct {
 	// (up to an hour) instead of succeeding on their own.
 	manualHooks bool
 	seq         int64 // creation order of deployments, ties in the engine
-}
-
-type cdApp struct {
-	id        string
-	name      string
-	createdAt time.Time
-	groups    map[string]*cdGroup
-	revisions map[string]*cdRevision // by revisionKey
-}
-
-// cdGroup is an ECS blue/green deployment group. The wire-shaped fields are
-// kept exactly as given so that GetDeploymentGroup answers them back.
-type cdGroup struct {
-	id              string
-	name            string
-	app             *cdApp
-	instanceGroupID string // the UUID CodeDeploy puts in state-change events
-	serviceRoleArn  string
-	configName      string
-	ecsServices     []ecsServiceRef
-	blueGreen       blueGreenConfig
-	alarms          alarmConfig
-	autoRollback    autoRollbackConfig
-	lb              loadBalancerInfo
-	style           deploymentStyle
-	lastAttempt     *cdDeployment
-	lastSuccess     *cdDeployment
-	current         *cdDeployment // the one active deployment, if any
-}
-
-type cdConfig struct {
-	id         string
-	name       string
-	createdAt  time.Time
-	routing    trafficRoutingConfig
-	predefined bool
-}
-
-// cdRevision is an application revision as registered by a deployment.
-type cdRevision struct {
-	location   revisionLocation // content included
-	content    string
-	spec       *appSpec
-	registered time.Time
-	firstUsed  time.Time
-	lastUsed   time.Time
-	groups     []string
-}
-
-// hookFault makes a hook report Failed at stage.
-type hookFault struct {
-	stage   string
-	message string
-}
-
-// The five predefined ECS deployment configs.
-var predefinedECSConfigs = []struct {
-	name    string
-	routing trafficRoutingConfig
-}{
-	{"CodeDeployDefault.ECSAllAtOnce", trafficRoutingConfig{Type: "AllAtOnce"}},
-	{"CodeDeployDefault.ECSLinear10PercentEvery1Minutes", trafficRoutingConfig{Type: "TimeBasedLinear", TimeBasedLinear: &timeBasedLinear{LinearPercentage: 10, LinearInterval: 1}}},
-	{"CodeDeployDefault.ECSLinear10PercentEvery3Minutes", trafficRoutingConfig{Type: "TimeBasedLinear", TimeBasedLinear: &timeBasedLinear{LinearPercentage: 10, LinearInterval: 3}}},
-	{"CodeDeployDefault.ECSCanary10Percent5Minutes", trafficRoutingConfig{Type: "TimeBasedCanary", TimeBasedCanary: &timeBasedCanary{CanaryPercentage: 10, CanaryInterval: 5}}},
-	{"CodeDeployDefault.ECSCanary10Percent15Minutes", trafficRoutingConfig{Type: "TimeBasedCanary", TimeBasedCanary: &timeBasedCanary{CanaryPercentage: 10, CanaryInterval: 15}}},
-}
-
-// ApplicationSeed describes a CodeDeploy application and its deployment
-// groups in a seed file. The services named must be seeded in ECS first.
-type ApplicationSeed struct {
-	Name             string                `yaml:"name"`
-	DeploymentGroups []DeploymentGroupSeed `yaml:"deploymentGroups"`
-}
-
-// DeploymentGroupSeed is one ECS blue/green deployment group of a seeded
-// application.
-type DeploymentGroupSeed struct {
-	Name    string `yaml:"name"`
-	Service struct {
-		Cluster string `yaml:"cluster"`
-		Name    string `yaml:"name"`
-	} `yaml:"service"`
-	// DeploymentConfig defaults to CodeDeployDefault.ECSAllAtOnce.
-	DeploymentConfig string `yaml:"deploymentConfig"`
-	// ReadyWait is the deploymentReadyOption; absent means CONTINUE_DEPLOYMENT.
-	ReadyWait *struct {
-		Action  string `yaml:"action"` // CONTINUE_DEPLOYMENT | STOP_DEPLOYMENT
-		Minutes int    `yaml:"minutes"`
-	} `yaml:"readyWait"`
-	TerminationWaitMinutes int `yaml:"terminationWaitMinutes"`
-	// Alarms are CloudWatch alarm names; listing any enables monitoring.
-	Alarms       []string `yaml:"alarms"`
-	AutoRollback *struct {
-		Enabled bool     `yaml:"enabled"`
-		Events  []string `yaml:"events"`
-	} `yaml:"autoRollback"`
-	// TestListener adds a test traffic route (and so the test traffic stages).
-	TestListener bool `yaml:"testListener"`
-	// TargetGroups are the two target group names; default <service>-blue
-	// and <service>-green.
-	TargetGroups []string `yaml:"targetGroups"`
-}
-
-// DeploymentConfigSeed is a custom ECS deployment config in a seed file.
-type DeploymentConfigSeed struct {
-	Name string `yaml:"name"`
-	Type string `yaml:"type"` // AllAtOnce | TimeBasedLinear | TimeBasedCanary
-	// Percentage and IntervalMinutes describe the linear or canary step.
-	Percentage      int `yaml:"percentage"`
-	IntervalMinutes int `yaml:"intervalMinutes"`
 }
 
 func (s *Sim) registerCodeDeploy() {
@@ -178,130 +79,40 @@ func (s *Sim) registerCodeDeploy() {
 	}
 }
 
-func (s *Sim) seedCodeDeploy(apps []ApplicationSeed) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, a := range apps {
-		app, err := s.createApplicationLocked(a.Name)
-		if err != nil {
-			return fmt.Errorf("seed codedeploy application %q: %w", a.Name, err)
+// cdOp runs a CodeDeploy handler with the world lock held, after playing
+// what fell due while the clock ran by itself, so that the call sees and
+// acts on a current world rather than the one of the engine's last tick.
+func (s *Sim) cdOp(fn func(*request) (any, error)) func(context.Context, *request) (any, error) {
+	return func(_ context.Context, req *request) (any, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.catchUpLocked()
+		return fn(req)
+	}
+}
+
+const listPageSize = 50 // unconfirmed: AWS pages these lists at some size; tests use the token, not the size.
+
+// pageOf returns one page of items and the token of the next ("" at the
+// end). Tokens are opaque offsets.
+func pageOf[T any](items []T, token string) ([]T, *string, error) {
+	start := 0
+	if token != "" {
+		b, err := base64.RawURLEncoding.DecodeString(token)
+		n, cerr := strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
+		if err != nil || cerr != nil || !strings.HasPrefix(string(b), "o:") || n < 0 || n > len(items) {
+			return nil, nil, errf("InvalidNextTokenException", "The next token was specified in an invalid format.")
 		}
-		for _, g := range a.DeploymentGroups {
-			if _, err := s.createGroupLocked(app, s.groupFromSeed(g)); err != nil {
-				return fmt.Errorf("seed deployment group %s/%s: %w", a.Name, g.Name, err)
-			}
-		}
+		start = n
 	}
-	return nil
-}
-
-// seedDeploymentConfigs adds custom deployment configs from a seed file.
-func (s *Sim) seedDeploymentConfigs(configs []DeploymentConfigSeed) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range configs {
-		r := trafficRoutingConfig{Type: c.Type}
-		switch c.Type {
-		case "TimeBasedLinear":
-			r.TimeBasedLinear = &timeBasedLinear{LinearPercentage: c.Percentage, LinearInterval: c.IntervalMinutes}
-		case "TimeBasedCanary":
-			r.TimeBasedCanary = &timeBasedCanary{CanaryPercentage: c.Percentage, CanaryInterval: c.IntervalMinutes}
-		}
-		if _, err := s.createConfigLocked(c.Name, "ECS", &r); err != nil {
-			return fmt.Errorf("seed deployment config %q: %w", c.Name, err)
-		}
+	end := min(start+listPageSize, len(items))
+	page := items[start:end]
+	if page == nil {
+		page = []T{}
 	}
-	return nil
-}
-
-// groupFromSeed turns a seed entry into CreateDeploymentGroup's input.
-func (s *Sim) groupFromSeed(g DeploymentGroupSeed) createGroupInput {
-	in := createGroupInput{
-		DeploymentGroupName:  g.Name,
-		DeploymentConfigName: g.DeploymentConfig,
-		ServiceRoleArn:       "arn:aws:iam::" + s.account + ":role/CodeDeployECSRole",
-		EcsServices:          []ecsServiceRef{{ServiceName: g.Service.Name, ClusterName: g.Service.Cluster}},
-		DeploymentStyle:      &deploymentStyle{DeploymentType: "BLUE_GREEN", DeploymentOption: "WITH_TRAFFIC_CONTROL"},
+	if end == len(items) {
+		return page, nil, nil
 	}
-	ready := &readyOption{ActionOnTimeout: "CONTINUE_DEPLOYMENT"}
-	if g.ReadyWait != nil {
-		ready = &readyOption{ActionOnTimeout: g.ReadyWait.Action, WaitTimeInMinutes: g.ReadyWait.Minutes}
-	}
-	in.BlueGreenDeploymentConfiguration = &blueGreenConfig{
-		DeploymentReadyOption:                     ready,
-		TerminateBlueInstancesOnDeploymentSuccess: &terminateOption{Action: "TERMINATE", TerminationWaitTimeInMinutes: g.TerminationWaitMinutes},
-	}
-	if len(g.Alarms) > 0 {
-		ac := &alarmConfig{Enabled: true}
-		for _, a := range g.Alarms {
-			ac.Alarms = append(ac.Alarms, alarmRef{Name: a})
-		}
-		in.AlarmConfiguration = ac
-	}
-	if g.AutoRollback != nil {
-		in.AutoRollbackConfiguration = &autoRollbackConfig{Enabled: g.AutoRollback.Enabled, Events: g.AutoRollback.Events}
-	}
-	tgs := g.TargetGroups
-	if len(tgs) != 2 {
-		tgs = []string{g.Service.Name + "-blue", g.Service.Name + "-green"}
-	}
-	pair := targetGroupPair{
-		TargetGroups:     []nameRef{{Name: tgs[0]}, {Name: tgs[1]}},
-		ProdTrafficRoute: &trafficRoute{ListenerArns: []string{s.listenerArn(g.Service.Name, "prod")}},
-	}
-	if g.TestListener {
-		pair.TestTrafficRoute = &trafficRoute{ListenerArns: []string{s.listenerArn(g.Service.Name, "test")}}
-	}
-	in.LoadBalancerInfo = &loadBalancerInfo{TargetGroupPairInfoList: []targetGroupPair{pair}}
-	return in
-}
-
-// listenerArn is the ARN of a seeded group's prod or test listener.
-func (s *Sim) listenerArn(service, kind string) string {
-	return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/app/%s-alb/0123456789abcdef/%s", s.region, s.account, service, kind)
-}
-
-// startEngine plays deployments in real time when the clock runs (speed >
-// 0): a ticker steps every due transition until Close. At speed 0 only
-// Advance moves deployments.
-func (s *Sim) startEngine() {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(25 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				if s.clock.Speed() <= 0 {
-					continue
-				}
-				s.mu.Lock()
-				s.runDueLocked(s.clock.Now(), false)
-				s.mu.Unlock()
-			}
-		}
-	}()
-}
-
-// newDeploymentID returns "d-" and nine upper-case letters or digits.
-func newDeploymentID() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	var b [9]byte
-	_, _ = rand.Read(b[:])
-	out := []byte("d-")
-	for _, c := range b {
-		out = append(out, alphabet[int(c)%len(alphabet)])
-	}
-	return string(out)
-}
-
-func (s *Sim) appArn(app string) string {
-	return fmt.Sprintf("arn:aws:codedeploy:%s:%s:application:%s", s.region, s.account, app)
-}
-
-func (s *Sim) groupArn(app, group string) string {
-	return fmt.Sprintf("arn:aws:codedeploy:%s:%s:deploymentgroup:%s/%s", s.region, s.account, app, group)
+	next := base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
+	return page, &next, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// cdFixture is a started simulator with a CodeDeploy client over HTTP.
+// cdFixture is a simulator served over HTTP with a CodeDeploy client.
 type cdFixture struct {
 	t   *testing.T
 	sim *Sim
@@ -28,7 +28,14 @@ var cdEpoch = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newCDFixture(t *testing.T, w World) *cdFixture {
 	t.Helper()
-	sim := New(Options{Start: cdEpoch})
+	return startCDFixture(t, Options{Start: cdEpoch}, w)
+}
+
+// startCDFixture seeds a simulator made with opts and starts it, engine
+// included.
+func startCDFixture(t *testing.T, opts Options, w World) *cdFixture {
+	t.Helper()
+	sim := New(opts)
 	if err := sim.Seed(w); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -36,7 +43,15 @@ func newCDFixture(t *testing.T, w World) *cdFixture {
 		t.Fatalf("start: %v", err)
 	}
 	t.Cleanup(func() { _ = sim.Close() })
-	cd := codedeploy.NewFromConfig(sim.Config(), func(o *codedeploy.Options) { o.RetryMaxAttempts = 1 })
+	return cdFixtureAt(t, sim, sim.URL())
+}
+
+// cdFixtureAt is a fixture whose client reaches sim at url, however sim is
+// served.
+func cdFixtureAt(t *testing.T, sim *Sim, url string) *cdFixture {
+	cfg := sim.Config()
+	cfg.BaseEndpoint = aws.String(url)
+	cd := codedeploy.NewFromConfig(cfg, func(o *codedeploy.Options) { o.RetryMaxAttempts = 1 })
 	return &cdFixture{t: t, sim: sim, cd: cd, ctx: context.Background(), t0: cdEpoch}
 }
 

@@ -120,18 +120,6 @@ func (s *Sim) deactivateLocked(d *cdDeployment) {
 	}
 }
 
-// continueReadyLocked ends the Ready wait: traffic starts to move.
-func (s *Sim) continueReadyLocked(d *cdDeployment, at time.Time) {
-	d.readyContinued = true
-	d.status, d.targetStatus = "InProgress", "InProgress"
-	s.emitDeploymentEvent(d, "START")
-	s.startEventLocked(d, d.cur, at)
-}
-
-func formatReadyTimeout(minutes int) string {
-	return fmt.Sprintf("The deployment timed out while waiting for traffic to be rerouted: the ready wait of %d minutes ended without ContinueDeployment.", minutes)
-}
-
 // startRollbackLocked creates the rollback deployment of orig (creator
 // codeDeployRollback) redeploying the blue task definition, and links the
 // two through rollbackInfo.

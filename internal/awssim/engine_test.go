@@ -450,15 +450,7 @@ func TestTerminationWaitEndedEarly(t *testing.T) {
 }
 
 func TestEngineRunsOnItsOwnWhenTheClockRuns(t *testing.T) {
-	sim := New(Options{Start: cdEpoch, Speed: 600})
-	if err := sim.Seed(oneServiceWorld()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	f := &cdFixture{t: t, sim: sim, cd: codedeploy.NewFromConfig(sim.Config()), ctx: t.Context(), t0: cdEpoch}
+	f := startCDFixture(t, Options{Start: cdEpoch, Speed: 600}, oneServiceWorld())
 	id := f.deploy("web", "web-prod", "web")
 	deadline := time.Now().Add(10 * time.Second)
 	for f.info(id).Status != types.DeploymentStatusSucceeded {

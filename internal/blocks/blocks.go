@@ -7,11 +7,15 @@ package blocks
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	sy "github.com/switchyard/switchyard"
 )
 
 // Action IDs of the buttons the bot renders. The commands package routes
@@ -131,4 +135,40 @@ func ConsoleURL(region, id string) string {
 type Message struct {
 	Text   string
 	Blocks []slack.Block
+}
+
+// deploymentIDPattern is the shape of a CodeDeploy deployment id.
+var deploymentIDPattern = regexp.MustCompile(`^d-[A-Z0-9]{9}$`)
+
+// safeID is a deployment id fit for a link or mrkdwn: a well-formed id as
+// it is, anything else escaped and stripped of the link separator.
+func safeID(id string) string {
+	if id == "" || deploymentIDPattern.MatchString(id) {
+		return id
+	}
+	return strings.ReplaceAll(Escape(id), "|", "¦")
+}
+
+// safe returns d with every piece of text that AWS (or whoever could write
+// to it: a task definition, an alarm, a deployment config) supplied made
+// safe for mrkdwn, so that a version or an alarm named <!here> shows as
+// text and pings nobody. The error text, diagnostics and alarm names are
+// escaped where they are shown.
+func safe(d sy.Deployment) sy.Deployment {
+	d.Version, d.Config = Escape(d.Version), Escape(d.Config)
+	d.ImageBefore, d.ImageAfter = Escape(d.ImageBefore), Escape(d.ImageAfter)
+	d.App, d.Env = Escape(d.App), Escape(d.Env)
+	d.ID, d.RollbackID, d.RollbackOf = safeID(d.ID), safeID(d.RollbackID), safeID(d.RollbackOf)
+	d.Stages = slices.Clone(d.Stages)
+	for i := range d.Stages {
+		d.Stages[i] = safeStage(d.Stages[i])
+	}
+	return d
+}
+
+// safeStage is a stage with its name safe for mrkdwn; its diagnostic is
+// escaped where it is shown.
+func safeStage(s sy.Stage) sy.Stage {
+	s.Name = Escape(s.Name)
+	return s
 }

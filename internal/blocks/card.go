@@ -13,10 +13,15 @@ import (
 // DeploymentCard renders the live card of a deployment as of now: what is
 // deployed, who did what, every lifecycle stage, the traffic split, and the
 // buttons that fit the moment.
-func DeploymentCard(d sy.Deployment, now time.Time) Message {
-	title := fmt.Sprintf("%s %s → %s", d.App, d.Version, d.Env)
+func DeploymentCard(raw sy.Deployment, now time.Time) Message {
+	// The header is plain text, which Slack never reads as markup; every
+	// other part is mrkdwn and shows d, made safe.
+	d := safe(raw)
+	title := fmt.Sprintf("%s %s → %s", raw.App, raw.Version, raw.Env)
+	text := fmt.Sprintf("%s %s → %s", d.App, d.Version, d.Env)
 	if d.RollbackOf != "" {
-		title = fmt.Sprintf("Rollback of %s in %s", d.App, d.Env)
+		title = fmt.Sprintf("Rollback of %s in %s", raw.App, raw.Env)
+		text = fmt.Sprintf("Rollback of %s in %s", d.App, d.Env)
 	}
 	var bl []slack.Block
 	bl = append(bl, header(title))
@@ -24,7 +29,7 @@ func DeploymentCard(d sy.Deployment, now time.Time) Message {
 	requested := Mention(d.RequestedBy)
 	if d.RequestedBy == "" {
 		requested = "outside Slack (console, CLI or CI)"
-		if d.Creator == "codeDeployRollback" {
+		if d.Creator == sy.CreatorRollback {
 			requested = "CodeDeploy (automatic rollback)"
 		}
 	}
@@ -53,7 +58,7 @@ func DeploymentCard(d sy.Deployment, now time.Time) Message {
 	if act := cardButtons(d); act != nil {
 		bl = append(bl, act)
 	}
-	return Message{Text: fmt.Sprintf("%s: %s", title, statusWord(d)), Blocks: bl}
+	return Message{Text: fmt.Sprintf("%s: %s", text, statusWord(d)), Blocks: bl}
 }
 
 func imageChange(d sy.Deployment) string {
@@ -184,7 +189,7 @@ func outcomeNote(d sy.Deployment) string {
 		parts = append(parts, fmt.Sprintf("Rolls back <%s|%s>.", ConsoleURL(d.Region, d.RollbackOf), d.RollbackOf))
 	}
 	if d.Status == sy.StatusFailed || d.Status == sy.StatusStopped {
-		if reason := FailureReason(d); reason != "" {
+		if reason := failureReason(d); reason != "" {
 			parts = append(parts, "*Why:* "+reason)
 		}
 	}
@@ -194,6 +199,11 @@ func outcomeNote(d sy.Deployment) string {
 // FailureReason says why a deployment failed or stopped: the failed stage
 // and its diagnostic, the alarm, or who stopped it.
 func FailureReason(d sy.Deployment) string {
+	return failureReason(safe(d))
+}
+
+// failureReason is FailureReason of a deployment already made safe.
+func failureReason(d sy.Deployment) string {
 	var stage sy.Stage
 	for _, s := range d.Stages {
 		if s.Status == sy.StageFailed {

@@ -78,9 +78,37 @@ func LockedRefusal(l LockInfo) Message {
 	return Notice(l.line() + "\nNothing was deployed. Ask " + Mention(l.By) + ", or run `/deploy unlock " + l.App + "` if you may.")
 }
 
-// LockTaken confirms a lock.
-func LockTaken(l LockInfo) Message {
-	return Notice(l.line() + "\nDeploys of " + l.scope() + " are refused until `/deploy unlock " + l.App + "`.")
+// AlreadyLocked tells who asked for a lock that one is already held, by
+// whom and why; the reason is escaped like every lock reason.
+func AlreadyLocked(l LockInfo, asker string) Message {
+	next := "Nothing changed; the lock stays as it is."
+	if l.By != asker {
+		next += " Ask " + Mention(l.By) + " if it should go."
+	}
+	return Notice(l.line() + "\n" + next)
+}
+
+// UnderWay is a deploy a new lock does not stop: confirmed before the lock
+// and starting, or already running.
+type UnderWay struct {
+	Env          string
+	Version      string
+	By           string // who asked for it
+	DeploymentID string // "" while it is starting
+}
+
+// LockTaken confirms a lock, and names what the lock came too late to stop.
+func LockTaken(l LockInfo, underway ...UnderWay) Message {
+	text := l.line() + "\nDeploys of " + l.scope() + " are refused until `/deploy unlock " + l.App + "`."
+	for _, u := range underway {
+		what := fmt.Sprintf("%s %s to %s, asked by %s,", Escape(l.App), Escape(u.Version), Escape(u.Env), Mention(u.By))
+		if u.DeploymentID == "" {
+			text += fmt.Sprintf("\n:warning: %s was confirmed before the lock and is starting: the lock does not stop it. Roll it back if it must not ship.", what)
+		} else {
+			text += fmt.Sprintf("\n:warning: %s is already running as %s: the lock does not stop it. Roll it back if it must not ship.", what, u.DeploymentID)
+		}
+	}
+	return Notice(text)
 }
 
 // LockReleased confirms an unlock.
@@ -163,7 +191,7 @@ func Status(app string, rows []EnvStatus, now time.Time) Message {
 		if r.Last == nil {
 			l += "no deployment yet that I know of"
 		} else {
-			l += deploymentLine(*r.Last, now, true)
+			l += deploymentLine(safe(*r.Last), now, true)
 		}
 		lines = append(lines, l)
 		if r.Lock != nil {
@@ -186,6 +214,7 @@ func History(app string, ds []sy.Deployment, now time.Time) Message {
 	}
 	var lines []string
 	for _, d := range ds {
+		d = safe(d)
 		lines = append(lines, fmt.Sprintf("• %s `%s` to `%s`: %s", Date(d.Created), d.Version, d.Env, deploymentLine(d, now, false)))
 	}
 	return Message{Text: title, Blocks: []slack.Block{

@@ -42,12 +42,18 @@ type Confirmation struct {
 	Alarms        []switchyard.Alarm
 	// AlreadyRunning means the version asked for is the one running now.
 	AlreadyRunning bool
-	Notes          []string // e.g. that the ECR check was skipped
-	RequestedBy    string
-	Reason         string
-	NeedsApproval  bool
-	Created        time.Time
-	Expires        time.Time
+	// RollbackOf, when set, makes this the confirmation of a rollback of
+	// that deployment: one that would deploy something Warnings say differs
+	// from what runs.
+	RollbackOf string
+	// Warnings lead the card: what makes this deploy risky.
+	Warnings      []string
+	Notes         []string // e.g. that the ECR check was skipped
+	RequestedBy   string
+	Reason        string
+	NeedsApproval bool
+	Created       time.Time
+	Expires       time.Time
 
 	State   ConfirmState
 	ActedBy string    // who confirmed, approved or cancelled
@@ -59,14 +65,23 @@ type Confirmation struct {
 // deploy. Buttons appear only while it is pending.
 func ConfirmCard(c Confirmation) Message {
 	title := fmt.Sprintf("Deploy %s %s to %s?", c.App, c.Version, c.Env)
+	if c.RollbackOf != "" {
+		title = fmt.Sprintf("Roll back %s in %s to %s?", c.App, c.Env, c.Version)
+	}
 	var bl []slack.Block
 	bl = append(bl, header(title))
+	if len(c.Warnings) > 0 {
+		bl = append(bl, section(":warning: "+strings.Join(c.Warnings, "\n:warning: ")))
+	}
+	if c.RollbackOf != "" {
+		bl = append(bl, section(fmt.Sprintf("This rolls back %s by deploying the task definition that ran before it. Read the warning: it is why this rollback waits for a click.", c.RollbackOf)))
+	}
 	bl = append(bl, fields(
 		"App", fmt.Sprintf("%s (%s)", c.App, c.Env),
 		"Requested by", Mention(c.RequestedBy),
-		"Image now", "`"+c.ImageBefore+"`",
-		"Image next", "`"+c.ImageAfter+"`",
-		"Deployment config", fmt.Sprintf("`%s`\n%s", c.Config, c.ConfigSummary),
+		"Image now", "`"+Escape(c.ImageBefore)+"`",
+		"Image next", "`"+Escape(c.ImageAfter)+"`",
+		"Deployment config", fmt.Sprintf("`%s`\n%s", Escape(c.Config), c.ConfigSummary),
 		"Reason", Escape(c.Reason),
 	))
 	var details []string
@@ -150,7 +165,7 @@ func alarmLine(alarms []switchyard.Alarm) string {
 		case "":
 			state = "unknown"
 		}
-		parts = append(parts, fmt.Sprintf("%s `%s` %s", icon, a.Name, state))
+		parts = append(parts, fmt.Sprintf("%s `%s` %s", icon, Escape(a.Name), Escape(state)))
 	}
 	return "Alarms watched: " + strings.Join(parts, ", ")
 }

@@ -9,6 +9,7 @@ import (
 
 // StageReply is the thread reply for a lifecycle stage reaching a state.
 func StageReply(s sy.Stage, now time.Time) string {
+	s = safeStage(s)
 	switch s.Status {
 	case sy.StageInProgress:
 		return fmt.Sprintf(":arrows_counterclockwise: *%s* started", s.Name)
@@ -47,6 +48,7 @@ func WaitReply(w sy.Wait) string {
 // success with its duration, or failure with the reason, and a mention of
 // the requester.
 func FinalReply(d sy.Deployment) string {
+	d = safe(d)
 	who := ""
 	if d.RequestedBy != "" {
 		who = " " + Mention(d.RequestedBy)
@@ -63,7 +65,7 @@ func FinalReply(d sy.Deployment) string {
 		return fmt.Sprintf(":white_check_mark: %s %s is live in %s%s.%s", d.App, d.Version, d.Env, took, who)
 	case sy.StatusStopped:
 		msg := fmt.Sprintf(":octagonal_sign: %s %s in %s was stopped", d.App, d.Version, d.Env)
-		if reason := FailureReason(d); reason != "" {
+		if reason := failureReason(d); reason != "" {
 			msg += ": " + reason
 		} else {
 			msg += "."
@@ -74,7 +76,7 @@ func FinalReply(d sy.Deployment) string {
 		return msg + who
 	default:
 		msg := fmt.Sprintf(":x: %s %s failed in %s", d.App, d.Version, d.Env)
-		if reason := FailureReason(d); reason != "" {
+		if reason := failureReason(d); reason != "" {
 			msg += ": " + reason
 		} else {
 			msg += "."

@@ -44,7 +44,14 @@ var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`xapp-[A-Za-z0-9-]+`),
 	regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`),
 	regexp.MustCompile(`[A-Za-z0-9/+]{100,}={0,2}`),
+	// The password of a URL's userinfo (postgres://bot:PASSWORD@db/…,
+	// https://user:PASSWORD@host/…): the scheme and user stay readable.
+	regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^/\s]*@`),
 }
+
+// urlPassword is the index in secretPatterns of the URL userinfo pattern,
+// whose first group is kept.
+const urlPassword = 4
 
 // Redacted replaces every secret in log output.
 const Redacted = "[REDACTED]"
@@ -93,11 +100,8 @@ type redactingEncoder struct {
 // NewRedactingEncoder wraps enc so that no line it writes contains a secret.
 func NewRedactingEncoder(enc zapcore.Encoder, secrets []string) zapcore.Encoder {
 	r := &redactingEncoder{Encoder: enc}
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for _, s := range secrets {
-		if s != "" {
-			r.secrets = append(r.secrets, []byte(s))
-		}
+	for _, s := range sortedSecrets(secrets) {
+		r.secrets = append(r.secrets, []byte(s))
 	}
 	return r
 }
@@ -124,13 +128,65 @@ func Redact(b []byte, secrets [][]byte) []byte {
 		b = bytes.ReplaceAll(b, s, []byte(Redacted))
 	}
 	for i, re := range secretPatterns {
-		if i == 2 {
+		switch i {
+		case 2:
 			b = redactAWSKeys(re, b)
+			continue
+		case urlPassword:
+			b = re.ReplaceAll(b, []byte("${1}"+Redacted+"@"))
 			continue
 		}
 		b = re.ReplaceAll(b, []byte(Redacted))
 	}
 	return b
+}
+
+// RedactString is Redact for a string, with the secrets as strings.
+func RedactString(s string, secrets []string) string {
+	bs := make([][]byte, 0, len(secrets))
+	for _, v := range sortedSecrets(secrets) {
+		bs = append(bs, []byte(v))
+	}
+	return string(Redact([]byte(s), bs))
+}
+
+// Writer wraps w so that every write is redacted first: the command's own
+// messages on standard error (a fatal error, a usage mistake) pass through
+// the same redaction as log lines. Each Write must carry whole lines, as
+// fmt.Fprintf and the loggers do.
+func Writer(w io.Writer, secrets []string) io.Writer {
+	r := &redactingWriter{w: w}
+	for _, s := range sortedSecrets(secrets) {
+		r.secrets = append(r.secrets, []byte(s))
+	}
+	return r
+}
+
+type redactingWriter struct {
+	w       io.Writer
+	secrets [][]byte
+}
+
+// Write redacts p and writes it whole; it reports len(p) on success, as
+// the caller's bytes were all consumed.
+func (r *redactingWriter) Write(p []byte) (int, error) {
+	if _, err := r.w.Write(Redact(append([]byte(nil), p...), r.secrets)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sortedSecrets drops empty values and puts longer ones first, so that a
+// secret containing another is hidden whole.
+func sortedSecrets(secrets []string) []string {
+	out := make([]string, 0, len(secrets))
+	for _, s := range secrets {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }
 
 // redactAWSKeys hides 40-character base64 words that mix upper and lower

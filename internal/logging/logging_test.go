@@ -76,3 +76,26 @@ func TestJSONStaysJSON(t *testing.T) {
 		t.Fatalf("line = %s", line)
 	}
 }
+
+// A database or Slack URL with credentials keeps its scheme, user and host
+// but loses its password, in log lines and in the command's own messages.
+func TestURLPasswordsAreHidden(t *testing.T) {
+	in := "open postgres://switchyard:p4ss@w0rd-x@db.internal:5432/bot?sslmode=require and https://u:tok@slack.example.com/api/"
+	got := RedactString(in, nil)
+	for _, gone := range []string{"p4ss", "w0rd-x", ":tok@"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q survived: %s", gone, got)
+		}
+	}
+	for _, kept := range []string{"postgres://switchyard:[REDACTED]@db.internal:5432/bot", "https://u:[REDACTED]@slack.example.com/api/"} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("want %q in %s", kept, got)
+		}
+	}
+	var out bytes.Buffer
+	w := Writer(&out, []string{"exact-secret-value"})
+	fmt.Fprintf(w, "failed: exact-secret-value and postgres://a:b@c/d\n")
+	if s := out.String(); strings.Contains(s, "exact-secret-value") || strings.Contains(s, ":b@") {
+		t.Errorf("writer let a secret through: %q", s)
+	}
+}

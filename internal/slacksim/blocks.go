@@ -23,59 +23,62 @@ var blockTypes = map[string]bool{
 	"divider": true, "image": true, "rich_text": true, "input": true,
 }
 
-// elementTypes are the interactive and context elements Slack knows. Only
-// buttons are checked in depth: they are what a deploy bot uses.
+// elementTypes are the interactive and context elements Slack knows.
+// Buttons, menus with options and text inputs are checked in depth
+// (elements.go); the rest by type and action_id only.
 var elementTypes = map[string]bool{
 	"button": true, "image": true, "overflow": true, "static_select": true,
 	"external_select": true, "users_select": true, "conversations_select": true,
 	"channels_select": true, "multi_static_select": true, "multi_users_select": true,
+	"multi_external_select": true, "multi_conversations_select": true, "multi_channels_select": true,
 	"datepicker": true, "timepicker": true, "datetimepicker": true, "checkboxes": true,
 	"radio_buttons": true, "plain_text_input": true, "number_input": true, "email_text_input": true,
 	"url_text_input": true, "rich_text_input": true,
 }
 
-// blockChecker walks one message's blocks and collects Slack's complaints.
+// blockChecker walks one message's or view's blocks and collects Slack's
+// complaints.
 type blockChecker struct {
+	inView    bool // a modal or Home tab: input blocks allowed
 	errs      []string
 	blockIDs  map[string]bool
 	actionIDs map[string]bool
 	textLen   int
 }
 
+func newBlockChecker(inView bool) *blockChecker {
+	return &blockChecker{inView: inView, blockIDs: map[string]bool{}, actionIDs: map[string]bool{}}
+}
+
 func (b *blockChecker) fail(ptr, format string, args ...any) {
 	b.errs = append(b.errs, fmt.Sprintf(format, args...)+" [json-pointer:"+ptr+"]")
 }
 
-// validateBlocks checks a blocks array as Slack does for a message (modal
-// false) or a modal view (modal true).
-func validateBlocks(raw json.RawMessage, modal bool) error {
+// validateBlocks checks a message's blocks array as Slack does.
+func validateBlocks(raw json.RawMessage) error {
 	var blocks []map[string]any
 	if err := json.Unmarshal(raw, &blocks); err != nil {
 		return fail("invalid_blocks_format")
 	}
-	limit := maxMessageBlocks
-	if modal {
-		limit = maxModalBlocks
+	if len(blocks) > maxMessageBlocks {
+		return fail("invalid_blocks", fmt.Sprintf("no more than %d items allowed [json-pointer:/blocks]", maxMessageBlocks))
 	}
-	if len(blocks) > limit {
-		return fail("invalid_blocks", fmt.Sprintf("no more than %d items allowed [json-pointer:/blocks]", limit))
-	}
-	b := &blockChecker{blockIDs: map[string]bool{}, actionIDs: map[string]bool{}}
+	b := newBlockChecker(false)
 	for i, blk := range blocks {
-		b.block(fmt.Sprintf("/blocks/%d", i), blk, modal)
+		b.block(fmt.Sprintf("/blocks/%d", i), blk)
 	}
 	if len(b.errs) > 0 {
 		return fail("invalid_blocks", b.errs...)
 	}
-	if !modal && b.textLen > maxBlocksText {
+	if b.textLen > maxBlocksText {
 		return fail("msg_blocks_too_long")
 	}
 	return nil
 }
 
-func (b *blockChecker) block(ptr string, blk map[string]any, modal bool) {
+func (b *blockChecker) block(ptr string, blk map[string]any) {
 	typ, _ := blk["type"].(string)
-	if !blockTypes[typ] || (typ == "input" && !modal) {
+	if !blockTypes[typ] || (typ == "input" && !b.inView) {
 		b.fail(ptr+"/type", "unsupported type: %s", typ)
 		return
 	}
@@ -138,6 +141,8 @@ func (b *blockChecker) block(ptr string, blk map[string]any, modal bool) {
 		if t, ok := blk["title"]; ok {
 			b.text(ptr+"/title", t, 2000, true, true)
 		}
+	case "input":
+		b.input(ptr, blk)
 	case "rich_text":
 		if _, ok := blk["elements"].([]any); !ok {
 			b.fail(ptr+"/elements", "must provide an array")
@@ -214,6 +219,7 @@ func (b *blockChecker) element(ptr string, v any, inBlock map[string]bool) {
 		return
 	}
 	if typ != "button" {
+		b.elementDetail(ptr, typ, m)
 		return
 	}
 	b.text(ptr+"/text", m["text"], 75, true, true)

@@ -46,7 +46,7 @@ func (s *Server) resolveChannelLocked(id string) *channelState {
 func messageBody(c *call) (text string, blocks json.RawMessage, err error) {
 	text = c.str("text")
 	if raw, ok := c.rawJSON("blocks"); ok && string(raw) != "" && string(raw) != "null" {
-		if err := validateBlocks(raw, false); err != nil {
+		if err := validateBlocks(raw); err != nil {
 			return "", nil, err
 		}
 		blocks = withBlockIDs(raw)
@@ -124,7 +124,7 @@ func (s *Server) update(c *call) (map[string]any, error) {
 		case "", "null", "[]":
 			next.Blocks = nil
 		default:
-			if err := validateBlocks(raw, false); err != nil {
+			if err := validateBlocks(raw); err != nil {
 				return nil, err
 			}
 			next.Blocks = withBlockIDs(raw)

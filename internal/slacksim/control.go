@@ -10,8 +10,10 @@ import (
 
 // routeControl mounts the sandbox control API (DESIGN.md, "The sandbox").
 func (s *Server) routeControl(mux *http.ServeMux) {
-	mux.HandleFunc("POST /_sim/slash", s.ctlSlash)
-	mux.HandleFunc("POST /_sim/click", s.ctlClick)
+	mux.HandleFunc("POST /_sim/slash", control(s.Slash, "{user_id, channel_id, command, text}",
+		func(r SlashRequest) bool { return r.Command != "" }))
+	mux.HandleFunc("POST /_sim/click", control(s.Click, "{user_id, channel_id (optional), message_ts, action_id}",
+		func(r ClickRequest) bool { return r.ActionID != "" }))
 	mux.HandleFunc("GET /_sim/messages", s.ctlMessages)
 	mux.HandleFunc("GET /_sim/users", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Users()) })
 	mux.HandleFunc("GET /_sim/channels", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Channels()) })
@@ -21,6 +23,7 @@ func (s *Server) routeControl(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sim/acks", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, nonNil(s.Acks())) })
 	mux.HandleFunc("GET /_sim/errors", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, nonNil(s.UserErrors())) })
 	mux.HandleFunc("GET /_sim/stream", s.ctlStream)
+	s.routeViews(mux)
 }
 
 func nonNil[T any](v []T) []T {
@@ -38,47 +41,51 @@ func ctlError(w http.ResponseWriter, status int, msg string, extra map[string]an
 	writeJSON(w, status, body)
 }
 
-// ctlResult answers a slash or click: 200 with the ack, 504 after the ack
-// deadline, 404 for unknown users, channels and buttons, 403/400 for what
-// Slack itself would not let the user do.
-func ctlResult(w http.ResponseWriter, res AckResult, err error) {
+// ctlStatus maps the user-side API's errors to HTTP: 504 after the ack
+// deadline, 404 for unknown users, channels, buttons, views and elements,
+// 403/400 for what Slack itself would not let the user do, 422 when Slack
+// refused the app's ack.
+func ctlStatus(err error) int {
 	switch {
-	case err == nil:
-		if res.Ack == nil {
-			res.Ack = json.RawMessage("null")
-		}
-		writeJSON(w, http.StatusOK, res)
 	case errors.Is(err, ErrNoAck):
-		ctlError(w, http.StatusGatewayTimeout, "dispatch_failed: the app did not acknowledge within 3 seconds", map[string]any{"envelope_id": res.EnvelopeID})
-	case errors.Is(err, ErrNoSuchButton), errors.Is(err, ErrUnknownUser), errors.Is(err, ErrUnknownChannel):
-		ctlError(w, http.StatusNotFound, err.Error(), nil)
+		return http.StatusGatewayTimeout
+	case errors.Is(err, ErrNoSuchButton), errors.Is(err, ErrUnknownUser), errors.Is(err, ErrUnknownChannel),
+		errors.Is(err, ErrNoSuchView), errors.Is(err, ErrNoSuchElement):
+		return http.StatusNotFound
 	case errors.Is(err, ErrNotInChannel):
-		ctlError(w, http.StatusForbidden, err.Error(), nil)
-	case errors.Is(err, ErrInThread):
-		ctlError(w, http.StatusBadRequest, err.Error(), nil)
+		return http.StatusForbidden
+	case errors.Is(err, ErrInThread), errors.Is(err, ErrInvalidValue), errors.Is(err, ErrInputRequired), errors.Is(err, ErrQueryTooShort):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrBadAck):
+		return http.StatusUnprocessableEntity
 	default:
-		ctlError(w, http.StatusServiceUnavailable, err.Error(), nil)
+		return http.StatusServiceUnavailable
 	}
 }
 
-func (s *Server) ctlSlash(w http.ResponseWriter, r *http.Request) {
-	var req SlashRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Command == "" {
-		ctlError(w, http.StatusBadRequest, "want JSON {user_id, channel_id, command, text}", nil)
+// ctlResult answers a user-side call: 200 with the result, or the status
+// ctlStatus gives with {"error"} beside whatever the result holds (the
+// envelope_id after a missed ack, the ack Slack refused, the errors shown
+// under inputs).
+func ctlResult(w http.ResponseWriter, res any, err error) {
+	if err == nil {
+		writeJSON(w, http.StatusOK, res)
 		return
 	}
-	res, err := s.Slash(r.Context(), req)
-	ctlResult(w, res, err)
-}
-
-func (s *Server) ctlClick(w http.ResponseWriter, r *http.Request) {
-	var req ClickRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ActionID == "" {
-		ctlError(w, http.StatusBadRequest, "want JSON {user_id, channel_id, message_ts, action_id}", nil)
-		return
+	body := map[string]any{}
+	if raw, mErr := json.Marshal(res); mErr == nil {
+		_ = json.Unmarshal(raw, &body)
 	}
-	res, err := s.Click(r.Context(), req)
-	ctlResult(w, res, err)
+	for k, v := range body {
+		if v == nil || v == "" || v == float64(0) {
+			delete(body, k)
+		}
+	}
+	body["error"] = err.Error()
+	if errors.Is(err, ErrNoAck) {
+		body["error"] = "dispatch_failed: the app did not acknowledge within 3 seconds"
+	}
+	writeJSON(w, ctlStatus(err), body)
 }
 
 // controlMessage is one entry of GET /_sim/messages.
@@ -117,12 +124,16 @@ func (s *Server) ctlMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// StreamEvent says a message changed: kind is post, update, delete or
-// ephemeral.
+// StreamEvent says a message or a view changed. Kind is post, update,
+// delete or ephemeral for messages (Channel and TS set); view_opened (a
+// modal opened or pushed), view_updated, view_closed or home_published for
+// views (ViewID and User set).
 type StreamEvent struct {
-	Channel string `json:"channel"`
-	TS      string `json:"ts"`
+	Channel string `json:"channel,omitempty"`
+	TS      string `json:"ts,omitempty"`
 	Kind    string `json:"kind"`
+	ViewID  string `json:"view_id,omitempty"`
+	User    string `json:"user_id,omitempty"`
 }
 
 // broadcaster fans message changes out to stream subscribers. A slow
@@ -175,12 +186,12 @@ func (b *broadcaster) close() {
 	}
 }
 
-// Subscribe returns a channel of message changes and a function that ends
+// Subscribe returns a channel of message and view changes and a function that ends
 // the subscription. The channel closes when the simulator does.
 func (s *Server) Subscribe() (<-chan StreamEvent, func()) { return s.stream.subscribe() }
 
 // ctlStream is GET /_sim/stream: server-sent events, one "data:" line of
-// StreamEvent JSON per message change.
+// StreamEvent JSON per message or view change.
 func (s *Server) ctlStream(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {

@@ -2,11 +2,8 @@ package slacksim
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 )
 
 func (s *Server) authTest(*call) (map[string]any, error) {
@@ -218,66 +215,4 @@ func (s *Server) userJSON(u User) map[string]any {
 		out["profile"].(map[string]any)["bot_id"] = s.opts.Workspace.Bot.BotID
 	}
 	return out
-}
-
-// View is a modal opened through views.open.
-type View struct {
-	ID        string          `json:"id"`
-	TriggerID string          `json:"trigger_id"`
-	View      json.RawMessage `json:"view"`
-}
-
-func (s *Server) viewsOpen(c *call) (map[string]any, error) {
-	trigger := c.str("trigger_id")
-	raw, ok := c.rawJSON("view")
-	if trigger == "" || !ok {
-		return nil, fail("invalid_arguments")
-	}
-	var v struct {
-		Type   string          `json:"type"`
-		Title  map[string]any  `json:"title"`
-		Blocks json.RawMessage `json:"blocks"`
-	}
-	if err := json.Unmarshal(raw, &v); err != nil || v.Type != "modal" {
-		return nil, fail("invalid_arguments")
-	}
-	if t, _ := v.Title["text"].(string); t == "" || utf8.RuneCountInString(t) > 24 {
-		return nil, fail("invalid_arguments", "must be less than 25 characters [json-pointer:/view/title/text]")
-	}
-	if len(raw) > 250*1024 {
-		return nil, fail("invalid_arguments", "view too large [json-pointer:/view]")
-	}
-	if len(v.Blocks) > 0 {
-		if err := validateBlocks(v.Blocks, true); err != nil {
-			return nil, err
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	issued, ok := s.triggers[trigger]
-	switch {
-	case !ok:
-		return nil, fail("invalid_trigger_id")
-	case issued.IsZero():
-		return nil, fail("exchanged_trigger_id")
-	case s.now().Sub(issued) > s.opts.TriggerTTL:
-		return nil, fail("expired_trigger_id")
-	}
-	s.triggers[trigger] = time.Time{} // exchanged: a trigger opens one view
-	id := s.newIDLocked("V")
-	s.views = append(s.views, View{ID: id, TriggerID: trigger, View: raw})
-	var view map[string]any
-	_ = json.Unmarshal(raw, &view)
-	view["id"] = id
-	view["team_id"] = s.opts.Workspace.Team.ID
-	view["app_id"] = s.opts.Workspace.Bot.AppID
-	view["bot_id"] = s.opts.Workspace.Bot.BotID
-	return map[string]any{"view": view}, nil
-}
-
-// Views lists the modals opened so far, oldest first.
-func (s *Server) Views() []View {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]View(nil), s.views...)
 }

@@ -2,19 +2,9 @@ package slacksim
 
 import (
 	"encoding/json"
-	"errors"
 	"sync"
 	"time"
 )
-
-var (
-	// errClosed ends the calls still waiting when the simulator closes.
-	errClosed = errors.New("slack simulator closed")
-)
-
-// ErrNoAck is returned by Slash and Click when the app did not ack within
-// the ack deadline; the user has been shown dispatch_failed.
-var ErrNoAck = errors.New("app did not acknowledge within 3 seconds")
 
 // Ack is the record of one envelope's fate.
 type Ack struct {
@@ -59,20 +49,22 @@ func (e *envelope) finish(r ackResult) {
 }
 
 // send queues an envelope for delivery and arms its ack deadline.
-func (h *hub) send(kind, user, channel string, payload any, accepts bool) (*envelope, error) {
+func (h *hub) send(d delivery) (*envelope, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil, errClosed
 	}
 	id := h.s.newID("env-")
-	frame, err := json.Marshal(map[string]any{
-		"envelope_id": id, "type": kind, "payload": payload, "accepts_response_payload": accepts,
-	})
+	fields := map[string]any{"envelope_id": id, "type": d.kind, "payload": d.payload, "accepts_response_payload": d.accepts}
+	for k, v := range d.extra {
+		fields[k] = v
+	}
+	frame, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
 	}
-	env := &envelope{id: id, kind: kind, user: user, channel: channel, frame: frame, created: time.Now(), result: make(chan ackResult, 1)}
+	env := &envelope{id: id, kind: d.kind, user: d.user, channel: d.channel, frame: frame, created: time.Now(), result: make(chan ackResult, 1)}
 	h.pending[id] = env
 	env.timer = time.AfterFunc(h.s.opts.AckTimeout, func() { h.expire(env) })
 	h.queue = append(h.queue, env)
@@ -169,10 +161,12 @@ func (h *hub) expire(env *envelope) {
 		EnvelopeID: env.id, Type: env.kind, UserID: env.user, ChannelID: env.channel,
 		Missing: true, Deliveries: deliveries, Latency: time.Since(env.created), Sent: env.created,
 	})
-	h.s.recordFailure(UserError{
-		UserID: env.user, ChannelID: env.channel, EnvelopeID: env.id, Kind: env.kind,
-		Error: "dispatch_failed", At: h.s.now(),
-	})
+	if env.kind != "events_api" { // events are retried, and no user waits on them
+		h.s.recordFailure(UserError{
+			UserID: env.user, ChannelID: env.channel, EnvelopeID: env.id, Kind: env.kind,
+			Error: "dispatch_failed", At: h.s.now(),
+		})
+	}
 	env.finish(ackResult{err: ErrNoAck})
 }
 

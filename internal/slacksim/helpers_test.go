@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -45,6 +46,14 @@ func (c *testClock) Now() time.Time {
 	return c.t
 }
 
+// useRealClock makes c the simulator's real-time clock, the one trigger_id
+// expiry reads.
+func useRealClock(s *Server, c *testClock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.realNow = c.Now
+}
+
 func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -63,12 +72,14 @@ type testBot struct {
 	seen    map[string]int // envelope_id → times received
 	slashes []slack.SlashCommand
 	clicks  []slack.InteractionCallback
+	events  []botEvent
 	hellos  int
 
 	// onSlash and onClick return the ack payload (nil for none) and whether
 	// to ack at all.
 	onSlash func(slack.SlashCommand) (any, bool)
 	onClick func(slack.InteractionCallback) (any, bool)
+	onEvent func(botEvent) (any, bool)
 	got     chan string // envelope IDs as they arrive
 	// pingInterval is the client's patience for server pings.
 	pingInterval time.Duration
@@ -84,6 +95,7 @@ func startBot(t *testing.T, s *Server, setup func(*testBot)) *testBot {
 		seen:         map[string]int{},
 		onSlash:      func(slack.SlashCommand) (any, bool) { return nil, true },
 		onClick:      func(slack.InteractionCallback) (any, bool) { return nil, true },
+		onEvent:      func(botEvent) (any, bool) { return nil, true },
 		got:          make(chan string, 4096),
 	}
 	if setup != nil {
@@ -96,6 +108,22 @@ func startBot(t *testing.T, s *Server, setup func(*testBot)) *testBot {
 	go b.loop(ctx)
 	t.Cleanup(b.stop)
 	return b
+}
+
+// connected starts a bot as startBot does and waits for its socket.
+func connected(t *testing.T, s *Server, setup func(*testBot)) *testBot {
+	t.Helper()
+	b := startBot(t, s, setup)
+	waitConns(t, s, 1)
+	return b
+}
+
+// rig is a simulator with a connected bot that acks everything empty, the
+// bot's Web API client and a 5 s context.
+func rig(t *testing.T) (*Server, *testBot, *slack.Client, context.Context) {
+	t.Helper()
+	s := newSim(t, Options{})
+	return s, connected(t, s, nil), botAPI(s), ctx5(t)
 }
 
 func (b *testBot) stop() {
@@ -136,6 +164,12 @@ func (b *testBot) handle(evt socketmode.Event) {
 		b.clicks = append(b.clicks, cb)
 		b.mu.Unlock()
 		payload, ack = b.onClick(cb)
+	case socketmode.EventTypeEventsAPI:
+		e := botEvent{Event: evt.Data.(slackevents.EventsAPIEvent), RetryAttempt: evt.Request.RetryAttempt, RetryReason: evt.Request.RetryReason}
+		b.mu.Lock()
+		b.events = append(b.events, e)
+		b.mu.Unlock()
+		payload, ack = b.onEvent(e)
 	default:
 		return
 	}
@@ -162,6 +196,25 @@ func (b *testBot) lastSlash() slack.SlashCommand {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.slashes[len(b.slashes)-1]
+}
+
+// botEvent is an Events API envelope as the bot saw it.
+type botEvent struct {
+	Event        slackevents.EventsAPIEvent
+	RetryAttempt int
+	RetryReason  string
+}
+
+func (b *testBot) allEvents() []botEvent {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]botEvent(nil), b.events...)
+}
+
+func (b *testBot) interactions() []slack.InteractionCallback {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]slack.InteractionCallback(nil), b.clicks...)
 }
 
 func (b *testBot) lastClick() slack.InteractionCallback {
@@ -216,3 +269,32 @@ const cardBlocks = `[
 ]`
 
 func listenLocal() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// opensModal is a bot's answer to any interaction: open the deploy modal
+// with its trigger_id, then ack.
+func opensModal(t *testing.T, api *slack.Client) func(slack.InteractionCallback) (any, bool) {
+	return func(cb slack.InteractionCallback) (any, bool) {
+		if _, err := api.OpenViewContext(ctx5(t), cb.TriggerID, modal(t, "deploy", deployForm)); err != nil {
+			t.Errorf("views.open from a %s: %v", cb.Type, err)
+		}
+		return nil, true
+	}
+}
+
+// publishHome publishes blocks as a user's Home tab.
+func publishHome(t *testing.T, api *slack.Client, user, blocks string) {
+	home := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocksJSON(t, blocks)}}
+	if _, err := api.PublishViewContext(ctx5(t), slack.PublishViewContextRequest{UserID: user, View: home}); err != nil {
+		t.Errorf("views.publish: %v", err)
+	}
+}
+
+// homeEvent is the app_home_opened inside an Events API envelope.
+func homeEvent(t *testing.T, e botEvent) *slackevents.AppHomeOpenedEvent {
+	t.Helper()
+	ev, ok := e.Event.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok {
+		t.Fatalf("inner event = %T %+v", e.Event.InnerEvent.Data, e.Event.InnerEvent)
+	}
+	return ev
+}

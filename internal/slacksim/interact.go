@@ -3,26 +3,7 @@ package slacksim
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
-)
-
-// Errors of the user-side Go API (Slash, Click).
-var (
-	// ErrNoSuchButton: the message has no button with that action_id, or
-	// the user cannot see the message.
-	ErrNoSuchButton = errors.New("no such button on that message")
-	// ErrUnknownUser: no such user in the workspace.
-	ErrUnknownUser = errors.New("no such user")
-	// ErrUnknownChannel: no such channel.
-	ErrUnknownChannel = errors.New("no such channel")
-	// ErrNotInChannel: Slack offers "Join channel" instead of a composer,
-	// so a user cannot run a command in a channel they are not in.
-	ErrNotInChannel = errors.New("user is not a member of the channel")
-	// ErrInThread: Slack refuses slash commands typed in a thread
-	// ("/deploy is not supported in threads. Sorry!").
-	ErrInThread = errors.New("slash commands are not supported in threads")
 )
 
 // AckResult is the app's answer to one envelope, as the control API shows it.
@@ -42,10 +23,11 @@ type SlashRequest struct {
 	ThreadTS string `json:"thread_ts,omitempty"`
 }
 
-// ClickRequest is a user pressing a button on a stored message.
+// ClickRequest is a user pressing a button on a stored message. ChannelID
+// may be empty: the message is then found by MessageTS alone.
 type ClickRequest struct {
 	UserID    string `json:"user_id"`
-	ChannelID string `json:"channel_id"`
+	ChannelID string `json:"channel_id,omitempty"`
 	MessageTS string `json:"message_ts"`
 	ActionID  string `json:"action_id"`
 }
@@ -74,7 +56,7 @@ func (s *Server) Slash(ctx context.Context, req SlashRequest) (AckResult, error)
 		return AckResult{}, err
 	}
 	team := s.opts.Workspace.Team
-	trigger := s.newTriggerLocked()
+	trigger := s.newTriggerLocked(u.ID, "")
 	rurl := s.newResponseURLLocked(ch.ID, u.ID, "")
 	name := ch.Name
 	if ch.IsIM {
@@ -112,61 +94,46 @@ func (s *Server) showSlashAck(rurl *responseURL, ack json.RawMessage) {
 }
 
 // Click presses the button with req.ActionID on a message and waits for the
-// app's ack, as Slash does.
+// app's ack, as Slash does. Without ChannelID the message is found by its
+// ts among those the user can see, which is how an ephemeral message is
+// named.
 func (s *Server) Click(ctx context.Context, req ClickRequest) (AckResult, error) {
 	s.mu.Lock()
 	u, ok := s.ws.users[req.UserID]
-	ch := s.ws.channels[req.ChannelID]
 	if !ok {
 		s.mu.Unlock()
 		return AckResult{}, ErrUnknownUser
 	}
-	if ch == nil {
-		s.mu.Unlock()
-		return AckResult{}, ErrUnknownChannel
-	}
-	_, m := ch.find(req.MessageTS)
-	visible := m != nil && (m.EphemeralTo == "" || m.EphemeralTo == u.ID) &&
-		(ch.members[u.ID] || (!ch.IsPrivate && !ch.IsIM))
+	ch, m, err := s.clickableLocked(u.ID, req.ChannelID, req.MessageTS)
 	var bt button
-	if visible {
-		bt, visible = findButton(m.Blocks, req.ActionID)
+	if err == nil {
+		if bt, ok = findButton(m.Blocks, req.ActionID); !ok {
+			err = ErrNoSuchButton
+		}
 	}
-	if !visible {
+	if err != nil {
 		s.mu.Unlock()
-		return AckResult{}, ErrNoSuchButton
+		return AckResult{}, err
 	}
-	team := s.opts.Workspace.Team
-	trigger := s.newTriggerLocked()
 	rurl := s.newResponseURLLocked(ch.ID, u.ID, m.TS)
-	actionTS := s.nextTSLocked()
 	container := map[string]any{"type": "message", "message_ts": m.TS, "channel_id": ch.ID, "is_ephemeral": m.EphemeralTo != ""}
 	if m.ThreadTS != "" {
 		container["thread_ts"] = m.ThreadTS
 	}
 	action := map[string]any{
-		"action_id": bt.ActionID, "block_id": bt.BlockID, "text": bt.Text, "type": "button", "action_ts": actionTS,
+		"action_id": bt.ActionID, "block_id": bt.BlockID, "text": bt.Text, "type": "button", "action_ts": s.nextTSLocked(),
 	}
-	if bt.Value != "" {
-		action["value"] = bt.Value
+	for key, v := range map[string]string{"value": bt.Value, "style": bt.Style, "url": bt.URL} {
+		if v != "" {
+			action[key] = v
+		}
 	}
-	if bt.Style != "" {
-		action["style"] = bt.Style
-	}
-	if bt.URL != "" {
-		action["url"] = bt.URL
-	}
-	payload := map[string]any{
-		"type": "block_actions", "token": "slacksim-verification",
-		"user":       map[string]any{"id": u.ID, "username": u.Name, "name": u.Name, "team_id": team.ID},
-		"team":       map[string]any{"id": team.ID, "domain": team.Domain},
-		"api_app_id": s.opts.Workspace.Bot.AppID, "trigger_id": trigger,
-		"response_url": s.BaseURL() + "/_sim/response_url/" + rurl.id,
-		"container":    container, "channel": map[string]any{"id": ch.ID, "name": ch.Name},
-		"state":   map[string]any{"values": map[string]any{}},
-		"actions": []any{action}, "is_enterprise_install": false,
-		"enterprise": nil,
-	}
+	payload := s.interactionLocked(u, "block_actions")
+	payload["trigger_id"] = s.newTriggerLocked(u.ID, "")
+	payload["response_url"] = s.BaseURL() + "/_sim/response_url/" + rurl.id
+	payload["container"], payload["channel"] = container, map[string]any{"id": ch.ID, "name": ch.Name}
+	payload["state"] = map[string]any{"values": map[string]any{}}
+	payload["actions"] = []any{action}
 	if m.EphemeralTo == "" { // Slack sends no message body for ephemeral messages
 		payload["message"] = s.messageJSON(m)
 	}
@@ -174,9 +141,50 @@ func (s *Server) Click(ctx context.Context, req ClickRequest) (AckResult, error)
 	return s.roundTrip(ctx, "interactive", u.ID, ch.ID, payload)
 }
 
+// clickableLocked finds a message whose buttons the user can press: in the
+// named channel, or by ts alone in any channel. Ephemeral messages are seen
+// only by their user, private channels and DMs only by members.
+func (s *Server) clickableLocked(user, channelID, ts string) (*channelState, *Message, error) {
+	visible := func(ch *channelState, m *Message) bool {
+		return m != nil && (m.EphemeralTo == "" || m.EphemeralTo == user) &&
+			(ch.members[user] || (!ch.IsPrivate && !ch.IsIM))
+	}
+	if channelID != "" {
+		ch := s.ws.channels[channelID]
+		if ch == nil {
+			return nil, nil, ErrUnknownChannel
+		}
+		if _, m := ch.find(ts); visible(ch, m) {
+			return ch, m, nil
+		}
+		return nil, nil, ErrNoSuchButton
+	}
+	for _, ch := range s.ws.channels {
+		if _, m := ch.find(ts); visible(ch, m) {
+			return ch, m, nil
+		}
+	}
+	return nil, nil, ErrNoSuchButton
+}
+
 // roundTrip sends an envelope and waits for its ack or its deadline.
 func (s *Server) roundTrip(ctx context.Context, kind, user, channel string, payload any) (AckResult, error) {
-	env, err := s.hub.send(kind, user, channel, payload, kind == "slash_commands")
+	return s.deliver(ctx, delivery{kind: kind, user: user, channel: channel, payload: payload, accepts: kind == "slash_commands"})
+}
+
+// delivery is one envelope to send: its type, who caused it, its payload,
+// whether the app may answer with a payload, and extra envelope fields
+// (retry_attempt and retry_reason of events_api).
+type delivery struct {
+	kind, user, channel string
+	payload             any
+	accepts             bool
+	extra               map[string]any
+}
+
+// deliver sends an envelope and waits for its ack or its deadline.
+func (s *Server) deliver(ctx context.Context, d delivery) (AckResult, error) {
+	env, err := s.hub.send(d)
 	if err != nil {
 		return AckResult{}, err
 	}
@@ -187,20 +195,6 @@ func (s *Server) roundTrip(ctx context.Context, kind, user, channel string, payl
 	case <-ctx.Done():
 		return AckResult{EnvelopeID: env.id}, ctx.Err()
 	}
-}
-
-func (s *Server) newTriggerLocked() string {
-	s.seq++
-	id := fmt.Sprintf("%d.%d.%016x", s.now().Unix(), s.seq, s.seq*7919)
-	s.triggers[id] = s.now()
-	return id
-}
-
-// IssueTrigger returns a fresh trigger_id, as if a user had just interacted.
-func (s *Server) IssueTrigger() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newTriggerLocked()
 }
 
 // responseURLTTL and responseURLUses are Slack's limits on one response_url.

@@ -124,7 +124,7 @@ func TestBlockKitValidation(t *testing.T) {
 		{"too much text in all", "[" + many(5, `{"type":"section","block_id":"s%d","text":{"type":"mrkdwn","text":"`+long(2900)+`"}}`) + "]", "msg_blocks_too_long"},
 	}
 	for _, c := range cases {
-		err := validateBlocks([]byte(c.blocks), false)
+		err := validateBlocks([]byte(c.blocks))
 		got := ""
 		if err != nil {
 			got = err.(*apiError).code

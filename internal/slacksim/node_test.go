@@ -126,6 +126,17 @@ func TestNodeSDK(t *testing.T) {
 	if click["type"] != "block_actions" || click["action_id"] != "node_ok" || click["block_id"] != "node_actions" || click["value"] != "v1" || click["user_id"] != "U0BOB" {
 		t.Fatalf("click seen by node = %v", click)
 	}
+	// views.open and views.publish, form-encoded with the view as a JSON
+	// string, and a trigger_id used twice.
+	views := s.UserViews("U0BOB")
+	state, _ := click["view_state"].(map[string]any)
+	if values, ok := state["values"].(map[string]any); !ok || len(values) != 0 || click["reused"] != "exchanged_trigger_id" {
+		t.Fatalf("node's views.open = %v", click)
+	}
+	if len(views) != 2 || views[0].ID != click["view_id"] || views[0].CallbackID != "node_modal" || views[0].Title != "From node" ||
+		!strings.Contains(string(views[0].Blocks), `"block_id":"why"`) || views[1].ID != click["home_id"] || click["home_type"] != "home" {
+		t.Fatalf("bob's views after node = %+v; node saw %v", views, click)
+	}
 	for _, a := range s.Acks() {
 		if a.Missing {
 			t.Fatalf("node missed an ack: %+v", a)

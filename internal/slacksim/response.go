@@ -83,7 +83,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 func (s *Server) respond(ru *responseURL, msg responseMessage, counted bool) error {
 	blocks := msg.blocks()
 	if blocks != nil {
-		if err := validateBlocks(blocks, false); err != nil {
+		if err := validateBlocks(blocks); err != nil {
 			return err
 		}
 		blocks = withBlockIDs(blocks)

@@ -27,13 +27,17 @@ type Options struct {
 	PingInterval time.Duration
 	// AckTimeout is how long the app has to ack an envelope; zero means 3 s.
 	AckTimeout time.Duration
-	// TriggerTTL is how long a trigger_id opens a modal; zero means 3 s.
+	// TriggerTTL is how long a trigger_id may open or push a view, in real
+	// time whatever Now says; zero means 3 s.
 	TriggerTTL time.Duration
 	// MaxConnections is how many sockets one app may hold; zero means 10.
 	MaxConnections int
-	// Now reads the workspace clock (message ts, trigger and response_url
-	// expiry); nil means time.Now. Rate limits and ack deadlines always use
-	// real time.
+	// Now reads the workspace clock: message, action and event ts, view
+	// hashes, the times the simulator reports (edits, user errors) and
+	// response_url expiry. nil means time.Now; the sandbox passes the AWS
+	// simulator's simulated clock. Every ts stays unique and increasing
+	// even when this clock stands still. Rate limits, ack deadlines and
+	// trigger_id expiry always use real time.
 	Now func() time.Time
 	// Log receives the simulator's own diagnostics; nil means none.
 	Log *zap.Logger
@@ -42,21 +46,22 @@ type Options struct {
 // Server is the simulated Slack. All workspace state sits behind mu; the
 // socket hub has its own lock so that slow sockets never stall the Web API.
 type Server struct {
-	opts Options
-	log  *zap.Logger
-	now  func() time.Time
-	mux  *http.ServeMux
+	opts    Options
+	log     *zap.Logger
+	now     func() time.Time
+	realNow func() time.Time // trigger expiry; replaced only by tests
+	mux     *http.ServeMux
 
 	routes map[string]apiRoute
 
 	mu       sync.Mutex
 	ws       workspace
 	calls    map[string]int
-	triggers map[string]time.Time // trigger_id → issued at
+	triggers map[string]*trigger
 	respURLs map[string]*responseURL
 	failures []UserError
 	acks     []Ack
-	views    []View
+	views    viewStore
 	lastTS   time.Time
 	seq      int
 
@@ -102,8 +107,10 @@ func New(opts Options) *Server {
 		opts:     opts,
 		log:      opts.Log,
 		now:      opts.Now,
+		realNow:  time.Now,
 		calls:    map[string]int{},
-		triggers: map[string]time.Time{},
+		triggers: map[string]*trigger{},
+		views:    newViewStore(),
 		respURLs: map[string]*responseURL{},
 		limits:   newLimiter(opts.RateLimit),
 		stream:   newBroadcaster(),

@@ -164,6 +164,9 @@ func (s *Server) methods() map[string]apiRoute {
 		"usergroups.users.list": {s.groupUsers, tier2, false},
 		"users.info":            {s.usersInfo, tier4, false},
 		"views.open":            {s.viewsOpen, tier4, false},
+		"views.push":            {s.viewsPush, tier4, false},
+		"views.update":          {s.viewsUpdate, tier4, false},
+		"views.publish":         {s.viewsPublish, tier4, false},
 	}
 }
 

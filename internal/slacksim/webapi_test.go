@@ -1,7 +1,6 @@
 package slacksim
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -255,42 +254,6 @@ func TestConversationsUsersGroups(t *testing.T) {
 	}
 	if _, err := api.GetUserGroupMembersContext(ctx, "S0NOPE"); slackErr(err) != "no_such_subteam" {
 		t.Fatalf("unknown group: %v", err)
-	}
-}
-
-func TestViewsOpenTrigger(t *testing.T) {
-	clock := newTestClock()
-	s := newSim(t, Options{Now: clock.Now})
-	api := botAPI(s)
-	ctx := context.Background()
-	modal := slack.ModalViewRequest{
-		Type:   slack.VTModal,
-		Title:  slack.NewTextBlockObject(slack.PlainTextType, "Roll back?", false, false),
-		Blocks: slack.Blocks{BlockSet: blocksJSON(t, `[{"type":"section","text":{"type":"mrkdwn","text":"Roll back myapp"}}]`)},
-	}
-	trigger := s.IssueTrigger()
-	resp, err := api.OpenViewContext(ctx, trigger, modal)
-	if err != nil || resp.View.ID == "" {
-		t.Fatalf("views.open = %+v, %v", resp, err)
-	}
-	if _, err := api.OpenViewContext(ctx, trigger, modal); slackErr(err) != "exchanged_trigger_id" {
-		t.Fatalf("trigger used twice: %v", err)
-	}
-	late := s.IssueTrigger()
-	clock.Advance(3*time.Second + time.Millisecond)
-	if _, err := api.OpenViewContext(ctx, late, modal); slackErr(err) != "expired_trigger_id" {
-		t.Fatalf("expired trigger: %v", err)
-	}
-	long := modal
-	long.Title = slack.NewTextBlockObject(slack.PlainTextType, "A title far longer than Slack allows", false, false)
-	if _, err := api.OpenViewContext(ctx, s.IssueTrigger(), long); slackErr(err) != "invalid_arguments" {
-		t.Fatalf("title too long: %v", err)
-	}
-	if _, err := api.OpenViewContext(ctx, "1.2.bogus", modal); slackErr(err) != "invalid_trigger_id" {
-		t.Fatalf("unknown trigger: %v", err)
-	}
-	if len(s.Views()) != 1 {
-		t.Fatalf("views = %+v", s.Views())
 	}
 }
 

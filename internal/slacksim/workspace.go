@@ -19,6 +19,10 @@ type Workspace struct {
 	// then post only in channels it is a member of (not_in_channel
 	// otherwise). With the scope, public channels are open to it, as in Slack.
 	NoChatWritePublic bool
+	// NoHomeTab turns the app's Home tab off (features.app_home.
+	// home_tab_enabled false): views.publish answers not_enabled and
+	// app_home_opened only comes for the Messages tab.
+	NoHomeTab bool
 }
 
 // Team is the Slack workspace itself.

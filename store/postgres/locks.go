@@ -30,6 +30,24 @@ const lockQuery = `SELECT app, env, reason, locked_by, created FROM locks
 // locks of one app (keyed by the hash of its name): "lock" in ASCII.
 const locksOfApp int32 = 0x6c6f636b
 
+// lockOf returns the function that finds the lock covering an app and
+// environment inside tx, after taking the app's advisory lock for the rest
+// of tx. Lock decides under it whether a lock is free, and a Transition
+// that refuses under a lock decides under it whether one is held, so
+// neither can miss what the other is committing.
+func lockOf(ctx context.Context, tx pgx.Tx) rules.LockOf {
+	return func(app, env string) (switchyard.Lock, bool, error) {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, locksOfApp, app); err != nil {
+			return switchyard.Lock{}, false, err
+		}
+		held, err := scanLock(tx.QueryRow(ctx, lockQuery, app, env))
+		if isNoRows(err) {
+			return switchyard.Lock{}, false, nil
+		}
+		return held, err == nil, err
+	}
+}
+
 // Lock takes the lock; see store.Backend. Whether a lock already covers the
 // scope is decided while holding the app's advisory lock, so an app-wide
 // lock and an environment's taken at once cannot both succeed.
@@ -38,15 +56,12 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 		return switchyard.Lock{}, err
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, locksOfApp, l.App); err != nil {
-			return err
-		}
-		held, err := scanLock(tx.QueryRow(ctx, lockQuery, l.App, l.Env))
+		held, ok, err := lockOf(ctx, tx)(l.App, l.Env)
 		switch {
-		case err == nil:
-			return rules.Locked(held)
-		case !isNoRows(err):
+		case err != nil:
 			return err
+		case ok:
+			return rules.Locked(held)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO locks (app, env, reason, locked_by, created) VALUES ($1, $2, $3, $4, $5)`,
 			l.App, l.Env, l.Reason, l.LockedBy, l.Created)

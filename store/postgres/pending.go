@@ -86,7 +86,7 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 	p, err := txValue(ctx, s, func(tx pgx.Tx) (switchyard.Pending, error) {
 		p, err := getPending(ctx, tx, "", id, ` FOR UPDATE`)
 		if err == nil {
-			err = rules.Transition(&p, from, to, ch, at)
+			err = rules.Transition(&p, from, to, ch, at, lockOf(ctx, tx))
 		}
 		if err == nil {
 			err = execOne(ctx, tx, `UPDATE pending SET state = $1, changed_by = $2, changed = $3, rev = $4,
@@ -96,6 +96,13 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 		return p, err
 	})
 	return p, wrapf(badText(err), fmt.Sprintf("move deploy request %s to %s", id, to))
+}
+
+// ListStarting returns the confirmed requests of app whose deployment is
+// not linked yet; see store.Backend.
+func (s *Store) ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error) {
+	return all(ctx, s.pool, "list starting deploy requests of "+app, scanPending, `SELECT `+rules.PendingColumns+` FROM pending
+		WHERE state = 'confirmed' AND deployment_id = '' AND app = $1 AND ($2::text = '' OR env = $2) ORDER BY changed, id`, app, env)
 }
 
 // ListExpired returns the open requests whose expiry is at or before now,

@@ -134,7 +134,14 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 		if err != nil {
 			return err
 		}
-		if err := rules.Transition(&p, from, to, ch, at); err != nil {
+		lockOf := func(app, env string) (switchyard.Lock, bool, error) {
+			held, err := scanLock(tx.QueryRowContext(ctx, lockQuery, app, env, env, env))
+			if isNoRows(err) {
+				return switchyard.Lock{}, false, nil
+			}
+			return held, err == nil, err
+		}
+		if err := rules.Transition(&p, from, to, ch, at, lockOf); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pending SET state = ?, changed_by = ?, changed = ?, rev = ?,
@@ -158,22 +165,40 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 // ListExpired returns the open requests whose expiry is at or before now,
 // oldest expiry first, for the sweeper to move to expired.
 func (s *Store) ListExpired(ctx context.Context, now time.Time) ([]switchyard.Pending, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+pendingColumns+` FROM pending
+	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE state IN ('pending', 'approved') AND expires <= ? ORDER BY expires, id`, toMS(now))
 	if err != nil {
 		return nil, fmt.Errorf("list expired deploy requests: %w", err)
+	}
+	return out, nil
+}
+
+// ListStarting returns the confirmed requests of app whose deployment has
+// not been linked yet: confirmed, so they passed every check, and about to
+// start. An empty env means every environment of the app. A lock taken now
+// does not stop them, and whoever takes it is told.
+func (s *Store) ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error) {
+	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
+		WHERE state = 'confirmed' AND deployment_id = '' AND app = ? AND (? = '' OR env = ?) ORDER BY changed, id`, app, env, env)
+	if err != nil {
+		return nil, fmt.Errorf("list starting deploy requests of %s: %w", app, err)
+	}
+	return out, nil
+}
+
+func (s *Store) queryPending(ctx context.Context, query string, args ...any) ([]switchyard.Pending, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []switchyard.Pending
 	for rows.Next() {
 		p, err := scanPending(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list expired deploy requests: %w", err)
+			return nil, err
 		}
 		out = append(out, p)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list expired deploy requests: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }

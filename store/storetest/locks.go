@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,7 +22,13 @@ func testLocks(t *testing.T, e *env) {
 	}
 	_, err = s.Lock(ctx, switchyard.Lock{App: "web", Env: "production", Reason: "mine", LockedBy: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
-	if msg := switchyard.ErrorMessage(err); !strings.Contains(msg, "<@UBOB>") || !strings.Contains(msg, "incident 42") || !strings.Contains(msg, "2025-03-14 09:26 UTC") {
+	// The held lock travels as data; its reason (a person's text) is
+	// never in the message, which callers may show as is.
+	var held *switchyard.LockHeldError
+	if !errors.As(err, &held) || held.Lock.LockedBy != "UBOB" || held.Lock.Reason != "incident 42" || !held.Lock.Created.Equal(t0) {
+		t.Errorf("conflict cause = %#v", err)
+	}
+	if msg := switchyard.ErrorMessage(err); strings.Contains(msg, "incident 42") || !strings.Contains(msg, "web in production") {
 		t.Errorf("conflict message = %q", msg)
 	}
 	// Other environments stay free, but an app-wide lock collides.

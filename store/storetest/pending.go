@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +205,97 @@ func testConfirmRaceAcrossHandles(t *testing.T, e *env) {
 		})
 		oneWinner(t, errs, switchyard.ECONFLICT)
 	}
+}
+
+// A Confirm that asks for it is refused in its own transaction when a lock
+// covers the request; one that lost no race to a lock lists as starting
+// until its deployment is linked.
+func testConfirmRefusedByALockAndStartingRequests(t *testing.T, e *env) {
+	s, ctx := e.s, context.Background()
+	p, err := s.CreatePending(ctx, samplePending())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, switchyard.Lock{App: "web", Reason: "freeze", LockedBy: "UBOB"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true})
+	wantCode(t, err, switchyard.ECONFLICT)
+	var held *switchyard.LockHeldError
+	if !errors.As(err, &held) || held.Lock.LockedBy != "UBOB" || strings.Contains(switchyard.ErrorMessage(err), "freeze") {
+		t.Fatalf("refusal = %v", err)
+	}
+	if got, _ := s.GetPending(ctx, p.ID); got.State != switchyard.StatePending || got.Rev != 1 {
+		t.Fatalf("a refused Confirm moved the request to %s", got.State)
+	}
+	if _, err := s.Unlock(ctx, "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"", "production"} {
+		got, err := s.ListStarting(ctx, "web", env)
+		if err != nil || len(got) != 1 || got[0].ID != p.ID {
+			t.Errorf("ListStarting(web, %q) = %+v, %v", env, got, err)
+		}
+	}
+	if got, _ := s.ListStarting(ctx, "web", "staging"); len(got) != 0 {
+		t.Errorf("staging lists %+v", got)
+	}
+	if got, _ := s.ListStarting(ctx, "api", ""); len(got) != 0 {
+		t.Errorf("another app lists %+v", got)
+	}
+	confirmed := []switchyard.PendingState{switchyard.StateConfirmed}
+	if _, err := s.Transition(ctx, p.ID, confirmed, switchyard.StateConfirmed, switchyard.Change{DeploymentID: "d-ABCDEFGHI"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ListStarting(ctx, "web", ""); len(got) != 0 {
+		t.Errorf("a linked request still lists as starting: %+v", got)
+	}
+}
+
+// A Confirm and a lock at the same moment, through two handles: either the
+// lock refuses the Confirm, or the Confirm went first and whoever took the
+// lock finds it among the starting requests right after. Never a Confirm
+// that neither saw the lock nor shows to the locker.
+func testLockVersusConfirm(t *testing.T, e *env) {
+	ctx := context.Background()
+	other := e.open(t)
+	refused, started := 0, 0
+	for round := range 30 {
+		p := samplePending()
+		p.App = fmt.Sprint("app", round)
+		p, err := e.s.CreatePending(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var starting []switchyard.Pending
+		errs := race(2, func(i int) error {
+			if i == 0 {
+				if _, err := other.Lock(ctx, switchyard.Lock{App: p.App, Reason: "freeze", LockedBy: "UBOB"}); err != nil {
+					return err
+				}
+				var err error
+				starting, err = other.ListStarting(ctx, p.App, "")
+				return err
+			}
+			_, err := e.s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true})
+			return err
+		})
+		var held *switchyard.LockHeldError
+		switch {
+		case errs[0] != nil:
+			t.Fatalf("round %d: lock: %v", round, errs[0])
+		case errs[1] == nil && (len(starting) != 1 || starting[0].ID != p.ID):
+			t.Fatalf("round %d: the Confirm won but the locker was not told: starting = %+v", round, starting)
+		case errs[1] == nil:
+			started++
+		case errors.As(errs[1], &held):
+			refused++
+		default:
+			t.Fatalf("round %d: confirm: %v", round, errs[1])
+		}
+	}
+	t.Logf("30 rounds: the lock refused %d confirms, %d confirms went first", refused, started)
 }

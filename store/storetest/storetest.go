@@ -66,6 +66,8 @@ func Run(t *testing.T, target Target) {
 		{"Expiry", testExpiry},
 		{"DoubleConfirmAndConfirmVersusCancel", testDoubleConfirmAndConfirmVersusCancel},
 		{"ConfirmRaceAcrossHandles", testConfirmRaceAcrossHandles},
+		{"ConfirmRefusedByALockAndStartingRequests", testConfirmRefusedByALockAndStartingRequests},
+		{"LockVersusConfirm", testLockVersusConfirm},
 		{"Locks", testLocks},
 		{"LockRace", testLockRace},
 		{"Audit", testAudit},
@@ -175,7 +177,8 @@ func sampleRecord(id string) switchyard.Record {
 		Traffic: switchyard.Traffic{Blue: 90, Green: 10},
 		Created: t0,
 		Region:  "eu-west-1", Creator: "user", Waiting: switchyard.WaitReady, BlueAlive: true,
-		Alarms: []switchyard.Alarm{{Name: "web-5xx", State: "OK"}},
+		Alarms:         []switchyard.Alarm{{Name: "web-5xx", State: "OK"}},
+		TaskDefinition: "web:14", PreviousTaskDefinition: "web:13",
 	}}
 }
 

@@ -19,12 +19,14 @@ type observed struct {
 	Waiting   switchyard.Wait    `json:"waiting,omitempty"`
 	BlueAlive bool               `json:"blue_alive,omitempty"`
 	Alarms    []switchyard.Alarm `json:"alarms,omitempty"`
+	TaskDef   string             `json:"task_definition,omitempty"`
+	PrevDef   string             `json:"previous_task_definition,omitempty"`
 }
 
 // EncodeObserved returns the JSON of d's fields that have no column.
 func EncodeObserved(d *switchyard.Deployment) (string, error) {
 	b, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
-		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms})
+		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition})
 	if err != nil {
 		return "", fmt.Errorf("encode observed state: %w", err)
 	}
@@ -39,6 +41,7 @@ func DecodeObserved(b []byte, d *switchyard.Deployment) error {
 	}
 	d.Stages, d.Traffic, d.Region, d.Creator = o.Stages, o.Traffic, o.Region, o.Creator
 	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
+	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
 	return nil
 }
 

@@ -76,13 +76,19 @@ func NoPendingMessage() error {
 	return switchyard.Errorf(switchyard.ENOTFOUND, "That message is not a deploy request I know.")
 }
 
+// LockOf finds the lock that covers app in env, inside the transaction
+// of the caller; ok is false if there is none.
+type LockOf func(app, env string) (l switchyard.Lock, ok bool, err error)
+
 // Transition judges and applies the move of p, as stored, from one of the
 // states in from to the state to at time at, recording ch. If p is in none
 // of the from states, or the move would approve or confirm it past its
 // expiry, p is left alone and the error has code ECONFLICT, a message for
-// the person who clicked and a *switchyard.StateError cause. On success
-// p.Rev has grown by one.
-func Transition(p *switchyard.Pending, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change, at time.Time) error {
+// the person who clicked and a *switchyard.StateError cause. With
+// ch.RefuseIfLocked, a lock that lockOf finds covering the request refuses
+// the move the same way, with a *switchyard.LockHeldError cause. On
+// success p.Rev has grown by one.
+func Transition(p *switchyard.Pending, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change, at time.Time, lockOf LockOf) error {
 	if !slices.Contains(from, p.State) {
 		return &switchyard.Error{
 			Code:    switchyard.ECONFLICT,
@@ -95,6 +101,15 @@ func Transition(p *switchyard.Pending, from []switchyard.PendingState, to switch
 			Code:    switchyard.ECONFLICT,
 			Message: fmt.Sprintf("This deploy request for %s %s expired at %s; run /deploy again.", p.App, p.Version, p.Expires.Format("15:04 MST")),
 			Err:     &switchyard.StateError{ID: p.ID, State: switchyard.StateExpired, At: p.Expires},
+		}
+	}
+	if ch.RefuseIfLocked {
+		held, ok, err := lockOf(p.App, p.Env)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return LockedOut(held)
 		}
 	}
 	p.State, p.ChangedBy, p.Changed, p.Rev = to, ch.By, at, p.Rev+1

@@ -48,9 +48,19 @@ func CheckLock(l *switchyard.Lock, now Clock) error {
 }
 
 // Locked is the refusal of a lock because held already covers its scope.
+// The reason is a person's text: it travels as data, the
+// *switchyard.LockHeldError cause, for the caller to escape, never inside
+// the message.
 func Locked(held switchyard.Lock) error {
-	return switchyard.Errorf(switchyard.ECONFLICT, "%s is already locked by <@%s> since %s: %s",
-		Scope(held.App, held.Env), held.LockedBy, held.Created.Format("2006-01-02 15:04 MST"), held.Reason)
+	return &switchyard.Error{Code: switchyard.ECONFLICT, Message: Scope(held.App, held.Env) + " is already locked.",
+		Err: &switchyard.LockHeldError{Lock: held}}
+}
+
+// LockedOut is the refusal of a transition that asked to be refused while
+// held covers the request (switchyard.Change.RefuseIfLocked).
+func LockedOut(held switchyard.Lock) error {
+	return &switchyard.Error{Code: switchyard.ECONFLICT, Message: Scope(held.App, held.Env) + " is locked.",
+		Err: &switchyard.LockHeldError{Lock: held}}
 }
 
 // NotLocked is the refusal of an unlock with no lock to remove.

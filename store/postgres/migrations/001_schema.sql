@@ -71,6 +71,8 @@ CREATE INDEX pending_open_by_expiry ON pending (expires, id)
 	WHERE state IN ('pending', 'approved');
 CREATE INDEX pending_by_message ON pending (channel, message_ts)
 	WHERE message_ts <> '';
+CREATE INDEX pending_starting ON pending (app, changed)
+	WHERE state = 'confirmed' AND deployment_id = '';
 
 CREATE TABLE locks (
 	app       text COLLATE "C" NOT NULL,

@@ -45,7 +45,25 @@ socket.on('slash_commands', async ({ ack, body, envelope_id }) => {
 });
 socket.on('interactive', async ({ ack, body, envelope_id }) => {
   const a = body.actions?.[0] ?? {};
-  seen.push({ type: body.type, envelope_id, action_id: a.action_id, block_id: a.block_id, value: a.value, user_id: body.user?.id });
+  // The click's trigger opens a modal: views.* go form-encoded, the view a
+  // JSON string.
+  const modal = {
+    type: 'modal', callback_id: 'node_modal', title: { type: 'plain_text', text: 'From node' },
+    submit: { type: 'plain_text', text: 'Go' },
+    blocks: [{ type: 'input', block_id: 'why', label: { type: 'plain_text', text: 'Why' },
+      element: { type: 'plain_text_input', action_id: 'why' } }],
+  };
+  const opened = await web.views.open({ trigger_id: body.trigger_id, view: modal });
+  let reused = '';
+  try {
+    await web.views.open({ trigger_id: body.trigger_id, view: modal });
+  } catch (err) {
+    reused = err.data?.error ?? String(err);
+  }
+  const home = await web.views.publish({ user_id: body.user.id, view: { type: 'home',
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*node* home' } }] } });
+  seen.push({ type: body.type, envelope_id, action_id: a.action_id, block_id: a.block_id, value: a.value, user_id: body.user?.id,
+    view_id: opened.view.id, view_state: opened.view.state, reused, home_id: home.view.id, home_type: home.view.type });
   await ack();
   await finish();
 });

@@ -1,122 +1,106 @@
 package awssim
 
 import (
-	"encoding/base64"
+	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 )
 
-// CodeDeploy operations on applications, deployment groups and deployment
-// configs. Handlers run with s.mu held (see adaptLocked).
+// CodeDeploy deployment groups: ECS blue/green only.
 
-const listPageSize = 50 // unconfirmed: AWS pages these lists at some size; tests use the token, not the size.
-
-func (s *Sim) cdCreateApplication(req *request) (any, error) {
-	var in struct {
-		ApplicationName string `json:"applicationName"`
-		ComputePlatform string `json:"computePlatform"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if in.ComputePlatform != "" && in.ComputePlatform != "ECS" {
-		return nil, errf("InvalidComputePlatformException", "The simulator supports only the ECS compute platform, not %s.", in.ComputePlatform)
-	}
-	app, err := s.createApplicationLocked(in.ApplicationName)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"applicationId": app.id}, nil
+// cdGroup is an ECS blue/green deployment group. The wire-shaped fields are
+// kept exactly as given so that GetDeploymentGroup answers them back.
+type cdGroup struct {
+	id              string
+	name            string
+	app             *cdApp
+	instanceGroupID string // the UUID CodeDeploy puts in state-change events
+	serviceRoleArn  string
+	configName      string
+	ecsServices     []ecsServiceRef
+	blueGreen       blueGreenConfig
+	alarms          alarmConfig
+	autoRollback    autoRollbackConfig
+	lb              loadBalancerInfo
+	style           deploymentStyle
+	lastAttempt     *cdDeployment
+	lastSuccess     *cdDeployment
+	current         *cdDeployment // the one active deployment, if any
 }
 
-func (s *Sim) createApplicationLocked(name string) (*cdApp, error) {
-	if name == "" {
-		return nil, errf("ApplicationNameRequiredException", "Application name must be specified")
-	}
-	if len(name) > 100 {
-		return nil, errf("InvalidApplicationNameException", "Application name is too long: %s", name)
-	}
-	if _, ok := s.codedeploy.apps[name]; ok {
-		return nil, errf("ApplicationAlreadyExistsException", "%s already exists in your account", name)
-	}
-	app := &cdApp{id: newUUID(), name: name, createdAt: s.clock.Now(), groups: map[string]*cdGroup{}, revisions: map[string]*cdRevision{}}
-	s.codedeploy.apps[name] = app
-	return app, nil
+// DeploymentGroupSeed is one ECS blue/green deployment group of a seeded
+// application.
+type DeploymentGroupSeed struct {
+	Name    string `yaml:"name"`
+	Service struct {
+		Cluster string `yaml:"cluster"`
+		Name    string `yaml:"name"`
+	} `yaml:"service"`
+	// DeploymentConfig defaults to CodeDeployDefault.ECSAllAtOnce.
+	DeploymentConfig string `yaml:"deploymentConfig"`
+	// ReadyWait is the deploymentReadyOption; absent means CONTINUE_DEPLOYMENT.
+	ReadyWait *struct {
+		Action  string `yaml:"action"` // CONTINUE_DEPLOYMENT | STOP_DEPLOYMENT
+		Minutes int    `yaml:"minutes"`
+	} `yaml:"readyWait"`
+	TerminationWaitMinutes int `yaml:"terminationWaitMinutes"`
+	// Alarms are CloudWatch alarm names; listing any enables monitoring.
+	Alarms       []string `yaml:"alarms"`
+	AutoRollback *struct {
+		Enabled bool     `yaml:"enabled"`
+		Events  []string `yaml:"events"`
+	} `yaml:"autoRollback"`
+	// TestListener adds a test traffic route (and so the test traffic stages).
+	TestListener bool `yaml:"testListener"`
+	// TargetGroups are the two target group names; default <service>-blue
+	// and <service>-green.
+	TargetGroups []string `yaml:"targetGroups"`
 }
 
-type applicationInfoOut struct {
-	ApplicationID   string `json:"applicationId"`
-	ApplicationName string `json:"applicationName"`
-	ComputePlatform string `json:"computePlatform"`
-	CreateTime      *epoch `json:"createTime,omitempty"`
-	LinkedToGitHub  bool   `json:"linkedToGitHub"`
-}
-
-func (s *Sim) cdGetApplication(req *request) (any, error) {
-	var in struct {
-		ApplicationName string `json:"applicationName"`
+// groupFromSeed turns a seed entry into CreateDeploymentGroup's input.
+func (s *Sim) groupFromSeed(g DeploymentGroupSeed) createGroupInput {
+	in := createGroupInput{
+		DeploymentGroupName:  g.Name,
+		DeploymentConfigName: g.DeploymentConfig,
+		ServiceRoleArn:       "arn:aws:iam::" + s.account + ":role/CodeDeployECSRole",
+		EcsServices:          []ecsServiceRef{{ServiceName: g.Service.Name, ClusterName: g.Service.Cluster}},
+		DeploymentStyle:      &deploymentStyle{DeploymentType: "BLUE_GREEN", DeploymentOption: "WITH_TRAFFIC_CONTROL"},
 	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
+	ready := &readyOption{ActionOnTimeout: "CONTINUE_DEPLOYMENT"}
+	if g.ReadyWait != nil {
+		ready = &readyOption{ActionOnTimeout: g.ReadyWait.Action, WaitTimeInMinutes: g.ReadyWait.Minutes}
 	}
-	app, err := s.appLocked(in.ApplicationName)
-	if err != nil {
-		return nil, err
+	in.BlueGreenDeploymentConfiguration = &blueGreenConfig{
+		DeploymentReadyOption:                     ready,
+		TerminateBlueInstancesOnDeploymentSuccess: &terminateOption{Action: "TERMINATE", TerminationWaitTimeInMinutes: g.TerminationWaitMinutes},
 	}
-	return map[string]any{"application": applicationInfoOut{
-		ApplicationID: app.id, ApplicationName: app.name, ComputePlatform: "ECS", CreateTime: epochPtr(app.createdAt),
-	}}, nil
-}
-
-func (s *Sim) appLocked(name string) (*cdApp, error) {
-	if name == "" {
-		return nil, errf("ApplicationNameRequiredException", "Application name must be specified")
-	}
-	app := s.codedeploy.apps[name]
-	if app == nil {
-		return nil, errf("ApplicationDoesNotExistException", "No application found for name: %s", name)
-	}
-	return app, nil
-}
-
-func (s *Sim) cdListApplications(req *request) (any, error) {
-	var in struct {
-		NextToken string `json:"nextToken"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	names := sortedKeys(s.codedeploy.apps)
-	page, next, err := pageOf(names, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"applications": page, "nextToken": next}, nil
-}
-
-// pageOf returns one page of items and the token of the next ("" at the
-// end). Tokens are opaque offsets.
-func pageOf[T any](items []T, token string) ([]T, *string, error) {
-	start := 0
-	if token != "" {
-		b, err := base64.RawURLEncoding.DecodeString(token)
-		n, cerr := strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
-		if err != nil || cerr != nil || !strings.HasPrefix(string(b), "o:") || n < 0 || n > len(items) {
-			return nil, nil, errf("InvalidNextTokenException", "The next token was specified in an invalid format.")
+	if len(g.Alarms) > 0 {
+		ac := &alarmConfig{Enabled: true}
+		for _, a := range g.Alarms {
+			ac.Alarms = append(ac.Alarms, alarmRef{Name: a})
 		}
-		start = n
+		in.AlarmConfiguration = ac
 	}
-	end := min(start+listPageSize, len(items))
-	page := items[start:end]
-	if page == nil {
-		page = []T{}
+	if g.AutoRollback != nil {
+		in.AutoRollbackConfiguration = &autoRollbackConfig{Enabled: g.AutoRollback.Enabled, Events: g.AutoRollback.Events}
 	}
-	if end == len(items) {
-		return page, nil, nil
+	tgs := g.TargetGroups
+	if len(tgs) != 2 {
+		tgs = []string{g.Service.Name + "-blue", g.Service.Name + "-green"}
 	}
-	next := base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
-	return page, &next, nil
+	pair := targetGroupPair{
+		TargetGroups:     []nameRef{{Name: tgs[0]}, {Name: tgs[1]}},
+		ProdTrafficRoute: &trafficRoute{ListenerArns: []string{s.listenerArn(g.Service.Name, "prod")}},
+	}
+	if g.TestListener {
+		pair.TestTrafficRoute = &trafficRoute{ListenerArns: []string{s.listenerArn(g.Service.Name, "test")}}
+	}
+	in.LoadBalancerInfo = &loadBalancerInfo{TargetGroupPairInfoList: []targetGroupPair{pair}}
+	return in
+}
+
+// listenerArn is the ARN of a seeded group's prod or test listener.
+func (s *Sim) listenerArn(service, kind string) string {
+	return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/app/%s-alb/0123456789abcdef/%s", s.region, s.account, service, kind)
 }
 
 type createGroupInput struct {
@@ -274,6 +258,13 @@ type deploymentGroupInfoOut struct {
 	OutdatedInstancesStrategy        string              `json:"outdatedInstancesStrategy"`
 }
 
+type lastDeploymentInfo struct {
+	DeploymentID string `json:"deploymentId"`
+	Status       string `json:"status"`
+	EndTime      *epoch `json:"endTime,omitempty"`
+	CreateTime   *epoch `json:"createTime,omitempty"`
+}
+
 func lastInfo(d *cdDeployment) *lastDeploymentInfo {
 	if d == nil {
 		return nil
@@ -338,103 +329,11 @@ func (s *Sim) cdListDeploymentGroups(req *request) (any, error) {
 	return map[string]any{"applicationName": app.name, "deploymentGroups": page, "nextToken": next}, nil
 }
 
-func (s *Sim) cdCreateDeploymentConfig(req *request) (any, error) {
-	var in struct {
-		DeploymentConfigName string                `json:"deploymentConfigName"`
-		ComputePlatform      string                `json:"computePlatform"`
-		TrafficRoutingConfig *trafficRoutingConfig `json:"trafficRoutingConfig"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	c, err := s.createConfigLocked(in.DeploymentConfigName, in.ComputePlatform, in.TrafficRoutingConfig)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"deploymentConfigId": c.id}, nil
+func hasTestListener(g *cdGroup) bool {
+	l := g.lb.TargetGroupPairInfoList
+	return len(l) > 0 && l[0].TestTrafficRoute != nil && len(l[0].TestTrafficRoute.ListenerArns) > 0
 }
 
-func (s *Sim) createConfigLocked(name, platform string, r *trafficRoutingConfig) (*cdConfig, error) {
-	if name == "" {
-		return nil, errf("DeploymentConfigNameRequiredException", "Deployment config name must be specified")
-	}
-	if strings.HasPrefix(name, "CodeDeployDefault.") || len(name) > 100 {
-		return nil, errf("InvalidDeploymentConfigNameException", "Deployment config name %s is not valid.", name)
-	}
-	if s.codedeploy.configs[name] != nil {
-		return nil, errf("DeploymentConfigAlreadyExistsException", "Deployment config %s already exists.", name)
-	}
-	if platform != "ECS" {
-		return nil, errf("InvalidComputePlatformException", "The simulator supports only the ECS compute platform.")
-	}
-	if r == nil {
-		return nil, errf("InvalidTrafficRoutingConfigurationException", "An ECS deployment config needs a traffic routing config.")
-	}
-	bad := errf("InvalidTrafficRoutingConfigurationException", "The traffic routing configuration is invalid.")
-	switch r.Type {
-	case "AllAtOnce":
-		r.TimeBasedCanary, r.TimeBasedLinear = nil, nil
-	case "TimeBasedLinear":
-		l := r.TimeBasedLinear
-		if l == nil || l.LinearPercentage < 1 || l.LinearPercentage > 99 || l.LinearInterval < 1 {
-			return nil, bad
-		}
-		r.TimeBasedCanary = nil
-	case "TimeBasedCanary":
-		c := r.TimeBasedCanary
-		if c == nil || c.CanaryPercentage < 1 || c.CanaryPercentage > 99 || c.CanaryInterval < 1 {
-			return nil, bad
-		}
-		r.TimeBasedLinear = nil
-	default:
-		return nil, bad
-	}
-	c := &cdConfig{id: newUUID(), name: name, createdAt: s.clock.Now(), routing: *r}
-	s.codedeploy.configs[name] = c
-	return c, nil
-}
-
-func (s *Sim) cdGetDeploymentConfig(req *request) (any, error) {
-	var in struct {
-		DeploymentConfigName string `json:"deploymentConfigName"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if in.DeploymentConfigName == "" {
-		return nil, errf("DeploymentConfigNameRequiredException", "Deployment config name must be specified")
-	}
-	c, err := s.configLocked(in.DeploymentConfigName)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"deploymentConfigInfo": map[string]any{
-		"deploymentConfigId": c.id, "deploymentConfigName": c.name, "computePlatform": "ECS",
-		"createTime": epochPtr(c.createdAt), "trafficRoutingConfig": c.routing,
-	}}, nil
-}
-
-// configLocked finds a deployment config by name, or answers
-// DeploymentConfigDoesNotExistException.
-func (s *Sim) configLocked(name string) (*cdConfig, error) {
-	c := s.codedeploy.configs[name]
-	if c == nil {
-		return nil, errf("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", name)
-	}
-	return c, nil
-}
-
-func (s *Sim) cdListDeploymentConfigs(req *request) (any, error) {
-	var in struct {
-		NextToken string `json:"nextToken"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	names := sortedKeys(s.codedeploy.configs)
-	page, next, err := pageOf(names, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"deploymentConfigsList": page, "nextToken": next}, nil
+func (s *Sim) groupArn(app, group string) string {
+	return fmt.Sprintf("arn:aws:codedeploy:%s:%s:deploymentgroup:%s/%s", s.region, s.account, app, group)
 }
