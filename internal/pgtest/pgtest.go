@@ -106,7 +106,7 @@ func startIn(ctx context.Context, bin string) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := os.MkdirTemp("", "pgtest-")
+	base, err := os.MkdirTemp(tempRoot(owner), "pgtest-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
@@ -327,6 +327,25 @@ func hasServer(dir string) bool {
 // the test's own (PGDATA, PGPORT, a locale) leaks into the cluster.
 func serverEnv() []string {
 	return []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "TZ=UTC"}
+}
+
+// tempRoot is where the server's directory goes: the usual temporary
+// directory, unless the server's user could not reach into it (a TMPDIR
+// private to root), then /tmp.
+func tempRoot(owner *credential) string {
+	dir := os.TempDir()
+	if owner == nil {
+		return dir
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return dir
+		}
+	}
 }
 
 func freePort() (int, error) {

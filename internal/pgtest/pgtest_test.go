@@ -166,3 +166,29 @@ func TestExec(t *testing.T) {
 		t.Error("the second CREATE TABLE succeeded: Exec ran nothing")
 	}
 }
+
+// Run as root, the server's user must reach its directory: a TMPDIR that
+// only root may enter is passed over for /tmp.
+func TestTempRoot(t *testing.T) {
+	someone := &credential{uid: 12345, gid: 12345}
+	open, private := t.TempDir(), t.TempDir()
+	for _, d := range []string{open, filepath.Dir(open)} { // t.TempDir's parent is private too
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", private)
+	if got := tempRoot(someone); got != "/tmp" {
+		t.Errorf("private TMPDIR: %q, want /tmp", got)
+	}
+	if got := tempRoot(nil); got != private {
+		t.Errorf("private TMPDIR for this process's own server: %q", got)
+	}
+	t.Setenv("TMPDIR", open)
+	if got := tempRoot(someone); got != open {
+		t.Errorf("open TMPDIR: %q, want %q", got, open)
+	}
+}
