@@ -1,19 +1,19 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
 // Audit appends an entry and returns it with its ID. At defaults to now;
 // Action and a valid Result are required (EINVALID).
 func (s *Store) Audit(ctx context.Context, e switchyard.AuditEntry) (switchyard.AuditEntry, error) {
-	if e.Action == "" || (e.Result != switchyard.ResultOK && e.Result != switchyard.ResultRefused && e.Result != switchyard.ResultFailed) {
-		return switchyard.AuditEntry{}, switchyard.Errorf(switchyard.EINVALID, "An audit entry needs an action and a result of ok, refused or failed.")
+	if err := rules.CheckAudit(&e, s.now); err != nil {
+		return switchyard.AuditEntry{}, err
 	}
-	e.At = s.orNow(e.At)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO audit (at, user, action, app, env, channel, message_ts, result, detail)
@@ -41,11 +41,8 @@ func (s *Store) RecentAudit(ctx context.Context, limit int) ([]switchyard.AuditE
 }
 
 func (s *Store) listAudit(ctx context.Context, where, arg string, limit int) ([]switchyard.AuditEntry, error) {
-	if limit <= 0 {
-		limit = 50
-	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, user, action, app, env, channel, message_ts, result, detail
-		FROM audit `+where+` ORDER BY id DESC LIMIT ?`, arg, limit)
+		FROM audit `+where+` ORDER BY id DESC LIMIT ?`, arg, rules.Limit(limit, 50))
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}

@@ -1,11 +1,11 @@
-package store
+package storetest
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,26 +19,31 @@ func samplePending() switchyard.Pending {
 		App: "web", Env: "production", Version: "v1.4",
 		Plan: &switchyard.Plan{App: "web", Version: "v1.4", ImageNext: "web:v1.4", Config: "CodeDeployDefault.ECSAllAtOnce",
 			Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}, Alarms: []switchyard.Alarm{{Name: "web-5xx", State: "OK"}},
-			PlannedAt: t0},
+			Hooks: map[string]string{switchyard.BeforeAllowTraffic: "smoke"}, PlannedAt: t0},
 		RequestedBy: "UALICE", Reason: "fix login", Channel: "CDEPLOYS",
 		Expires: t0.Add(15 * time.Minute),
 	}
 }
 
-func TestCreateAndGetPending(t *testing.T) {
-	s, _, _ := openTemp(t)
-	ctx := context.Background()
-	p, err := s.CreatePending(ctx, samplePending())
+func testCreateAndGetPending(t *testing.T, e *env) {
+	s, ctx := e.s, context.Background()
+	in := samplePending()
+	in.Expires = in.Expires.Add(1500 * time.Microsecond) // below stored precision
+	p, err := s.CreatePending(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(p.ID, "p-") || p.State != switchyard.StatePending || p.Rev != 1 || !p.Created.Equal(t0) || p.ChangedBy != "UALICE" {
+	if !strings.HasPrefix(p.ID, "p-") || p.State != switchyard.StatePending || p.Rev != 1 || !p.Created.Equal(t0) ||
+		p.ChangedBy != "UALICE" || !p.Changed.Equal(t0) || !p.Expires.Equal(t0.Add(15*time.Minute+time.Millisecond)) {
 		t.Errorf("created = %+v", p)
 	}
 	got, err := s.GetPending(ctx, p.ID)
 	if err != nil || got.ID != p.ID || !reflect.DeepEqual(got.Plan, p.Plan) || !got.Expires.Equal(p.Expires) || got.Reason != "fix login" ||
-		got.Kind != switchyard.KindDeploy {
+		got.Kind != switchyard.KindDeploy || got.RollbackOf != "" {
 		t.Errorf("GetPending = %+v, %v", got, err)
+	}
+	if got.Expires.Location() != time.UTC || got.Created.Location() != time.UTC || got.Changed.Location() != time.UTC {
+		t.Errorf("times not in UTC: %v %v %v", got.Expires, got.Created, got.Changed)
 	}
 	_, err = s.CreatePending(ctx, switchyard.Pending{ID: p.ID, App: "web", Env: "production", Version: "v1", RequestedBy: "U", Expires: t0})
 	wantCode(t, err, switchyard.ECONFLICT)
@@ -53,8 +58,19 @@ func TestCreateAndGetPending(t *testing.T) {
 	bad.RollbackOf = "d-ABCDEFGHI"
 	_, err = s.CreatePending(ctx, bad)
 	wantCode(t, err, switchyard.EINVALID)
+	bad = samplePending()
+	bad.Kind = "redeploy"
+	_, err = s.CreatePending(ctx, bad)
+	wantCode(t, err, switchyard.EINVALID)
 	_, err = s.GetPending(ctx, "p-nope")
 	wantCode(t, err, switchyard.ENOTFOUND)
+	empty := samplePending()
+	empty.Plan = nil
+	if ep, err := s.CreatePending(ctx, empty); err != nil || ep.Plan != nil {
+		t.Errorf("a request without a plan = %+v, %v", ep.Plan, err)
+	} else if back, err := s.GetPending(ctx, ep.ID); err != nil || back.Plan != nil {
+		t.Errorf("a request without a plan reads back %+v, %v", back.Plan, err)
+	}
 
 	if err := s.SetPendingMessage(ctx, p.ID, "CDEPLOYS", "5.000001"); err != nil {
 		t.Fatal(err)
@@ -66,11 +82,12 @@ func TestCreateAndGetPending(t *testing.T) {
 	}
 	_, err = s.FindPendingByMessage(ctx, "CDEPLOYS", "6.000001")
 	wantCode(t, err, switchyard.ENOTFOUND)
+	_, err = s.FindPendingByMessage(ctx, "CDEPLOYS", "")
+	wantCode(t, err, switchyard.ENOTFOUND)
 }
 
-func TestTransitions(t *testing.T) {
-	s, c, _ := openTemp(t)
-	ctx := context.Background()
+func testTransitions(t *testing.T, e *env) {
+	s, c, ctx := e.s, e.clock, context.Background()
 	p, _ := s.CreatePending(ctx, samplePending())
 
 	c.Advance(time.Minute)
@@ -91,17 +108,18 @@ func TestTransitions(t *testing.T) {
 		t.Errorf("conflict message = %q", msg)
 	}
 	var se *switchyard.StateError
-	if !errors.As(err, &se) || se.State != switchyard.StateConfirmed || se.By != "UALICE" {
+	if !errors.As(err, &se) || se.State != switchyard.StateConfirmed || se.By != "UALICE" || !se.At.Equal(c.Now()) {
 		t.Errorf("conflict cause = %#v", se)
 	}
 
-	fl, err := s.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed, switchyard.Change{Error: "the tag is gone"})
-	if err != nil || fl.State != switchyard.StateFailed || fl.Error != "the tag is gone" || fl.DeploymentID != "d-NEW" {
+	at := t0.Add(2*time.Minute + 700*time.Microsecond)
+	fl, err := s.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed, switchyard.Change{Error: "the tag is gone", At: at})
+	if err != nil || fl.State != switchyard.StateFailed || fl.Error != "the tag is gone" || fl.DeploymentID != "d-NEW" || !fl.Changed.Equal(at.Truncate(time.Millisecond)) {
 		t.Errorf("fail = %+v, %v", fl, err)
 	}
 	got, _ := s.GetPending(ctx, p.ID)
-	if got.State != switchyard.StateFailed || got.Rev != 4 {
-		t.Errorf("stored = %s rev %d", got.State, got.Rev)
+	if got.State != switchyard.StateFailed || got.Rev != 4 || got.Error != "the tag is gone" || !got.Changed.Equal(fl.Changed) || got.ChangedBy != "" {
+		t.Errorf("stored = %+v", got)
 	}
 	_, err = s.Transition(ctx, p.ID, openStates, "launched", switchyard.Change{})
 	wantCode(t, err, switchyard.EINVALID)
@@ -109,31 +127,36 @@ func TestTransitions(t *testing.T) {
 	wantCode(t, err, switchyard.ENOTFOUND)
 }
 
-func TestExpiry(t *testing.T) {
-	s, c, _ := openTemp(t)
-	ctx := context.Background()
+func testExpiry(t *testing.T, e *env) {
+	s, c, ctx := e.s, e.clock, context.Background()
 	early := samplePending()
 	early.Expires = t0.Add(5 * time.Minute)
 	a, _ := s.CreatePending(ctx, early)
+	a2, _ := s.CreatePending(ctx, early)
 	b, _ := s.CreatePending(ctx, samplePending()) // expires at +15m
 	done, _ := s.CreatePending(ctx, early)
 	if _, err := s.Transition(ctx, done.ID, openStates, switchyard.StateCancelled, switchyard.Change{By: "UALICE"}); err != nil {
 		t.Fatal(err)
 	}
+	first, second := a, a2
+	if second.ID < first.ID {
+		first, second = second, first
+	}
 
-	if got, err := s.ListExpired(ctx, t0.Add(4*time.Minute)); err != nil || len(got) != 0 {
-		t.Errorf("expired at +4m = %v, %v", got, err)
+	if got, err := s.ListExpired(ctx, t0.Add(5*time.Minute-time.Millisecond)); err != nil || len(got) != 0 {
+		t.Errorf("expired a millisecond early = %v, %v", got, err)
 	}
 	c.Advance(5 * time.Minute)
 	got, err := s.ListExpired(ctx, c.Now())
-	if err != nil || len(got) != 1 || got[0].ID != a.ID {
-		t.Fatalf("expired at +5m = %+v, %v; want only %s", got, err, a.ID)
+	if err != nil || len(got) != 2 || got[0].ID != first.ID || got[1].ID != second.ID {
+		t.Fatalf("expired at +5m = %+v, %v; want %s then %s", got, err, first.ID, second.ID)
 	}
 	// Past its expiry a request cannot be confirmed even before the sweep.
 	_, err = s.Transition(ctx, a.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"})
 	wantCode(t, err, switchyard.ECONFLICT)
-	if !strings.Contains(switchyard.ErrorMessage(err), "expired") {
-		t.Errorf("message = %q", switchyard.ErrorMessage(err))
+	var se *switchyard.StateError
+	if !strings.Contains(switchyard.ErrorMessage(err), "expired") || !errors.As(err, &se) || se.State != switchyard.StateExpired {
+		t.Errorf("message = %q, cause %#v", switchyard.ErrorMessage(err), se)
 	}
 	if _, err := s.Transition(ctx, a.ID, openStates, switchyard.StateExpired, switchyard.Change{}); err != nil {
 		t.Fatal(err)
@@ -142,34 +165,20 @@ func TestExpiry(t *testing.T) {
 	if !strings.Contains(switchyard.ErrorMessage(err), "already expired") {
 		t.Errorf("cancel after expiry: %q", switchyard.ErrorMessage(err))
 	}
+	if _, err := s.Transition(ctx, a2.ID, openStates, switchyard.StateExpired, switchyard.Change{}); err != nil {
+		t.Fatal(err)
+	}
 	c.Advance(10 * time.Minute)
 	if got, _ := s.ListExpired(ctx, c.Now()); len(got) != 1 || got[0].ID != b.ID {
 		t.Errorf("expired at +15m = %+v; want only %s", got, b.ID)
 	}
 }
 
-// race runs each transition once, all at the same moment, and returns the
-// errors in order.
-func race(s *Store, id string, moves []switchyard.PendingState) []error {
-	errs := make([]error, len(moves))
-	var start, wg sync.WaitGroup
-	start.Add(1)
-	for i, to := range moves {
-		wg.Go(func() {
-			start.Wait()
-			_, errs[i] = s.Transition(context.Background(), id, openStates, to, switchyard.Change{By: "UALICE"})
-		})
-	}
-	start.Done()
-	wg.Wait()
-	return errs
-}
-
-func TestDoubleConfirmAndConfirmVersusCancel(t *testing.T) {
-	s, _, _ := openTemp(t)
-	ctx := context.Background()
-	const rounds = 200
-	confirmed, cancelled := 0, 0
+// A double click, and a Confirm racing a Cancel: exactly one transition
+// wins each round, and the stored state is the winner's.
+func testDoubleConfirmAndConfirmVersusCancel(t *testing.T, e *env) {
+	s, ctx := e.s, context.Background()
+	const rounds = 100
 	for i := range rounds {
 		moves := []switchyard.PendingState{switchyard.StateConfirmed, switchyard.StateConfirmed, switchyard.StateCancelled, switchyard.StateConfirmed}
 		if i%2 == 0 {
@@ -179,80 +188,44 @@ func TestDoubleConfirmAndConfirmVersusCancel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		errs := race(s, p.ID, moves)
-		winners := 0
-		var won switchyard.PendingState
-		for j, err := range errs {
-			switch {
-			case err == nil:
-				winners++
-				won = moves[j]
-			case switchyard.ErrorCode(err) != switchyard.ECONFLICT:
-				t.Fatalf("round %d: %v", i, err)
-			}
-		}
-		if winners != 1 {
-			t.Fatalf("round %d: %d winners among %v, want exactly 1", i, winners, moves)
-		}
+		errs := race(len(moves), func(j int) error {
+			_, err := s.Transition(ctx, p.ID, openStates, moves[j], switchyard.Change{By: "UALICE"})
+			return err
+		})
+		won := moves[oneWinner(t, errs, switchyard.ECONFLICT)]
 		got, _ := s.GetPending(ctx, p.ID)
 		if got.State != won || got.Rev != 2 {
 			t.Fatalf("round %d: stored %s rev %d, winner %s", i, got.State, got.Rev, won)
 		}
-		if won == switchyard.StateConfirmed {
-			confirmed++
-		} else {
-			cancelled++
-		}
 	}
-	t.Logf("%d rounds: confirmed %d, cancelled %d", rounds, confirmed, cancelled)
 }
 
-// Two Store values on one file stand for two bot processes: their write
-// lock is SQLite's, not the in-process mutex, and a confirm still wins once.
-func TestConfirmRaceAcrossProcesses(t *testing.T) {
-	a, _, path := openTemp(t)
+// Two handles on one database stand for two bot processes: a confirm still
+// wins once.
+func testConfirmRaceAcrossHandles(t *testing.T, e *env) {
 	ctx := context.Background()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	for i := range 50 {
+	a, b := e.s, e.open(t)
+	for range 30 {
 		p, err := a.CreatePending(ctx, samplePending())
 		if err != nil {
 			t.Fatal(err)
 		}
-		errs := make([]error, 4)
-		var start, wg sync.WaitGroup
-		start.Add(1)
-		for j, s := range []*Store{a, b, a, b} {
-			wg.Go(func() {
-				start.Wait()
-				_, errs[j] = s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"})
-			})
-		}
-		start.Done()
-		wg.Wait()
-		winners := 0
-		for _, err := range errs {
-			if err == nil {
-				winners++
-			} else if switchyard.ErrorCode(err) != switchyard.ECONFLICT {
-				t.Fatalf("round %d: %v", i, err)
-			}
-		}
-		if winners != 1 {
-			t.Fatalf("round %d: %d winners, want 1", i, winners)
-		}
+		handles := []interface {
+			Transition(context.Context, string, []switchyard.PendingState, switchyard.PendingState, switchyard.Change) (switchyard.Pending, error)
+		}{a, b, a, b}
+		errs := race(len(handles), func(j int) error {
+			_, err := handles[j].Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE"})
+			return err
+		})
+		oneWinner(t, errs, switchyard.ECONFLICT)
 	}
 }
 
 // A Confirm that asks for it is refused in its own transaction when a lock
 // covers the request; one that lost no race to a lock lists as starting
 // until its deployment is linked.
-func TestConfirmRefusedByALockAndStartingRequests(t *testing.T) {
-	s, _, _ := openTemp(t)
-	ctx := context.Background()
+func testConfirmRefusedByALockAndStartingRequests(t *testing.T, e *env) {
+	s, ctx := e.s, context.Background()
 	p, err := s.CreatePending(ctx, samplePending())
 	if err != nil {
 		t.Fatal(err)
@@ -263,10 +236,10 @@ func TestConfirmRefusedByALockAndStartingRequests(t *testing.T) {
 	_, err = s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true})
 	wantCode(t, err, switchyard.ECONFLICT)
 	var held *switchyard.LockHeldError
-	if !errors.As(err, &held) || held.Lock.LockedBy != "UBOB" {
+	if !errors.As(err, &held) || held.Lock.LockedBy != "UBOB" || strings.Contains(switchyard.ErrorMessage(err), "freeze") {
 		t.Fatalf("refusal = %v", err)
 	}
-	if got, _ := s.GetPending(ctx, p.ID); got.State != switchyard.StatePending {
+	if got, _ := s.GetPending(ctx, p.ID); got.State != switchyard.StatePending || got.Rev != 1 {
 		t.Fatalf("a refused Confirm moved the request to %s", got.State)
 	}
 	if _, err := s.Unlock(ctx, "web", ""); err != nil {
@@ -284,6 +257,9 @@ func TestConfirmRefusedByALockAndStartingRequests(t *testing.T) {
 	if got, _ := s.ListStarting(ctx, "web", "staging"); len(got) != 0 {
 		t.Errorf("staging lists %+v", got)
 	}
+	if got, _ := s.ListStarting(ctx, "api", ""); len(got) != 0 {
+		t.Errorf("another app lists %+v", got)
+	}
 	confirmed := []switchyard.PendingState{switchyard.StateConfirmed}
 	if _, err := s.Transition(ctx, p.ID, confirmed, switchyard.StateConfirmed, switchyard.Change{DeploymentID: "d-ABCDEFGHI"}); err != nil {
 		t.Fatal(err)
@@ -293,12 +269,57 @@ func TestConfirmRefusedByALockAndStartingRequests(t *testing.T) {
 	}
 }
 
+// A Confirm and a lock at the same moment, through two handles: either the
+// lock refuses the Confirm, or the Confirm went first and whoever took the
+// lock finds it among the starting requests right after. Never a Confirm
+// that neither saw the lock nor shows to the locker.
+func testLockVersusConfirm(t *testing.T, e *env) {
+	ctx := context.Background()
+	other := e.open(t)
+	refused, started := 0, 0
+	for round := range 30 {
+		p := samplePending()
+		p.App = fmt.Sprint("app", round)
+		p, err := e.s.CreatePending(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var starting []switchyard.Pending
+		errs := race(2, func(i int) error {
+			if i == 0 {
+				if _, err := other.Lock(ctx, switchyard.Lock{App: p.App, Reason: "freeze", LockedBy: "UBOB"}); err != nil {
+					return err
+				}
+				var err error
+				starting, err = other.ListStarting(ctx, p.App, "")
+				return err
+			}
+			_, err := e.s.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UALICE", RefuseIfLocked: true})
+			return err
+		})
+		var held *switchyard.LockHeldError
+		switch {
+		case errs[0] != nil:
+			t.Fatalf("round %d: lock: %v", round, errs[0])
+		case errs[1] == nil && (len(starting) != 1 || starting[0].ID != p.ID):
+			t.Fatalf("round %d: the Confirm won but the locker was not told: starting = %+v", round, starting)
+		case errs[1] == nil:
+			started++
+		case errors.As(errs[1], &held):
+			refused++
+		default:
+			t.Fatalf("round %d: confirm: %v", round, errs[1])
+		}
+	}
+	t.Logf("30 rounds: the lock refused %d confirms, %d confirms went first", refused, started)
+}
+
 // A deployment's request is found by the deployment, and a rollback by the
 // deployment it undoes; a rollback that stopped a deployment is not taken
-// for the request that started it.
-func TestRequestsOfADeployment(t *testing.T) {
-	s, _, _ := openTemp(t)
-	ctx := context.Background()
+// for the request that started it; a confirmed request never linked lists
+// as cut short once old enough.
+func testRequestsOfADeployment(t *testing.T, e *env) {
+	s, ctx := e.s, context.Background()
 	confirmed := []switchyard.PendingState{switchyard.StateConfirmed}
 	deploy, err := s.CreatePending(ctx, samplePending())
 	if err != nil {
@@ -314,6 +335,7 @@ func TestRequestsOfADeployment(t *testing.T) {
 	}
 	stop := samplePending()
 	stop.Kind, stop.RollbackOf, stop.Plan, stop.RequestedBy = switchyard.KindRollback, "d-ABCDEFGHI", nil, "UBOB"
+	stop.Created = t0.Add(time.Minute)
 	stop, err = s.CreatePending(ctx, stop)
 	if err != nil {
 		t.Fatal(err)
@@ -324,15 +346,27 @@ func TestRequestsOfADeployment(t *testing.T) {
 	if _, err := s.Transition(ctx, stop.ID, confirmed, switchyard.StateConfirmed, switchyard.Change{DeploymentID: "d-ABCDEFGHI"}); err != nil {
 		t.Fatal(err)
 	}
+	redeploy := samplePending()
+	redeploy.Kind, redeploy.RollbackOf, redeploy.RequestedBy = switchyard.KindRollback, "d-ABCDEFGHI", "UCAROL"
+	redeploy.Created = t0.Add(2 * time.Minute)
+	redeploy, err = s.CreatePending(ctx, redeploy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, redeploy.ID, openStates, switchyard.StateConfirmed, switchyard.Change{By: "UCAROL", DeploymentID: "d-REDEPLOY1"}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.FindRequest(ctx, "d-ABCDEFGHI")
 	if err != nil || got.ID != deploy.ID {
 		t.Errorf("FindRequest = %+v, %v; want the deploy request", got, err)
 	}
+	if got, err := s.FindRequest(ctx, "d-REDEPLOY1"); err != nil || got.ID != redeploy.ID || got.Kind != switchyard.KindRollback {
+		t.Errorf("FindRequest of the redeployment = %+v, %v", got, err)
+	}
 	rbs, err := s.ListRollbacksOf(ctx, "d-ABCDEFGHI")
-	if err != nil || len(rbs) != 1 || rbs[0].ID != stop.ID || rbs[0].Plan != nil || rbs[0].RequestedBy != "UBOB" {
+	if err != nil || len(rbs) != 2 || rbs[0].ID != stop.ID || rbs[0].Plan != nil || rbs[0].RequestedBy != "UBOB" || rbs[1].ID != redeploy.ID {
 		t.Errorf("ListRollbacksOf = %+v, %v", rbs, err)
 	}
-	// An old confirmed request never linked is a start cut short.
 	cut, err := s.CreatePending(ctx, samplePending())
 	if err != nil {
 		t.Fatal(err)

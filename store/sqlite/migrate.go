@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -151,7 +151,7 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, v, toMS(s.nowUTC()))
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, v, toMS(s.now.Now()))
 			return err
 		})
 		if err != nil {

@@ -1,12 +1,13 @@
-// Package store keeps what the bot must remember across restarts: the
-// deployments it knows with their Slack cards and thread replies, pending
-// confirmations, locks and the audit trail. It is an embedded SQLite database
-// (modernc.org/sqlite, pure Go) in one file.
+// Package sqlite is the embedded store: what the bot must remember across
+// restarts (the deployments it knows with their Slack cards and thread
+// replies, pending confirmations, locks and the audit trail) in one SQLite
+// file (modernc.org/sqlite, pure Go). It suits one process, or a few on one
+// machine; several replicas share PostgreSQL instead (store/postgres).
 //
 // Every change that two people or two processes could race on goes through
 // compare-and-set, so a double click, a redelivered event or a restart never
 // applies the same change twice.
-package store
+package sqlite
 
 import (
 	"context"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
 // busyTimeout is how long SQLite waits for another process's write lock
@@ -35,7 +38,7 @@ type Options struct {
 // Store is the embedded database. It is safe for concurrent use.
 type Store struct {
 	db  *sql.DB
-	now func() time.Time
+	now rules.Clock
 	// writeMu serialises this process's write transactions, so writers queue
 	// in Go instead of spinning in SQLite's busy handler. Other processes are
 	// still kept out by SQLite's own lock and busy_timeout.
@@ -81,7 +84,7 @@ func open(ctx context.Context, path string, o Options, target int) (*Store, erro
 		db.SetMaxOpenConns(1)
 	}
 	s := &Store{db: db, now: o.Now}
-	if s.now == nil {
+	if o.Now == nil {
 		s.now = time.Now
 	}
 	if err := db.PingContext(ctx); err != nil {
@@ -115,11 +118,6 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// nowUTC is the store's clock in UTC at the precision times are kept.
-func (s *Store) nowUTC() time.Time {
-	return s.now().UTC().Truncate(time.Millisecond)
-}
-
 // Times are stored as Unix milliseconds, 0 for the zero time.
 func toMS(t time.Time) int64 {
 	if t.IsZero() {
@@ -133,14 +131,6 @@ func fromMS(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
-}
-
-// orNow returns t at stored precision, or the store's clock when t is zero.
-func (s *Store) orNow(t time.Time) time.Time {
-	if t.IsZero() {
-		return s.nowUTC()
-	}
-	return t.UTC().Truncate(time.Millisecond)
 }
 
 // isNoRows reports whether err says a single-row query found nothing.

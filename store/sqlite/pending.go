@@ -1,43 +1,16 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
-// validState reports whether s is one of the pending states.
-func validState(s switchyard.PendingState) bool {
-	switch s {
-	case switchyard.StatePending, switchyard.StateApproved, switchyard.StateConfirmed,
-		switchyard.StateCancelled, switchyard.StateExpired, switchyard.StateFailed:
-		return true
-	}
-	return false
-}
-
-// stateVerb is how a message says someone moved a request into state s.
-func stateVerb(s switchyard.PendingState) string {
-	switch s {
-	case switchyard.StatePending:
-		return "still pending"
-	case switchyard.StateApproved:
-		return "already approved"
-	default:
-		return "already " + string(s)
-	}
-}
-
-const pendingColumns = `id, app, env, version, plan, requested_by, reason, channel, message_ts, state,
-	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev, kind, rollback_of`
+const pendingColumns = rules.PendingColumns
 
 func scanPending(r rowScanner) (switchyard.Pending, error) {
 	var (
@@ -52,65 +25,25 @@ func scanPending(r rowScanner) (switchyard.Pending, error) {
 	}
 	p.State, p.Kind = switchyard.PendingState(state), switchyard.RequestKind(kind)
 	p.Changed, p.Created, p.Expires = fromMS(changed), fromMS(created), fromMS(expires)
-	if plan != "" && plan != "{}" && plan != "null" {
-		p.Plan = new(switchyard.Plan)
-		if err := json.Unmarshal([]byte(plan), p.Plan); err != nil {
-			return switchyard.Pending{}, fmt.Errorf("deploy request %s: decode plan: %w", p.ID, err)
-		}
-	}
-	return p, nil
-}
-
-// encodePlan is the plan column of a request.
-func encodePlan(p *switchyard.Plan) (string, error) {
-	if p == nil {
-		return "{}", nil
-	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return "", fmt.Errorf("encode plan: %w", err)
-	}
-	return string(b), nil
+	p.Plan, err = rules.DecodePlan(p.ID, plan)
+	return p, err
 }
 
 // CreatePending stores a new request in state pending (or the state given)
-// and returns it as stored. An empty ID gets a random "p-…" one; an empty
-// Kind is KindDeploy; Created defaults to now. App, Env, Version,
-// RequestedBy and Expires are required, and a rollback names the deployment
-// it undoes (EINVALID).
+// and returns it as stored; see store.Backend.
 func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switchyard.Pending, error) {
-	if p.App == "" || p.Env == "" || p.Version == "" || p.RequestedBy == "" || p.Expires.IsZero() {
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "A deploy request needs an app, an environment, a version, a requester and an expiry.")
+	if err := rules.NewPending(&p, s.now); err != nil {
+		return switchyard.Pending{}, err
 	}
-	if p.Kind == "" {
-		p.Kind = switchyard.KindDeploy
-	}
-	if p.Kind != switchyard.KindDeploy && p.Kind != switchyard.KindRollback || (p.Kind == switchyard.KindRollback) != (p.RollbackOf != "") {
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "A request is a deploy, or a rollback of a named deployment.")
-	}
-	plan, err := encodePlan(p.Plan)
+	plan, err := rules.EncodePlan(p.Plan)
 	if err != nil {
 		return switchyard.Pending{}, err
 	}
-	if p.State == "" {
-		p.State = switchyard.StatePending
-	}
-	if !validState(p.State) {
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "%q is not a deploy request state.", p.State)
-	}
-	if p.ID == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		p.ID = "p-" + hex.EncodeToString(b[:])
-	}
-	p.Created = s.orNow(p.Created)
-	p.Expires = p.Expires.UTC().Truncate(time.Millisecond)
-	p.Changed, p.ChangedBy, p.Rev = p.Created, p.RequestedBy, 1
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM pending WHERE id = ?`, p.ID).Scan(&one)
 		if err == nil {
-			return switchyard.Errorf(switchyard.ECONFLICT, "Deploy request %s already exists.", p.ID)
+			return rules.PendingExists(p.ID)
 		} else if !isNoRows(err) {
 			return err
 		}
@@ -139,7 +72,7 @@ func (s *Store) GetPending(ctx context.Context, id string) (switchyard.Pending, 
 func getPending(ctx context.Context, q querier, id string) (switchyard.Pending, error) {
 	p, err := scanPending(q.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending WHERE id = ?`, id))
 	if isNoRows(err) {
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of that deploy request; it may be from before a reset.")
+		return switchyard.Pending{}, rules.NoPending()
 	}
 	return p, err
 }
@@ -150,7 +83,7 @@ func (s *Store) FindPendingByMessage(ctx context.Context, channel, ts string) (s
 	p, err := scanPending(s.db.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE channel = ? AND message_ts = ? AND message_ts <> ''`, channel, ts))
 	if isNoRows(err) {
-		err = switchyard.Errorf(switchyard.ENOTFOUND, "That message is not a deploy request I know.")
+		err = rules.NoPendingMessage()
 	}
 	if err != nil {
 		return switchyard.Pending{}, fmt.Errorf("find deploy request by message %s/%s: %w", channel, ts, err)
@@ -171,7 +104,7 @@ func (s *Store) SetPendingMessage(ctx context.Context, id, channel, ts string) e
 			if err != nil {
 				return err
 			}
-			return switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of that deploy request.")
+			return rules.NoPending()
 		}
 		return nil
 	})
@@ -194,49 +127,25 @@ func (s *Store) SetPendingMessage(ctx context.Context, id, channel, ts string) e
 // Transition(id, [pending, approved], cancelled): a double click confirms
 // once, and a Confirm racing a Cancel ends in exactly one of them.
 func (s *Store) Transition(ctx context.Context, id string, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change) (switchyard.Pending, error) {
-	if !validState(to) {
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.EINVALID, "%q is not a deploy request state.", to)
+	if err := rules.CheckState(to); err != nil {
+		return switchyard.Pending{}, err
 	}
-	at := s.orNow(ch.At)
+	at := s.now.Or(ch.At)
 	var out switchyard.Pending
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p, err := getPending(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(from, p.State) {
-			return &switchyard.Error{
-				Code:    switchyard.ECONFLICT,
-				Message: conflictMessage(p),
-				Err:     &switchyard.StateError{ID: p.ID, State: p.State, By: p.ChangedBy, At: p.Changed},
+		lockOf := func(app, env string) (switchyard.Lock, bool, error) {
+			held, err := scanLock(tx.QueryRowContext(ctx, lockQuery, app, env, env, env))
+			if isNoRows(err) {
+				return switchyard.Lock{}, false, nil
 			}
+			return held, err == nil, err
 		}
-		if (to == switchyard.StateApproved || to == switchyard.StateConfirmed) && !at.Before(p.Expires) {
-			return &switchyard.Error{
-				Code:    switchyard.ECONFLICT,
-				Message: fmt.Sprintf("This deploy request for %s %s expired at %s; run /deploy again.", p.App, p.Version, p.Expires.Format("15:04 MST")),
-				Err:     &switchyard.StateError{ID: p.ID, State: switchyard.StateExpired, At: p.Expires},
-			}
-		}
-		if ch.RefuseIfLocked {
-			held, err := scanLock(tx.QueryRowContext(ctx, lockQuery, p.App, p.Env, p.Env, p.Env))
-			switch {
-			case err == nil:
-				return &switchyard.Error{Code: switchyard.ECONFLICT, Message: lockScope(held.App, held.Env) + " is locked.",
-					Err: &switchyard.LockHeldError{Lock: held}}
-			case !isNoRows(err):
-				return err
-			}
-		}
-		p.State, p.ChangedBy, p.Changed, p.Rev = to, ch.By, at, p.Rev+1
-		if ch.ApprovedBy != "" {
-			p.ApprovedBy = ch.ApprovedBy
-		}
-		if ch.DeploymentID != "" {
-			p.DeploymentID = ch.DeploymentID
-		}
-		if ch.Error != "" {
-			p.Error = ch.Error
+		if err := rules.Transition(&p, from, to, ch, at, lockOf); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pending SET state = ?, changed_by = ?, changed = ?, rev = ?,
 			approved_by = ?, deployment_id = ?, error_text = ? WHERE id = ? AND rev = ?`,
@@ -254,20 +163,6 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 		return switchyard.Pending{}, fmt.Errorf("move deploy request %s to %s: %w", id, to, err)
 	}
 	return out, nil
-}
-
-// conflictMessage tells the person whose click lost what happened instead.
-func conflictMessage(p switchyard.Pending) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "This deploy request for %s %s is %s", p.App, p.Version, stateVerb(p.State))
-	switch {
-	case p.State == switchyard.StateExpired:
-		fmt.Fprintf(&b, " (at %s)", p.Changed.Format("15:04 MST"))
-	case p.ChangedBy != "":
-		fmt.Fprintf(&b, " by <@%s> at %s", p.ChangedBy, p.Changed.Format("15:04 MST"))
-	}
-	b.WriteString(".")
-	return b.String()
 }
 
 // ListExpired returns the open requests whose expiry is at or before now,
@@ -294,10 +189,8 @@ func (s *Store) ListStarting(ctx context.Context, app, env string) ([]switchyard
 	return out, nil
 }
 
-// ListUnlinked returns the confirmed requests that were never linked to a
-// deployment and last changed before before: starts cut short (the process
-// died between the confirmation and AWS's answer), for the owner of
-// requests to close.
+// ListUnlinked returns the confirmed requests never linked to a
+// deployment that last changed before before; see store.Backend.
 func (s *Store) ListUnlinked(ctx context.Context, before time.Time) ([]switchyard.Pending, error) {
 	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE state = 'confirmed' AND deployment_id = '' AND changed < ? ORDER BY changed, id`, toMS(before))
@@ -307,10 +200,8 @@ func (s *Store) ListUnlinked(ctx context.Context, before time.Time) ([]switchyar
 	return out, nil
 }
 
-// FindRequest returns the request that started deployment id: the deploy
-// request (or the rollback request that redeployed) whose deployment it is,
-// not a rollback request that stopped it. ENOTFOUND when there is none (a
-// deployment started outside Slack, or one whose request is not linked).
+// FindRequest returns the request that started deployment id; see
+// store.Backend.
 func (s *Store) FindRequest(ctx context.Context, id string) (switchyard.Pending, error) {
 	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE deployment_id = ? AND NOT (kind = 'rollback' AND rollback_of = deployment_id) ORDER BY created, id LIMIT 1`, id)
@@ -318,13 +209,13 @@ func (s *Store) FindRequest(ctx context.Context, id string) (switchyard.Pending,
 	case err != nil:
 		return switchyard.Pending{}, fmt.Errorf("find the request of %s: %w", id, err)
 	case len(out) == 0:
-		return switchyard.Pending{}, switchyard.Errorf(switchyard.ENOTFOUND, "No request started deployment %s.", id)
+		return switchyard.Pending{}, rules.NoRequest(id)
 	}
 	return out[0], nil
 }
 
 // ListRollbacksOf returns the rollback requests of deployment id, oldest
-// first, whatever their state.
+// first; see store.Backend.
 func (s *Store) ListRollbacksOf(ctx context.Context, id string) ([]switchyard.Pending, error) {
 	out, err := s.queryPending(ctx, `SELECT `+pendingColumns+` FROM pending
 		WHERE kind = 'rollback' AND rollback_of = ? ORDER BY created, id`, id)

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,15 +6,8 @@ import (
 	"fmt"
 
 	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/store/internal/rules"
 )
-
-// lockScope names the locked scope of app and env for a message.
-func lockScope(app, env string) string {
-	if env == "" {
-		return app
-	}
-	return app + " in " + env
-}
 
 func scanLock(r rowScanner) (switchyard.Lock, error) {
 	var l switchyard.Lock
@@ -37,18 +30,14 @@ const lockQuery = `SELECT app, env, reason, locked_by, created FROM locks
 // app, or, for an app-wide lock, any environment of it). App, Reason and
 // LockedBy are required (EINVALID); Created defaults to now.
 func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, error) {
-	if l.App == "" || l.Reason == "" || l.LockedBy == "" {
-		return switchyard.Lock{}, switchyard.Errorf(switchyard.EINVALID, "A lock needs an app, a reason and who takes it.")
+	if err := rules.CheckLock(&l, s.now); err != nil {
+		return switchyard.Lock{}, err
 	}
-	l.Created = s.orNow(l.Created)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		held, err := scanLock(tx.QueryRowContext(ctx, lockQuery, l.App, l.Env, l.Env, l.Env))
 		switch {
 		case err == nil:
-			// The reason is a person's text: it travels as data for the
-			// caller to escape, never inside the message.
-			return &switchyard.Error{Code: switchyard.ECONFLICT, Message: lockScope(held.App, held.Env) + " is already locked.",
-				Err: &switchyard.LockHeldError{Lock: held}}
+			return rules.Locked(held)
 		case !isNoRows(err):
 			return err
 		}
@@ -57,7 +46,7 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 		return err
 	})
 	if err != nil {
-		return switchyard.Lock{}, fmt.Errorf("lock %s: %w", lockScope(l.App, l.Env), err)
+		return switchyard.Lock{}, fmt.Errorf("lock %s: %w", rules.Scope(l.App, l.Env), err)
 	}
 	return l, nil
 }
@@ -71,7 +60,7 @@ func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, e
 		l, err = scanLock(tx.QueryRowContext(ctx, `SELECT app, env, reason, locked_by, created FROM locks
 			WHERE app = ? AND env = ?`, app, env))
 		if isNoRows(err) {
-			return switchyard.Errorf(switchyard.ENOTFOUND, "%s is not locked.", lockScope(app, env))
+			return rules.NotLocked(app, env)
 		}
 		if err != nil {
 			return err
@@ -80,7 +69,7 @@ func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, e
 		return err
 	})
 	if err != nil {
-		return switchyard.Lock{}, fmt.Errorf("unlock %s: %w", lockScope(app, env), err)
+		return switchyard.Lock{}, fmt.Errorf("unlock %s: %w", rules.Scope(app, env), err)
 	}
 	return l, nil
 }
@@ -94,7 +83,7 @@ func (s *Store) GetLock(ctx context.Context, app, env string) (l switchyard.Lock
 	case isNoRows(err):
 		return switchyard.Lock{}, false, nil
 	case err != nil:
-		return switchyard.Lock{}, false, fmt.Errorf("get lock of %s: %w", lockScope(app, env), err)
+		return switchyard.Lock{}, false, fmt.Errorf("get lock of %s: %w", rules.Scope(app, env), err)
 	}
 	return l, true, nil
 }

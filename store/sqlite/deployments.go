@@ -1,35 +1,17 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
-// observed is the JSON kept in deployments.observed: the parts of the last
-// observed state that have no column of their own because nothing queries
-// them. A new field of switchyard.Deployment goes here or in a column; a test
-// fails until it does.
-type observed struct {
-	Stages    []switchyard.Stage `json:"stages,omitempty"`
-	Traffic   switchyard.Traffic `json:"traffic"`
-	Region    string             `json:"region,omitempty"`
-	Creator   string             `json:"creator,omitempty"`
-	Waiting   switchyard.Wait    `json:"waiting,omitempty"`
-	BlueAlive bool               `json:"blue_alive,omitempty"`
-	Alarms    []switchyard.Alarm `json:"alarms,omitempty"`
-	TaskDef   string             `json:"task_definition,omitempty"`
-	PrevDef   string             `json:"previous_task_definition,omitempty"`
-}
-
-const deploymentColumns = `id, app, env, version, image_before, image_after, config, status,
-	requested_by, confirmed_by, rolled_back_by, rollback_id, rollback_of, error_code, error_text,
-	created, completed, card_channel, card_ts, observed, observed_at, rev, updated`
+const deploymentColumns = rules.DeploymentColumns
 
 // deploymentSet assigns every column of deploymentColumns but id, in order.
 const deploymentSet = `app = ?, env = ?, version = ?, image_before = ?, image_after = ?, config = ?, status = ?,
@@ -52,50 +34,16 @@ func scanDeployment(r rowScanner) (switchyard.Record, error) {
 	d.Status = switchyard.Status(status)
 	d.Created, d.Completed = fromMS(created), fromMS(completed)
 	rec.ObservedAt, rec.Updated = fromMS(obsAt), fromMS(updated)
-	var o observed
-	if err := json.Unmarshal([]byte(obs), &o); err != nil {
-		return switchyard.Record{}, fmt.Errorf("deployment %s: decode observed state: %w", d.ID, err)
+	if err := rules.DecodeObserved([]byte(obs), d); err != nil {
+		return switchyard.Record{}, err
 	}
-	d.Stages, d.Traffic, d.Region, d.Creator = o.Stages, o.Traffic, o.Region, o.Creator
-	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
-	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
 	return rec, nil
 }
 
-// deploymentArgs returns the column values of rec in deploymentColumns order,
-// without rev and updated.
+// deploymentArgs returns the column values of rec in deploymentColumns
+// order, times as Unix milliseconds.
 func deploymentArgs(rec *switchyard.Record) ([]any, error) {
-	d := &rec.Deployment
-	obs, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
-		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition})
-	if err != nil {
-		return nil, fmt.Errorf("encode observed state: %w", err)
-	}
-	return []any{d.ID, d.App, d.Env, d.Version, d.ImageBefore, d.ImageAfter, d.Config, string(d.Status),
-		d.RequestedBy, d.ConfirmedBy, d.RolledBackBy, d.RollbackID, d.RollbackOf, d.ErrorCode, d.ErrorText,
-		toMS(d.Created), toMS(d.Completed), rec.CardChannel, rec.CardTS, string(obs), toMS(rec.ObservedAt)}, nil
-}
-
-// normalise puts times at stored precision so that what a method returns
-// equals what a later Get reads.
-func normalise(rec *switchyard.Record) {
-	d := &rec.Deployment
-	d.Created = d.Created.UTC().Truncate(time.Millisecond)
-	if !d.Completed.IsZero() {
-		d.Completed = d.Completed.UTC().Truncate(time.Millisecond)
-	}
-	if !rec.ObservedAt.IsZero() {
-		rec.ObservedAt = rec.ObservedAt.UTC().Truncate(time.Millisecond)
-	}
-	for i := range d.Stages {
-		s := &d.Stages[i]
-		if !s.Start.IsZero() {
-			s.Start = s.Start.UTC()
-		}
-		if !s.End.IsZero() {
-			s.End = s.End.UTC()
-		}
-	}
+	return rules.DeploymentValues(rec, func(t time.Time) any { return toMS(t) })
 }
 
 // CreateDeployment stores a new deployment and returns it as stored, with Rev
@@ -104,20 +52,16 @@ func normalise(rec *switchyard.Record) {
 // Env or Status is missing.
 func (s *Store) CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error) {
 	d := &rec.Deployment
-	if d.ID == "" || d.App == "" || d.Env == "" || d.Status == "" {
-		return switchyard.Record{}, switchyard.Errorf(switchyard.EINVALID, "A deployment needs an ID, an app, an environment and a status.")
+	if err := rules.NewDeployment(&rec, s.now); err != nil {
+		return switchyard.Record{}, err
 	}
-	d.Created = s.orNow(d.Created)
-	normalise(&rec)
-	rec.Rev, rec.Updated = 1, s.nowUTC()
 	args, err := deploymentArgs(&rec)
 	if err != nil {
 		return switchyard.Record{}, fmt.Errorf("create deployment %s: %w", d.ID, err)
 	}
-	args = append(args, rec.Rev, toMS(rec.Updated))
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if err := deploymentExists(ctx, tx, d.ID); err == nil {
-			return switchyard.Errorf(switchyard.ECONFLICT, "Deployment %s is already recorded.", d.ID)
+			return rules.DeploymentExists(d.ID)
 		} else if switchyard.ErrorCode(err) != switchyard.ENOTFOUND {
 			return err
 		}
@@ -146,7 +90,7 @@ func (s *Store) GetDeployment(ctx context.Context, id string) (switchyard.Record
 func getDeployment(ctx context.Context, q querier, id string) (switchyard.Record, error) {
 	rec, err := scanDeployment(q.QueryRowContext(ctx, `SELECT `+deploymentColumns+` FROM deployments WHERE id = ?`, id))
 	if isNoRows(err) {
-		return switchyard.Record{}, switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of deployment %s.", id)
+		return switchyard.Record{}, rules.NoDeployment(id)
 	}
 	return rec, err
 }
@@ -157,7 +101,7 @@ func (s *Store) FindByCard(ctx context.Context, channel, ts string) (switchyard.
 	rec, err := scanDeployment(s.db.QueryRowContext(ctx, `SELECT `+deploymentColumns+` FROM deployments
 		WHERE card_channel = ? AND card_ts = ? AND card_ts <> ''`, channel, ts))
 	if isNoRows(err) {
-		err = switchyard.Errorf(switchyard.ENOTFOUND, "That message is not the card of any deployment I know.")
+		err = rules.NoCard()
 	}
 	if err != nil {
 		return switchyard.Record{}, fmt.Errorf("find deployment by card %s/%s: %w", channel, ts, err)
@@ -179,11 +123,8 @@ func (s *Store) ListActive(ctx context.Context) ([]switchyard.Record, error) {
 // ListByApp returns the latest deployments of app, newest first, at most
 // limit of them (limit <= 0 means 10). An empty env means every environment.
 func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error) {
-	if limit <= 0 {
-		limit = 10
-	}
 	recs, err := s.queryDeployments(ctx, `SELECT `+deploymentColumns+` FROM deployments
-		WHERE app = ? AND (? = '' OR env = ?) ORDER BY created DESC, id DESC LIMIT ?`, app, env, env, limit)
+		WHERE app = ? AND (? = '' OR env = ?) ORDER BY created DESC, id DESC LIMIT ?`, app, env, env, rules.Limit(limit, 10))
 	if err != nil {
 		return nil, fmt.Errorf("list deployments of %s: %w", app, err)
 	}
@@ -223,20 +164,9 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 		if err != nil {
 			return err
 		}
-		if expectedRev != switchyard.AnyRev && rec.Rev != expectedRev {
-			return switchyard.Errorf(switchyard.ECONFLICT,
-				"Deployment %s changed while this was being decided (revision %d, expected %d); look again and retry.",
-				id, rec.Rev, expectedRev)
-		}
-		rev := rec.Rev
-		if err := mutate(&rec); err != nil {
-			mutateErr = err
+		var rev int64
+		if rev, mutateErr, err = rules.Mutate(&rec, expectedRev, s.now, mutate); err != nil {
 			return err
-		}
-		rec.ID, rec.Rev, rec.Updated = id, rev+1, s.nowUTC()
-		normalise(&rec)
-		if rec.App == "" || rec.Env == "" || rec.Status == "" {
-			return switchyard.Errorf(switchyard.EINVALID, "A deployment needs an app, an environment and a status.")
 		}
 		args, err := deploymentArgs(&rec)
 		if err != nil {
@@ -245,7 +175,7 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 		if err := cardFree(ctx, tx, rec.CardChannel, rec.CardTS, id); err != nil {
 			return err
 		}
-		args = append(args[1:], rec.Rev, toMS(rec.Updated), id, rev)
+		args = append(args[1:], id, rev)
 		res, err := tx.ExecContext(ctx, `UPDATE deployments SET `+deploymentSet+` WHERE id = ? AND rev = ?`, args...)
 		if err != nil {
 			return err
@@ -276,8 +206,8 @@ func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev i
 // posting, post only on true, then SetReplyTS. Unknown deployments give
 // ENOTFOUND.
 func (s *Store) MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error) {
-	if key == "" {
-		return false, switchyard.Errorf(switchyard.EINVALID, "A reply needs a key.")
+	if err := rules.CheckReplyKey(key); err != nil {
+		return false, err
 	}
 	var recorded bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -285,7 +215,7 @@ func (s *Store) MarkReply(ctx context.Context, deploymentID, key, ts string) (bo
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO deployment_replies (deployment_id, key, ts, created)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, deploymentID, key, ts, toMS(s.nowUTC()))
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, deploymentID, key, ts, toMS(s.now.Now()))
 		if err != nil {
 			return err
 		}
@@ -309,7 +239,7 @@ func (s *Store) SetReplyTS(ctx context.Context, deploymentID, key, ts string) er
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errors.Join(err, switchyard.Errorf(switchyard.ENOTFOUND, "No reply %q was recorded for deployment %s.", key, deploymentID))
+			return errors.Join(err, rules.NoReply(deploymentID, key))
 		}
 		return nil
 	})
@@ -355,7 +285,7 @@ func cardFree(ctx context.Context, q querier, channel, ts, id string) error {
 	case err != nil:
 		return err
 	default:
-		return switchyard.Errorf(switchyard.ECONFLICT, "That message is already the card of deployment %s.", other)
+		return rules.CardTaken(other)
 	}
 }
 
@@ -363,7 +293,7 @@ func deploymentExists(ctx context.Context, q querier, id string) error {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM deployments WHERE id = ?`, id).Scan(&one)
 	if isNoRows(err) {
-		return switchyard.Errorf(switchyard.ENOTFOUND, "I have no record of deployment %s.", id)
+		return rules.NoDeployment(id)
 	}
 	return err
 }

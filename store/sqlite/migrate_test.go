@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
-	s, _, path := openTemp(t)
+	s, path := openTemp(t)
 	ctx := context.Background()
 	s.Close()
 	for range 3 {
@@ -83,7 +83,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
-	s, _, path := openTemp(t)
+	s, path := openTemp(t)
 	ctx := context.Background()
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, 0)`, SchemaVersion()+1); err != nil {
 		t.Fatal(err)
