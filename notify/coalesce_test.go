@@ -42,7 +42,7 @@ func TestCardEditsCoalesceOneInFlight(t *testing.T) {
 		t.Fatalf("%d edits finished while the first was held", n)
 	}
 	release()
-	waitUntil(t, func() bool { return r.finished(id)() && r.n.cards.idle() })
+	waitUntil(t, func() bool { return r.finished(id)() && r.n.out.Idle() })
 
 	ups := spy.updates(ts)
 	if n := spy.mostInFlight(); n != 1 {

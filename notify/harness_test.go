@@ -286,7 +286,7 @@ func (r *rig) settle() {
 			}
 		}
 		r.n.mu.Unlock()
-		if ok && r.n.cards.idle() {
+		if ok && r.n.out.Idle() {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -328,7 +328,7 @@ func (r *rig) record(id string) switchyard.Record {
 func (r *rig) finished(id string) func() bool {
 	return func() bool {
 		rec, err := r.store.GetDeployment(context.Background(), id)
-		return err == nil && rec.Status.Done() && r.hasReply(id, keyFinal)
+		return err == nil && rec.Status.Done() && r.hasReply(id, switchyard.KeyFinal)
 	}
 }
 

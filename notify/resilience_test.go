@@ -117,7 +117,7 @@ func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
 		time.Sleep(60 * time.Millisecond)
 	}
 	deadline := time.Now().Add(45 * time.Second)
-	for !r.finished(id)() || !r.n.cards.idle() {
+	for !r.finished(id)() || !r.n.out.Idle() {
 		if time.Now().After(deadline) {
 			t.Fatal("final state not shown under rate limits")
 		}
