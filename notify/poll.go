@@ -153,3 +153,21 @@ func (n *Notifier) setTrackedState(id string, d switchyard.Deployment, posted ma
 		t.last, t.posted, t.observed = &d, posted, observed
 	}
 }
+
+// CaughtUp reports whether the Notifier has shown everything as of asOf
+// (a time of its clock, Options.Now): every deployment it watches was
+// looked at then or later with no look running, no look is asked for, and
+// every card edit and reply is sent. lagging names the deployments not
+// looked at yet, for a caller that wants them looked at now (Watch). It
+// lets tests and operators settle on what the Notifier did, not on time.
+func (n *Notifier) CaughtUp(asOf time.Time) (lagging []string, ok bool) {
+	n.mu.Lock()
+	ok = len(n.nudges) == 0
+	for id, t := range n.tracked {
+		if t.running || t.observed.Before(asOf) {
+			lagging = append(lagging, id)
+		}
+	}
+	n.mu.Unlock()
+	return lagging, ok && len(lagging) == 0 && n.out.Idle()
+}
