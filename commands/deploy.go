@@ -26,15 +26,14 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 	if !ok || !h.inChannel(ctx, r, actDeploy, a, env) {
 		return
 	}
-	if !h.permit(ctx, r, actDeploy, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)) {
+	if !h.permit(ctx, r, actDeploy, a, env.Name, a.Access.Deploy) {
 		return
 	}
 	if !h.unlocked(ctx, r, actDeploy, a.Name, env.Name) {
 		return
 	}
 	if c.Config != "" && !h.knownConfig(c.Config) {
-		h.refuse(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("I don't know the deployment config `%s`: use canary, linear, all-at-once, %s.",
-			c.Config, codeJoin(append(config.PredefinedConfigs(), h.cfg.CustomConfigs...))))
+		h.refuse(ctx, r, actDeploy, a.Name, env.Name, blocks.UnknownConfig(c.Config, append(config.PredefinedConfigs(), h.cfg.CustomConfigs...)))
 		return
 	}
 	plan, err := h.dep.Plan(ctx, env, c.Version, switchyard.PlanOptions{App: a.Name, Config: c.Config})
@@ -52,9 +51,8 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 	conf := confirmation(p, plan)
 	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(conf))
 	if err != nil {
-		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
-		h.fail(ctx, r, actDeploy, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE,
-			"I couldn't post the confirmation card in this channel; nothing was deployed. Is the bot allowed to post here?", err))
+		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: blocks.RequestCardNotPosted})
+		h.fail(ctx, r, actDeploy, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE, blocks.CardNotPosted(false), err))
 		return
 	}
 	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
