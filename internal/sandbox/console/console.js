@@ -136,10 +136,16 @@ async function tick() {
     const c = await api("GET", "/_sim/clock");
     state.clock = { simMs: c.unix_ms, realMs: Date.now(), speed: c.speed };
   } catch (_) { /* the sandbox is going away */ }
-  const speed = state.clock.speed ? ` · ×${state.clock.speed}` : " · stopped";
-  $("#clock").textContent = `${formatDate(env.now() / 1000, "{date_short} {time_secs}")}${speed}`;
-  $("#clock").title = "The sandbox's simulated time, in the chosen user's time zone";
+  drawClock();
   refreshDates(document, true);
+}
+
+// drawClock shows simulated time in the chosen user's time zone.
+function drawClock() {
+  const speed = state.clock.speed ? ` · ×${state.clock.speed}` : " · stopped";
+  const tz = env.tz();
+  $("#clock").textContent = `${formatDate(env.now() / 1000, "{date_short} {time_secs}")}${tz ? ` (${tz})` : ""}${speed}`;
+  $("#clock").title = "The sandbox's simulated time";
 }
 
 function selectUser(id) {
@@ -150,6 +156,7 @@ function selectUser(id) {
   const role = state.roles.find((r) => r.id === id);
   $("#user-role").textContent = `${u.real_name || ""}${u.tz ? " · " + u.tz : ""}${role ? " · " + role.summary : ""}`;
   renderChannel();
+  drawClock();
   refreshDates(document, false);
   refreshViews();
   if (state.tab === "home") openHome();
