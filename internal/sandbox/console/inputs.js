@@ -29,7 +29,7 @@ const initialKey = {
 };
 
 export function stateKey(type) {
-  return kinds[type] ? kinds[type][0] : null;
+  return Object.hasOwn(kinds, type) ? kinds[type][0] : null;
 }
 
 // readInputs collects the values of every input under root, as

@@ -22,7 +22,7 @@ export function decode(s) {
 }
 
 function emojiHTML(name) {
-  const glyph = EMOJI[name];
+  const glyph = Object.hasOwn(EMOJI, name) ? EMOJI[name] : null;
   return glyph ? `<span class="emoji" title=":${escapeHTML(name)}:">${glyph}</span>` : null;
 }
 
@@ -192,7 +192,7 @@ export function formatDate(epoch, format) {
     ago: () => ago(ms - env.now()),
   };
   const out = format.replace(/\{(\w+)\}/g, (m, t) => {
-    const v = tokens[t];
+    const v = Object.hasOwn(tokens, t) ? tokens[t] : undefined;
     return v === undefined ? m : typeof v === "function" ? v() : v;
   });
   // A relative day opening the text is capitalised: "Today 9:14 AM".
