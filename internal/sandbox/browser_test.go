@@ -158,8 +158,8 @@ func threadText(ctx context.Context, t *testing.T) string {
 	return got
 }
 
-// evalJSON runs a script that returns JSON and decodes it into v.
-func evalJSON(ctx context.Context, t *testing.T, script string, v any) {
+// pageJSON runs a script that returns JSON and decodes it into v.
+func pageJSON(ctx context.Context, t *testing.T, script string, v any) {
 	t.Helper()
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](script))
 	if err != nil {
@@ -170,9 +170,9 @@ func evalJSON(ctx context.Context, t *testing.T, script string, v any) {
 	}
 }
 
-// rawCode finds Slack codes the console should have drawn: emoji codes,
+// rawSlackCode finds Slack codes the console should have drawn: emoji codes,
 // control sequences, date tokens.
-var rawCode = regexp.MustCompile(`:[a-z][a-z0-9_]+:|<[@#!][^>]*>|\{(date|time|ago)[a-z_]*\}`)
+var rawSlackCode = regexp.MustCompile(`:[a-z][a-z0-9_]+:|<[@#!][^>]*>|\{(date|time|ago)[a-z_]*\}`)
 
 // TestConsoleMission drives the sandbox console in headless Chromium as a
 // person would, in a large window and in a 1280×720 laptop's: alice deploys
@@ -234,7 +234,7 @@ func mission(t *testing.T, width, height int) {
 	shot(b, "1-shifting")
 	advanceUntil(b, t, sb, 20*time.Second, "60% green", time.Minute)
 	var kept struct{ Card, Button, Updated bool }
-	evalJSON(b, t, `JSON.stringify({card: window.card.isConnected, button: window.cardButton.isConnected, updated: window.card.textContent.includes('60% green')})`, &kept)
+	pageJSON(b, t, `JSON.stringify({card: window.card.isConnected, button: window.cardButton.isConnected, updated: window.card.textContent.includes('60% green')})`, &kept)
 	if !kept.Card || !kept.Button || !kept.Updated {
 		t.Fatalf("the card was redrawn rather than patched: %+v", kept)
 	}
@@ -244,7 +244,7 @@ func mission(t *testing.T, width, height int) {
 		t.Fatalf("the finished card does not show 100%% green and success:\n%s", got)
 	}
 	// Emoji, mentions and dates as Slack draws them, in alice's time zone.
-	if m := rawCode.FindString(got); m != "" {
+	if m := rawSlackCode.FindString(got); m != "" {
 		t.Errorf("the channel shows %q raw:\n%s", m, got)
 	}
 	if !regexp.MustCompile(`Started\s+(Today|Yesterday) \d{1,2}:\d{2} [AP]M`).MatchString(got) || !strings.Contains(got, "✅") {
@@ -261,7 +261,7 @@ func mission(t *testing.T, width, height int) {
 	if n := strings.Count(thread, "of traffic on green"); n < 3 {
 		t.Errorf("the thread shows %d traffic steps, want several:\n%s", n, thread)
 	}
-	if m := rawCode.FindString(thread); m != "" {
+	if m := rawSlackCode.FindString(thread); m != "" {
 		t.Errorf("the thread shows %q raw", m)
 	}
 	threadReadable(b, t)
@@ -307,7 +307,7 @@ func threadReadable(b context.Context, t *testing.T) {
 		OwnLines, Clipped            bool
 		MinHeight                    float64
 	}
-	evalJSON(b, t, `(() => {
+	pageJSON(b, t, `(() => {
 		const pane = document.querySelector('#thread-replies').getBoundingClientRect();
 		const all = [...document.querySelectorAll('#thread-replies .msg')];
 		const seen = all.filter(r => { const x = r.getBoundingClientRect(); return x.height > 0 && x.top >= pane.top - 1 && x.bottom <= pane.bottom + 1; });

@@ -15,7 +15,7 @@ import (
 // zone, Slack's escapes shown as characters; tags, scripts and javascript:
 // links shown as the text they are.
 func TestBrowserText(t *testing.T) {
-	sb := startFrozen(t)
+	sb := startConsoleSandbox(t)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).Unix()
 	text := fmt.Sprintf("*Heads up* <!here>: <@U0BOB> ships to <#C0DEPLOYS> at <!date^%d^{date_num} {time}|noon UTC> _today_ ~maybe~ :tada:\n"+
 		"fix &lt;login&gt; &amp; checkout <img src=x onerror=\"document.body.dataset.owned=1\"> <script>document.body.dataset.owned=1</script> "+
@@ -34,7 +34,7 @@ func TestBrowserText(t *testing.T) {
 		Tags, Href                  string
 	}
 	read := func() {
-		evalJSON(b, t, `(() => { const m = document.querySelector('#messages .msg .blocks');
+		pageJSON(b, t, `(() => { const m = document.querySelector('#messages .msg .blocks');
 			return JSON.stringify({text: m.innerText, owned: document.body.dataset.owned || '',
 				bold: m.querySelectorAll('b').length, italic: m.querySelectorAll('i').length, strike: m.querySelectorAll('s').length,
 				links: m.querySelectorAll('a').length, href: [...m.querySelectorAll('a')].map(a => a.getAttribute('href')).join(' '),

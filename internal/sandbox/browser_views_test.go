@@ -206,7 +206,7 @@ func (a *viewsApp) submissions() []map[string]string {
 // the console open as user.
 func consoleWithApp(t *testing.T, user string) (*Sandbox, *viewsApp, context.Context) {
 	t.Helper()
-	sb := startFrozen(t)
+	sb := startConsoleSandbox(t)
 	app := startViewsApp(t, sb)
 	b := browser(t, 1280, 720)
 	if err := chromedp.Do(b, chromedp.Navigate(sb.URL()), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)), pickUser(user)); err != nil {
@@ -215,8 +215,8 @@ func consoleWithApp(t *testing.T, user string) (*Sandbox, *viewsApp, context.Con
 	return sb, app, b
 }
 
-// textOf is what the page shows under sel.
-func textOf(b context.Context, t *testing.T, sel string) string {
+// pageText is what the page shows under sel.
+func pageText(b context.Context, t *testing.T, sel string) string {
 	t.Helper()
 	got, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -225,8 +225,8 @@ func textOf(b context.Context, t *testing.T, sel string) string {
 	return got
 }
 
-// waitFor waits until the page's script says true.
-func waitFor(b context.Context, t *testing.T, what, script string) {
+// waitPage waits until the page's script says true.
+func waitPage(b context.Context, t *testing.T, what, script string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b, 20*time.Second)
 	defer cancel()
@@ -259,13 +259,13 @@ func TestBrowserModal(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	modal := textOf(b, t, deployModal)
+	modal := pageText(b, t, deployModal)
 	for _, want := range []string{"Deploy", "🚀 Deploy an app to an environment of #deploys", "App", "Version", "An image tag in ECR", "Approver", "(optional)", "More options…"} {
 		if !strings.Contains(modal, want) {
 			t.Errorf("the modal lacks %q:\n%s", want, modal)
 		}
 	}
-	if m := rawCode.FindString(modal); m != "" {
+	if m := rawSlackCode.FindString(modal); m != "" {
 		t.Errorf("the modal shows %q raw", m)
 	}
 
@@ -273,11 +273,11 @@ func TestBrowserModal(t *testing.T) {
 	if err := chromedp.Do(b, chromedp.SendKeys(chromedp.CSS(appTypeahead), "p")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(b, t, "the typeahead's note", `document.querySelector('`+typeaheadNote+`').textContent.includes('at least 2')`)
+	waitPage(b, t, "the typeahead's note", `document.querySelector('`+typeaheadNote+`').textContent.includes('at least 2')`)
 	if err := chromedp.Do(b, chromedp.SendKeys(chromedp.CSS(appTypeahead), "a"), chromedp.WaitVisible(chromedp.CSS(paymentsOpt))); err != nil {
 		t.Fatal(err)
 	}
-	if opts := textOf(b, t, deployModal+" .typeahead-options"); strings.Contains(opts, "myapp") {
+	if opts := pageText(b, t, deployModal+" .typeahead-options"); strings.Contains(opts, "myapp") {
 		t.Errorf("typing 'pa' offers %q: the app's suggestions were not used", opts)
 	}
 	screenshot(t, b, "modal-1-typeahead")
@@ -289,14 +289,14 @@ func TestBrowserModal(t *testing.T) {
 	if err := chromedp.Do(b, chromedp.Click(chromedp.CSS(modalSubmit))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(b, t, "Slack's required-field error", `document.querySelector('`+versionError+`').textContent === 'Please complete this required field.'`)
+	waitPage(b, t, "Slack's required-field error", `document.querySelector('`+versionError+`').textContent === 'Please complete this required field.'`)
 	// A version the app refuses.
 	if err := chromedp.Do(b, chromedp.SendKeys(chromedp.CSS(versionInput), "latest"), chromedp.Click(chromedp.CSS(modalSubmit))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(b, t, "the app's error", `document.querySelector('`+versionError+`').textContent === 'Versions look like v1.4'`)
+	waitPage(b, t, "the app's error", `document.querySelector('`+versionError+`').textContent === 'Versions look like v1.4'`)
 	var kept struct{ App, Version string }
-	evalJSON(b, t, `JSON.stringify({app: document.querySelector('`+appTypeahead+`').value, version: document.querySelector('`+versionInput+`').value})`, &kept)
+	pageJSON(b, t, `JSON.stringify({app: document.querySelector('`+appTypeahead+`').value, version: document.querySelector('`+versionInput+`').value})`, &kept)
 	if kept.App != "payments" || kept.Version != "latest" {
 		t.Fatalf("after a refused submission the modal holds %+v, want what alice entered", kept)
 	}
@@ -336,18 +336,18 @@ func TestBrowserHome(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sb.AWS.Clock().Now().In(ny).Format("Jan 2, 2006 3:04:05 PM")
-	waitFor(b, t, "the header's clock at "+want, `document.querySelector('#clock').textContent.startsWith('`+want+`')`)
+	waitPage(b, t, "the header's clock at "+want, `document.querySelector('#clock').textContent.startsWith('`+want+`')`)
 	if err := chromedp.Do(b, chromedp.Click(chromedp.CSS("#home-tab"))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(b, t, "bob's Home tab", `document.querySelector('#home-body').textContent.includes('refreshed 0 times')`)
-	home := textOf(b, t, "#home-body")
+	waitPage(b, t, "bob's Home tab", `document.querySelector('#home-body').textContent.includes('refreshed 0 times')`)
+	home := pageText(b, t, "#home-body")
 	for _, want := range []string{"Switchyard 🛤️", "Hello @bob 👋", "#deploys", "@here", "(just now)", "Deploy…", "Refresh"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("the Home tab lacks %q:\n%s", want, home)
 		}
 	}
-	if m := rawCode.FindString(home); m != "" {
+	if m := rawSlackCode.FindString(home); m != "" {
 		t.Errorf("the Home tab shows %q raw:\n%s", m, home)
 	}
 	if !regexp.MustCompile(`Published \w+day, \w+ \d{1,2}(st|nd|rd|th), \d{4} at \d{1,2}:\d{2} [AP]M`).MatchString(home) {
@@ -361,7 +361,7 @@ func TestBrowserHome(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#home-body button[data-action-id="refresh"]`))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(b, t, "the refreshed Home tab", `document.querySelector('#home-body').textContent.includes('refreshed 1 times')`)
+	waitPage(b, t, "the refreshed Home tab", `document.querySelector('#home-body').textContent.includes('refreshed 1 times')`)
 	if kept, _ := chromedp.Run(b, chromedp.Evaluate[bool](`window.header.isConnected`)); !kept {
 		t.Error("publishing the Home tab again redrew blocks that did not change")
 	}
@@ -382,7 +382,7 @@ func TestBrowserHome(t *testing.T) {
 		Under    bool
 		Top      string
 	}
-	evalJSON(b, t, `(() => { const m = [...document.querySelectorAll('#view-layer .modal')];
+	pageJSON(b, t, `(() => { const m = [...document.querySelectorAll('#view-layer .modal')];
 		return JSON.stringify({n: m.length, under: m[0].classList.contains('under'), topUnder: m[m.length-1].classList.contains('under'), top: m[m.length-1].dataset.callbackId}); })()`, &stack)
 	if stack.N != 2 || !stack.Under || stack.TopUnder || stack.Top != "options" {
 		t.Fatalf("the pushed modal is not stacked on top: %+v", stack)
@@ -394,7 +394,7 @@ func TestBrowserHome(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(b, t, "the deploy modal on top again", `!document.querySelector('`+deployModal+`').classList.contains('under')`)
+	waitPage(b, t, "the deploy modal on top again", `!document.querySelector('`+deployModal+`').classList.contains('under')`)
 	if err := chromedp.Do(b,
 		chromedp.Click(chromedp.CSS(deployModal+` .modal-x`)),
 		chromedp.WaitNotPresent(chromedp.CSS(deployModal)),

@@ -20,9 +20,9 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
-// startFrozen starts a sandbox whose clock only the test moves, without
+// startConsoleSandbox starts a sandbox whose clock only the test moves, without
 // the bot.
-func startFrozen(t *testing.T) *Sandbox {
+func startConsoleSandbox(t *testing.T) *Sandbox {
 	t.Helper()
 	sb, err := Start(Options{Speed: 0})
 	if err != nil {
@@ -36,8 +36,8 @@ func startFrozen(t *testing.T) *Sandbox {
 	return sb
 }
 
-// getJSON reads a console endpoint into v and returns the HTTP status.
-func getJSON(t *testing.T, url string, v any) int {
+// getConsoleJSON reads a console endpoint into v and returns the HTTP status.
+func getConsoleJSON(t *testing.T, url string, v any) int {
 	t.Helper()
 	res, err := http.Get(url)
 	if err != nil {
@@ -53,8 +53,8 @@ func getJSON(t *testing.T, url string, v any) int {
 	return res.StatusCode
 }
 
-// tsTime reads a Slack ts as a time.
-func tsTime(t *testing.T, ts string) time.Time {
+// slackTSTime reads a Slack ts as a time.
+func slackTSTime(t *testing.T, ts string) time.Time {
 	t.Helper()
 	f, err := strconv.ParseFloat(ts, 64)
 	if err != nil {
@@ -66,15 +66,15 @@ func tsTime(t *testing.T, ts string) time.Time {
 // TestConsoleClock: the console reads the simulated clock, and the Slack
 // simulator stamps messages with it, not with the machine's.
 func TestConsoleClock(t *testing.T) {
-	sb := startFrozen(t)
+	sb := startConsoleSandbox(t)
 	var c Clock
-	getJSON(t, sb.URL()+"/_sim/clock", &c)
+	getConsoleJSON(t, sb.URL()+"/_sim/clock", &c)
 	if !c.Now.Equal(sb.AWS.Clock().Now()) || c.Speed != 0 || c.UnixMS != c.Now.UnixMilli() {
 		t.Fatalf("clock = %+v, want the AWS simulator's %v at speed 0", c, sb.AWS.Clock().Now())
 	}
 	sb.AWS.Advance(3 * time.Hour)
 	var later Clock
-	getJSON(t, sb.URL()+"/_sim/clock", &later)
+	getConsoleJSON(t, sb.URL()+"/_sim/clock", &later)
 	if got := later.Now.Sub(c.Now); got != 3*time.Hour {
 		t.Fatalf("the clock moved %v after a 3h advance", got)
 	}
@@ -82,7 +82,7 @@ func TestConsoleClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := tsTime(t, ts).Sub(later.Now); math.Abs(d.Seconds()) > 1 {
+	if d := slackTSTime(t, ts).Sub(later.Now); math.Abs(d.Seconds()) > 1 {
 		t.Fatalf("a message posted at simulated %v has ts %s (%v away): messages must follow the simulated clock", later.Now, ts, d)
 	}
 }
@@ -90,9 +90,9 @@ func TestConsoleClock(t *testing.T) {
 // TestConsoleRoles: each person's role comes from the bot's access lists,
 // with the on-call group read from Slack.
 func TestConsoleRoles(t *testing.T) {
-	sb := startFrozen(t)
+	sb := startConsoleSandbox(t)
 	var roles []Role
-	if code := getJSON(t, sb.URL()+"/_sim/roles", &roles); code != http.StatusOK {
+	if code := getConsoleJSON(t, sb.URL()+"/_sim/roles", &roles); code != http.StatusOK {
 		t.Fatalf("GET /_sim/roles: %d", code)
 	}
 	want := map[string]struct {
@@ -139,7 +139,7 @@ func TestConsoleSummarize(t *testing.T) {
 // TestConsoleDeploymentView: the sandbox's own view of a deployment shows
 // what CodeDeploy and ECS say of it, as it moves.
 func TestConsoleDeploymentView(t *testing.T) {
-	sb := startFrozen(t)
+	sb := startConsoleSandbox(t)
 	ctx := context.Background()
 	cfg := sb.AWS.Config()
 	td, err := ecs.NewFromConfig(cfg).RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
@@ -168,7 +168,7 @@ func TestConsoleDeploymentView(t *testing.T) {
 
 	sb.AWS.Advance(3 * time.Minute)
 	var v DeploymentView
-	if code := getJSON(t, url, &v); code != http.StatusOK {
+	if code := getConsoleJSON(t, url, &v); code != http.StatusOK {
 		t.Fatalf("GET %s: %d", url, code)
 	}
 	if v.Status != "InProgress" || v.Config != "CodeDeployDefault.ECSLinear10PercentEvery1Minutes" || v.TaskDefinition == nil ||
@@ -193,7 +193,7 @@ func TestConsoleDeploymentView(t *testing.T) {
 	}
 
 	sb.AWS.Advance(20 * time.Minute)
-	getJSON(t, url, &v)
+	getConsoleJSON(t, url, &v)
 	if v.Status != "Succeeded" || v.Completed == nil || v.Target.Lifecycle[len(v.Target.Lifecycle)-1].Status != "Succeeded" {
 		t.Fatalf("after the shift: %+v", v)
 	}
@@ -204,7 +204,7 @@ func TestConsoleDeploymentView(t *testing.T) {
 		"/aws/deployments/" + id:              http.StatusOK,
 		"/_sim/aws/deployments/" + id + "%3E": http.StatusNotFound,
 	} {
-		if code := getJSON(t, sb.URL()+path, nil); code != want {
+		if code := getConsoleJSON(t, sb.URL()+path, nil); code != want {
 			t.Errorf("GET %s: %d, want %d", path, code, want)
 		}
 	}

@@ -2,6 +2,13 @@
 // quotes), the control sequences <@U…>, <#C…>, <!here>, <!date^…>, links,
 // and emoji codes. Everything that reaches the page is escaped here first:
 // message text is untrusted.
+//
+// Where Slack's documentation is silent, the console chooses: {time} is on
+// a 12-hour clock; "today", "yesterday" and "tomorrow" are capitalised when
+// they open the text; {ago} says "just now" under a minute, else "N
+// minutes ago" or "in N hours" (months are 30 days); a <…> that is no
+// control sequence (<app>) is shown as typed; links to a deployment in the
+// AWS console lead to the sandbox's own view of it.
 import { EMOJI } from "./emoji.js";
 
 // env is what rendering needs to know of the world; console.js fills it in.
