@@ -66,17 +66,10 @@ func (w *fakeWatcher) Watch(ctx context.Context, id string) {
 		return
 	}
 	rec := switchyard.Record{Deployment: switchyard.Deployment{ID: id, App: req.App, Env: req.Env, Version: req.Version,
-		Status: switchyard.StatusCreated, RequestedBy: req.RequestedBy, ConfirmedBy: req.RequestedBy, Created: req.Changed}}
-	if req.ApprovedBy != "" {
-		rec.ConfirmedBy = req.ApprovedBy
-	}
+		Status: switchyard.StatusCreated, RequestedBy: req.RequestedBy, Created: req.Changed}, CardChannel: req.Channel, CardTS: req.MessageTS}
 	if req.Kind == switchyard.KindRollback {
 		rec.RollbackOf = req.RollbackOf
 	}
-	if p := req.Plan; p != nil {
-		rec.ImageBefore, rec.ImageAfter, rec.Config, rec.PreviousTaskDefinition = p.ImageNow, p.ImageNext, p.Config, p.TaskDefinition
-	}
-	rec.CardChannel, rec.CardTS = req.Channel, req.MessageTS
 	_, _ = w.st.CreateDeployment(ctx, rec)
 }
 

@@ -232,7 +232,6 @@ func (e *e2e) shows(ts string, d switchyard.Deployment) bool {
 	return true
 }
 
-
 // settle waits until the card shows what AWS has now.
 func (e *e2e) settle(app, id, ts string) switchyard.Deployment {
 	e.t.Helper()
