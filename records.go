@@ -183,3 +183,31 @@ type AuditEntry struct {
 	Result    Result
 	Detail    string
 }
+
+// Lease is a replica's hold on a deployment (its key is the deployment's
+// id) or on a job only one replica should run at a time: until Expires
+// only Owner acts for it. Fence grows at every change of owner; a write
+// made under a lease names it, and the store refuses it once another owner
+// holds the key, so a replica that lost its lease (paused, cut off) cannot
+// undo its successor's work.
+type Lease struct {
+	Key     string
+	Owner   string
+	Expires time.Time
+	Fence   int64
+}
+
+// Held reports whether the lease is still Owner's at at.
+func (l Lease) Held(at time.Time) bool { return l.Owner != "" && at.Before(l.Expires) }
+
+// LeaseLostError is the cause inside the ECONFLICT error of a write made
+// under a lease that is no longer the holding: Now is who holds the key.
+type LeaseLostError struct {
+	Key string
+	Now Lease
+}
+
+// Error names the key and its holder for logs.
+func (e *LeaseLostError) Error() string {
+	return fmt.Sprintf("lease of %s is held by %s (fence %d)", e.Key, e.Now.Owner, e.Now.Fence)
+}

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -146,6 +147,8 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observer is told what happens, for metrics (default none).
+	Observer Observer
 }
 
 // Handler turns Slack envelopes into deployer calls. It is safe for
@@ -168,6 +171,9 @@ type Handler struct {
 	rollingBack keyedMutex
 	// jobDone, when set (by tests), is called after every job.
 	jobDone func()
+	obs     Observer
+	// connected is whether the Socket Mode connection is up.
+	connected atomic.Bool
 }
 
 // New returns a Handler. It opens no connection.
@@ -200,7 +206,11 @@ func New(cfg *config.Config, sl Slack, groups Groups, dep Deployer, st Store, w 
 	if ttl <= 0 {
 		ttl = 5 * time.Minute
 	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
 	return &Handler{
+		obs: opts.Observer,
 		cfg: cfg, slack: sl, dep: dep, st: st, watch: w, log: log.Named("commands"), opts: opts,
 		groups: newGroupCache(groups, ttl, opts.Now),
 		now:    opts.Now,
@@ -257,6 +267,7 @@ loop:
 
 // dispatch acks an envelope at once and queues its work.
 func (h *Handler) dispatch(ctx context.Context, a acker, p *pool, evt socketmode.Event) {
+	h.socketEvent(evt)
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -289,9 +300,12 @@ func (h *Handler) ack(ctx context.Context, a acker, evt socketmode.Event) {
 	if evt.Request == nil {
 		return
 	}
+	start := time.Now()
 	if err := a.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
 		h.log.Warn("ack failed", zap.String("envelope_id", evt.Request.EnvelopeID), zap.Error(err))
+		return
 	}
+	h.obs.Envelope(string(evt.Type), time.Since(start))
 }
 
 func channelOf(cb slack.InteractionCallback) string {

@@ -50,6 +50,7 @@ func (h *Handler) audit(ctx context.Context, e switchyard.AuditEntry) {
 	if e.At.IsZero() {
 		e.At = h.now()
 	}
+	h.obs.Outcome(e.Action, e.Result)
 	if _, err := h.st.Audit(ctx, e); err != nil {
 		h.log.Error("audit failed", zap.String("user", e.User), zap.String("action", e.Action), zap.String("app", e.App),
 			zap.String("env", e.Env), zap.String("channel", e.Channel), zap.String("message_ts", e.MessageTS),

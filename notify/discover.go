@@ -28,14 +28,8 @@ func (n *Notifier) discoverLoop(ctx context.Context) {
 }
 
 func (n *Notifier) discover(ctx context.Context) {
-	if recs, err := n.store.ListActive(ctx); err == nil {
-		for _, r := range recs {
-			if !n.isTracked(r.ID) {
-				n.Watch(ctx, r.ID)
-			}
-		}
-	} else if ctx.Err() == nil {
-		n.log.Warn("list active deployments", zap.Error(err))
+	if !n.holdJob(ctx, discoverJob) {
+		return // another replica discovers
 	}
 	since := n.started.Add(-n.opts.Lookback)
 	for _, a := range n.cfg.Apps {
@@ -154,4 +148,31 @@ func (n *Notifier) isTracked(id string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.tracked[id] != nil
+}
+
+// followLoop keeps every deployment in flight in view, every third of a
+// lease's time, until ctx ends: those this replica holds, and those it may
+// have to take over when their holder stops renewing.
+func (n *Notifier) followLoop(ctx context.Context) {
+	t := time.NewTicker(n.opts.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		recs, err := n.store.ListActive(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Warn("list active deployments", zap.Error(err))
+			}
+			continue
+		}
+		for _, r := range recs {
+			if !n.isTracked(r.ID) {
+				n.Watch(ctx, r.ID)
+			}
+		}
+	}
 }

@@ -58,6 +58,9 @@ func (n *Notifier) readEvents(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		if len(out.Messages) > 0 {
+			n.opts.Observer.QueueReceived(len(out.Messages))
+		}
 		for _, m := range out.Messages {
 			n.handleMessage(ctx, log, m)
 		}
@@ -74,9 +77,13 @@ func (n *Notifier) handleMessage(ctx context.Context, log *zap.Logger, m sqstype
 		log.Warn("event not handled; it will come back", zap.Error(err))
 		return
 	}
-	if _, err := n.queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{
+	_, err = n.queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{
 		QueueUrl: aws.String(n.opts.QueueURL), ReceiptHandle: m.ReceiptHandle,
-	}); err != nil && ctx.Err() == nil {
+	})
+	switch {
+	case err == nil:
+		n.opts.Observer.QueueDeleted()
+	case ctx.Err() == nil:
 		log.Warn("delete event", zap.Error(err))
 	}
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/slackout"
@@ -10,9 +11,25 @@ import (
 // ledger keeps, in the store, what the sender posted for each deployment:
 // its card's location and the thread replies claimed and posted, so that
 // none is posted twice, across restarts and processes.
-type ledger struct{ st Store }
+type ledger struct {
+	st Store
+	// holds reports whether this replica may still act for a key.
+	holds func(key string) bool
+}
 
 var _ slackout.Ledger = ledger{}
+
+// Hold refuses a key whose lease this replica does not hold with time to
+// spare: another replica edits that card now, or will.
+func (l ledger) Hold(_ context.Context, key string) error {
+	if !l.holds(key) {
+		return errNotHeld
+	}
+	return nil
+}
+
+// errNotHeld says that another replica acts for a deployment.
+var errNotHeld = errors.New("another replica holds this deployment's lease, or this one could not renew it")
 
 func (l ledger) Location(ctx context.Context, owner string) (string, string, error) {
 	rec, err := l.st.GetDeployment(ctx, owner)

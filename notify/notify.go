@@ -67,6 +67,13 @@ type Store interface {
 	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
 	ListActive(ctx context.Context) ([]switchyard.Record, error)
 	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error)
+	// UpdateDeploymentUnder is a compare-and-set made under a lease: ECONFLICT
+	// with a *switchyard.LeaseLostError once another replica holds it.
+	UpdateDeploymentUnder(ctx context.Context, id string, lease switchyard.Lease, mutate func(*switchyard.Record) error) (switchyard.Record, error)
+	// AcquireLease and ReleaseLease hold and give up a deployment (or a
+	// job) so that one replica at a time acts for it.
+	AcquireLease(ctx context.Context, key, owner string, at time.Time, ttl time.Duration) (switchyard.Lease, bool, error)
+	ReleaseLease(ctx context.Context, key, owner string) error
 	MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error)
 	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
 	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
@@ -121,7 +128,39 @@ type Options struct {
 	// Grace is how long Run keeps sending queued edits and replies after
 	// its context ends (default 10s).
 	Grace time.Duration
+	// Replica names this process among the replicas sharing the store
+	// (default: host, process id and a random part); LeaseTTL is how long a
+	// lease of a deployment runs unless renewed, and so how soon another
+	// replica takes over from one that died (default 15 s). RealNow is the
+	// leases' clock, real time whatever Now is (default time.Now).
+	Replica  string
+	LeaseTTL time.Duration
+	RealNow  func() time.Time
+	// Observer and SlackObserver are told what happens, for metrics
+	// (default none).
+	Observer      Observer
+	SlackObserver slackout.Observer
 }
+
+// Observer is told what the Notifier does, for metrics. Its methods must be
+// cheap and must not block.
+type Observer interface {
+	// Tracked reports how many deployments this replica watches now.
+	Tracked(n int)
+	// Takeover reports a deployment taken over from a replica that
+	// stopped renewing its lease.
+	Takeover()
+	// QueueReceived and QueueDeleted count SQS messages.
+	QueueReceived(n int)
+	QueueDeleted()
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Tracked(int)       {}
+func (nopObserver) Takeover()         {}
+func (nopObserver) QueueReceived(int) {}
+func (nopObserver) QueueDeleted()     {}
 
 func (o *Options) defaults() {
 	if o.Poll <= 0 {
@@ -145,6 +184,18 @@ func (o *Options) defaults() {
 	if o.Grace <= 0 {
 		o.Grace = 10 * time.Second
 	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	if o.Replica == "" {
+		o.Replica = defaultReplica()
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 15 * time.Second
+	}
+	if o.RealNow == nil {
+		o.RealNow = time.Now
+	}
 }
 
 // Notifier keeps cards and threads up to date. Create it with New, run it
@@ -159,9 +210,10 @@ type Notifier struct {
 	opts     Options
 
 	mu      sync.Mutex
-	tracked map[string]*tracked // deployment id → what is watched
-	known   map[string]bool     // deployment ids with a record, seen by discovery
-	nudges  map[string]bool     // ids asked for by Watch or events, not yet looked at
+	tracked map[string]*tracked         // deployment id → what is watched
+	leases  map[string]switchyard.Lease // key → the lease this replica holds
+	known   map[string]bool             // deployment ids with a record, seen by discovery
+	nudges  map[string]bool             // ids asked for by Watch or events, not yet looked at
 	wake    chan struct{}
 	out     *slackout.Sender
 	alarms  *alarmCache
@@ -180,12 +232,13 @@ func New(sl Slack, q Queue, d Describer, st Store, cfg *config.Config, log *zap.
 	n := &Notifier{
 		slack: sl, queue: q, describe: d, store: st, cfg: cfg, log: log, opts: opts,
 		tracked: map[string]*tracked{},
+		leases:  map[string]switchyard.Lease{},
 		known:   map[string]bool{},
 		nudges:  map[string]bool{},
 		wake:    make(chan struct{}, 1),
 		ready:   make(chan struct{}),
 	}
-	n.out = slackout.New(sl, ledger{st}, log)
+	n.out = slackout.New(sl, ledger{st: st, holds: n.holds}, slackout.Options{Log: log, Observer: opts.SlackObserver})
 	n.alarms = newAlarmCache(opts.Alarms)
 	return n
 }
@@ -221,8 +274,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 		wg.Go(func() { n.readEvents(ctx) })
 	}
 	wg.Go(func() { n.discoverLoop(ctx) })
+	wg.Go(func() { n.followLoop(ctx) })
+	wg.Go(func() { n.renewLoop(ctx) })
 	n.pollLoop(ctx)
 	wg.Wait()
 	n.out.Wait(n.opts.Grace)
+	n.releaseAll()
 	return nil
 }

@@ -23,6 +23,9 @@ type tracked struct {
 	observed time.Time
 	// posted holds reply keys known to be recorded in the store.
 	posted map[string]bool
+	// done is set once the deployment ended: its lease is given up when
+	// the sender has nothing left of it.
+	done bool
 }
 
 // resume tracks every deployment the store says is in flight.
@@ -103,10 +106,29 @@ func (n *Notifier) due() []string {
 	return ids
 }
 
-// look reconciles one deployment and schedules its next look.
+// look reconciles one deployment, if this replica holds it, and schedules
+// its next look.
 func (n *Notifier) look(ctx context.Context, id string) {
 	log := n.log.With(zap.String("deployment_id", id))
+	if n.isDone(id) {
+		n.finish(ctx, id)
+		return
+	}
+	if held, retry := n.hold(ctx, id); !held {
+		// Another replica watches it: look again when its lease could have
+		// run out, from the store (what this one knew may be stale).
+		n.mu.Lock()
+		if t := n.tracked[id]; t != nil {
+			t.running, t.next, t.last, t.posted = false, retry, nil, nil
+		}
+		n.mu.Unlock()
+		return
+	}
 	next, err := n.reconcile(ctx, id)
+	if err != nil && n.lost(id, err) {
+		err = nil
+		next = n.opts.FastPoll
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	t := n.tracked[id]
@@ -121,19 +143,43 @@ func (n *Notifier) look(ctx context.Context, id string) {
 		log.Warn("look at deployment", zap.Error(err), zap.Duration("retry_in", wait))
 		t.next = time.Now().Add(wait)
 	case next < 0:
-		delete(n.tracked, id)
-		return
+		t.done, t.next = true, time.Time{}
 	default:
 		t.fails = 0
 		t.next = time.Now().Add(next)
 	}
-	if t.again {
+	if t.again || t.done {
 		t.next = time.Time{}
 		select {
 		case n.wake <- struct{}{}:
 		default:
 		}
 	}
+}
+
+// isDone reports whether id ended and waits for its last messages.
+func (n *Notifier) isDone(id string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t := n.tracked[id]
+	return t != nil && t.done
+}
+
+// finish stops watching a deployment that ended once the sender has sent
+// all of it, and gives up its lease for good.
+func (n *Notifier) finish(ctx context.Context, id string) {
+	if n.out.Busy(id) {
+		n.mu.Lock()
+		if t := n.tracked[id]; t != nil {
+			t.running, t.next = false, time.Now().Add(n.opts.FastPoll)
+		}
+		n.mu.Unlock()
+		return
+	}
+	n.release(ctx, id)
+	n.mu.Lock()
+	delete(n.tracked, id)
+	n.mu.Unlock()
 }
 
 // trackedState returns a copy of what look needs from the tracker.

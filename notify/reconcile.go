@@ -128,7 +128,7 @@ func (n *Notifier) fast(d switchyard.Deployment) bool {
 // backwards.
 func (n *Notifier) merge(ctx context.Context, rec switchyard.Record, obs *switchyard.Observation, rolledBackBy string, observed time.Time) (switchyard.Record, error) {
 	var cur switchyard.Record
-	out, err := n.store.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(r *switchyard.Record) error {
+	out, err := n.store.UpdateDeploymentUnder(ctx, rec.ID, n.leaseOf(rec.ID), func(r *switchyard.Record) error {
 		cur = *r
 		if r.Status.Done() && !obs.Status.Done() {
 			return errUnchanged // a stale read: finished is final

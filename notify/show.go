@@ -42,7 +42,7 @@ func (n *Notifier) show(ctx context.Context, rec switchyard.Record, d switchyard
 		// A redeployment of the previous version: say so under the card of
 		// the deployment it undoes.
 		n.out.Publish(ctx, rec.RollbackOf, "", nil, []slackout.Reply{{Owner: rec.RollbackOf, Key: switchyard.KeyRolledBack,
-			Text: blocks.RollbackReply(d.RequestedBy, d.ID)}})
+			Holder: rec.ID, Text: blocks.RollbackReply(d.RequestedBy, d.ID)}})
 	}
 	if channel == "" && rec.CardTS == "" && !child {
 		n.log.Warn("no channel to post the card in", zap.String("deployment_id", rec.ID), zap.String("app", rec.App))

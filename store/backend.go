@@ -50,6 +50,23 @@ type Backend interface {
 	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
 	// Replies returns every recorded reply of a deployment as key → ts.
 	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
+	// UpdateDeploymentUnder is UpdateDeploymentIf with AnyRev made under a
+	// lease of the deployment's id: refused with ECONFLICT, cause
+	// *switchyard.LeaseLostError, unless lease is still the holding of that
+	// key (same owner, same fence), decided in the same transaction.
+	UpdateDeploymentUnder(ctx context.Context, id string, lease switchyard.Lease, mutate func(*switchyard.Record) error) (switchyard.Record, error)
+
+	// AcquireLease claims key for owner from at until at+ttl: it wins when
+	// the key is free, its lease ran out, or owner holds it (a renewal,
+	// same fence); a new owner's fence is greater than every earlier one's.
+	// won is false, with the lease that stands, when another owner holds
+	// it; of concurrent claims of a free key exactly one wins. EINVALID
+	// without key, owner or a positive ttl. Times are the caller's (real
+	// time, not a simulated clock).
+	AcquireLease(ctx context.Context, key, owner string, at time.Time, ttl time.Duration) (l switchyard.Lease, won bool, err error)
+	// ReleaseLease gives key up if owner holds it, so that another may take
+	// it at once; otherwise it does nothing.
+	ReleaseLease(ctx context.Context, key, owner string) error
 
 	// CreatePending stores a new request (state pending unless given; a
 	// random "p-…" ID when empty; the deploy kind when none) and returns it

@@ -48,6 +48,8 @@ func (l *memLedger) Claimed(_ context.Context, owner, key string) (string, error
 	return l.claimed[owner+"/"+key], nil
 }
 
+func (l *memLedger) Hold(context.Context, string) error { return nil }
+
 func (l *memLedger) Posted(_ context.Context, owner, key, channel, ts string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -74,7 +76,7 @@ func TestSendersSharingALedgerPostEachThingOnce(t *testing.T) {
 	const channel = "C0DEPLOYS"
 	var senders []*Sender
 	for range 3 {
-		senders = append(senders, New(api, ledger, nil))
+		senders = append(senders, New(api, ledger, Options{}))
 	}
 	ctx := context.Background()
 	for step := range 5 {

@@ -14,6 +14,7 @@ package slackout
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,10 @@ type Ledger interface {
 	// Posted records the message a claimed key became; for CardKey it is
 	// also the card's location from now on.
 	Posted(ctx context.Context, owner, key, channel, ts string) error
+	// Hold returns an error when this process may no longer act for key
+	// (another process took it over, or this one could not say it still
+	// holds it): what it queued for key is then dropped, not sent.
+	Hold(ctx context.Context, key string) error
 }
 
 // Reply is one thread reply: recorded under Owner and Key (the owner may
@@ -61,6 +66,9 @@ type Reply struct {
 	Key       string
 	Text      string
 	Broadcast bool
+	// Holder is the key this process must hold to post the reply (see
+	// Ledger.Hold); "" means Owner.
+	Holder string
 	// Retry marks a reply that is never dropped: when its claim cannot be
 	// recorded it is tried again, and when it was claimed but never posted
 	// (the process that claimed it died first), it is posted. Only for a
@@ -69,12 +77,35 @@ type Reply struct {
 	Retry bool
 }
 
+// Observer is told about every Slack call and card edit, for metrics. Its
+// methods must be cheap and must not block.
+type Observer interface {
+	// SlackCall reports one call of method: result is "ok", "rate_limited"
+	// (a 429), Slack's error code, or "error" when no answer came.
+	SlackCall(method, result string, took time.Duration)
+	// CardEdit reports how long a card render waited, from Publish until
+	// Slack took it.
+	CardEdit(delay time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) SlackCall(string, string, time.Duration) {}
+func (nopObserver) CardEdit(time.Duration)                  {}
+
+// Options are the optional settings of a Sender.
+type Options struct {
+	Log      *zap.Logger
+	Observer Observer
+}
+
 // Sender drains what is published, card by card. It is safe for concurrent
 // use; build it with New.
 type Sender struct {
 	api    Slack
 	ledger Ledger
 	log    *zap.Logger
+	obs    Observer
 
 	mu sync.Mutex
 	// halted is closed when the senders must give up: the grace period
@@ -85,7 +116,10 @@ type Sender struct {
 	closed bool
 	boxes  map[string]*box
 	gates  map[string]*gate
-	wg     sync.WaitGroup
+	// pending counts, per key to hold (a card's owner, a reply's holder),
+	// what is queued or being sent, for Busy.
+	pending map[string]int
+	wg      sync.WaitGroup
 }
 
 // box is the outgoing work of one card.
@@ -96,6 +130,7 @@ type box struct {
 	loaded     bool
 	newChannel string          // where to post the card if it has none
 	card       *blocks.Message // latest render not yet sent
+	cardAt     time.Time       // when the oldest render not yet sent came
 	replies    []Reply
 	running    bool
 }
@@ -109,12 +144,15 @@ type gate struct {
 }
 
 // New returns a Sender. It starts nothing until something is published.
-func New(api Slack, ledger Ledger, log *zap.Logger) *Sender {
-	if log == nil {
-		log = zap.NewNop()
+func New(api Slack, ledger Ledger, o Options) *Sender {
+	if o.Log == nil {
+		o.Log = zap.NewNop()
 	}
-	return &Sender{api: api, ledger: ledger, log: log, halted: make(chan struct{}),
-		boxes: map[string]*box{}, gates: map[string]*gate{}}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	return &Sender{api: api, ledger: ledger, log: o.Log, obs: o.Observer, halted: make(chan struct{}),
+		boxes: map[string]*box{}, gates: map[string]*gate{}, pending: map[string]int{}}
 }
 
 // Publish queues a render of owner's card (nil for none) and replies for
@@ -133,7 +171,14 @@ func (s *Sender) Publish(ctx context.Context, owner, newChannel string, card *bl
 		b.newChannel = newChannel
 	}
 	if card != nil {
+		if b.card == nil {
+			b.cardAt = time.Now()
+			s.pending[owner]++
+		}
 		b.card = card
+	}
+	for _, r := range rs {
+		s.pending[r.holder()]++
 	}
 	b.replies = append(b.replies, rs...)
 	if !b.running && (b.card != nil || len(b.replies) > 0) {
@@ -164,6 +209,31 @@ func (s *Sender) Wait(grace time.Duration) {
 		s.Halt()
 		<-done
 	}
+}
+
+// Busy reports whether something that needs key held (a card of key's, a
+// reply key holds) is queued or being sent.
+func (s *Sender) Busy(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending[key] > 0
+}
+
+// sent counts n items of key as gone, sent or dropped.
+func (s *Sender) sent(key string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending[key] -= n; s.pending[key] <= 0 {
+		delete(s.pending, key)
+	}
+}
+
+// holder is the key a reply needs held.
+func (r Reply) holder() string {
+	if r.Holder != "" {
+		return r.Holder
+	}
+	return r.Owner
 }
 
 // Idle reports whether nothing is queued or being sent.
@@ -216,7 +286,7 @@ func (s *Sender) drain(parent context.Context, b *box) {
 			s.mu.Unlock()
 		}
 		s.mu.Lock()
-		card, rs := b.card, b.replies
+		card, rs, cardAt := b.card, b.replies, b.cardAt
 		switch {
 		case b.ts == "" && card == nil:
 			// Nothing to post the replies under yet: the owner's next
@@ -239,24 +309,35 @@ func (s *Sender) drain(parent context.Context, b *box) {
 		if card != nil {
 			if err := s.sendCard(ctx, b, card); err != nil {
 				log.Warn("card not sent", zap.Error(err))
-				s.requeueCard(b, card)
+				s.requeueCard(b, card, cardAt)
 				sleep(ctx, time.Second)
+				continue
 			}
+			s.sent(b.owner, 1)
+			s.obs.CardEdit(time.Since(cardAt))
 			continue
 		}
-		if err := s.sendReplies(ctx, b, rs); err != nil {
+		requeued, err := s.sendReplies(ctx, b, rs)
+		if err != nil {
 			log.Warn("reply not posted", zap.Error(err))
+		}
+		for _, r := range rs[:len(rs)-requeued] {
+			s.sent(r.holder(), 1)
 		}
 	}
 }
 
-// requeueCard puts back a render that failed unless a newer one came.
-func (s *Sender) requeueCard(b *box, m *blocks.Message) {
+// requeueCard puts back a render that failed unless a newer one came; the
+// wait counts from the first.
+func (s *Sender) requeueCard(b *box, m *blocks.Message, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b.card == nil {
 		b.card = m
+	} else {
+		s.pending[b.owner]-- // the newer render stands for both
 	}
+	b.cardAt = at
 }
 
 // batchLocked says how many queued replies to post in one message: one,
@@ -274,8 +355,13 @@ func (s *Sender) batchLocked(channel string, rs []Reply) int {
 	return n
 }
 
-// sendCard posts the card if it has none yet, else edits it.
+// sendCard posts the card if it has none yet, else edits it, while this
+// process holds the card's owner.
 func (s *Sender) sendCard(ctx context.Context, b *box, m *blocks.Message) error {
+	if err := s.ledger.Hold(ctx, b.owner); err != nil {
+		s.log.Info("card left to the process that holds it", zap.String("deployment_id", b.owner), zap.Error(err))
+		return nil // dropped: the holder renders its own
+	}
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
 	if b.ts != "" {
 		return s.call(ctx, "chat.update", b.channel, func() error {
@@ -325,21 +411,26 @@ func (s *Sender) setLocation(b *box, channel, ts string) {
 }
 
 // sendReplies posts rs as one thread message, each key claimed first so
-// that no reply is ever posted twice, even by two processes.
-func (s *Sender) sendReplies(ctx context.Context, b *box, rs []Reply) error {
+// that no reply is ever posted twice, even by two processes. A reply whose
+// claim could not be recorded is put back with those after it, to be tried
+// again (claimed replies before it are still posted); requeued is how many
+// of rs, from the end, were put back.
+func (s *Sender) sendReplies(ctx context.Context, b *box, rs []Reply) (requeued int, err error) {
 	var lines []string
 	var mine []Reply
-	for _, r := range rs {
-		won, err := s.ledger.Claim(ctx, r.Owner, r.Key)
-		if err != nil && r.Retry {
-			s.mu.Lock()
-			b.replies = append([]Reply{r}, b.replies...)
-			s.mu.Unlock()
-			sleep(ctx, time.Second)
-			return err
+	for i, r := range rs {
+		if err := s.ledger.Hold(ctx, r.holder()); err != nil {
+			s.log.Info("reply left to the process that holds it", zap.String("deployment_id", r.holder()),
+				zap.String("key", r.Key), zap.Error(err))
+			continue
 		}
-		if err != nil {
-			return err
+		won, cerr := s.ledger.Claim(ctx, r.Owner, r.Key)
+		if cerr != nil {
+			s.mu.Lock()
+			b.replies = append(slices.Clone(rs[i:]), b.replies...)
+			s.mu.Unlock()
+			requeued, err = len(rs)-i, cerr
+			break
 		}
 		if !won && !r.Retry {
 			continue
@@ -354,7 +445,10 @@ func (s *Sender) sendReplies(ctx context.Context, b *box, rs []Reply) error {
 		lines, mine = append(lines, r.Text), append(mine, r)
 	}
 	if len(mine) == 0 {
-		return nil
+		if err != nil {
+			sleep(ctx, time.Second)
+		}
+		return requeued, err
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(strings.Join(lines, "\n"), false), slack.MsgOptionTS(b.ts),
 		slack.MsgOptionDisableLinkUnfurl()}
@@ -362,20 +456,20 @@ func (s *Sender) sendReplies(ctx context.Context, b *box, rs []Reply) error {
 		opts = append(opts, slack.MsgOptionBroadcast())
 	}
 	var ts string
-	err := s.call(ctx, "chat.postMessage", b.channel, func() error {
+	perr := s.call(ctx, "chat.postMessage", b.channel, func() error {
 		var err error
 		_, ts, err = s.api.PostMessageContext(ctx, b.channel, opts...)
 		return err
 	})
-	if err != nil {
-		return err
+	if perr != nil {
+		return requeued, perr
 	}
 	for _, r := range mine {
 		if err := s.ledger.Posted(ctx, r.Owner, r.Key, b.channel, ts); err != nil {
 			s.log.Warn("record reply ts", zap.String("key", r.Key), zap.Error(err))
 		}
 	}
-	return nil
+	return requeued, err
 }
 
 // call runs one Slack request for method in channel, waiting out rate
@@ -406,7 +500,9 @@ func (s *Sender) call(ctx context.Context, method, channel string, fn func() err
 		if wait > 0 && !sleep(ctx, wait) {
 			return ctx.Err()
 		}
+		start := time.Now()
 		err := fn()
+		s.obs.SlackCall(method, callResult(err), time.Since(start))
 		var rl *slack.RateLimitedError
 		switch {
 		case err == nil:
@@ -427,6 +523,22 @@ func (s *Sender) call(ctx context.Context, method, channel string, fn func() err
 		if !sleep(ctx, time.Duration(attempt)*500*time.Millisecond) {
 			return ctx.Err()
 		}
+	}
+}
+
+// callResult names how a Slack call ended, for metrics.
+func callResult(err error) string {
+	var rl *slack.RateLimitedError
+	var se slack.SlackErrorResponse
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &rl):
+		return "rate_limited"
+	case errors.As(err, &se):
+		return se.Err
+	default:
+		return "error"
 	}
 }
 

@@ -41,7 +41,7 @@ func queueReply(ctx context.Context, s *Sender) {
 // last replies queued at shutdown still get out.
 func TestSenderOutlivesThePublisher(t *testing.T) {
 	l := &fakeLedger{}
-	s := New(nil, l, nil)
+	s := New(nil, l, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	queueReply(ctx, s)
@@ -54,7 +54,7 @@ func TestSenderOutlivesThePublisher(t *testing.T) {
 // After the grace period, Wait halts a sender that is still busy.
 func TestWaitHaltsSendersAfterGrace(t *testing.T) {
 	l := &fakeLedger{block: true}
-	s := New(nil, l, nil)
+	s := New(nil, l, Options{})
 	queueReply(context.Background(), s)
 	start := time.Now()
 	s.Wait(50 * time.Millisecond)
@@ -69,7 +69,7 @@ func TestWaitHaltsSendersAfterGrace(t *testing.T) {
 // Work queued once the senders are halted is not sent.
 func TestHaltedSendersSendNothing(t *testing.T) {
 	l := &fakeLedger{}
-	s := New(nil, l, nil)
+	s := New(nil, l, Options{})
 	s.Halt()
 	s.Halt() // halting twice is harmless
 	queueReply(context.Background(), s)

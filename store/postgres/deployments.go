@@ -107,9 +107,20 @@ func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]sw
 // of one deployment queue behind each other and each sees the last one's
 // result, while replies (which only reference the row) are not held up.
 func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error) {
+	return s.updateDeployment(ctx, id, expectedRev, nil, mutate)
+}
+
+// updateDeployment is the compare-and-set of a deployment, after check
+// (when set) allowed it in the same transaction.
+func (s *Store) updateDeployment(ctx context.Context, id string, expectedRev int64, check func(pgx.Tx) error, mutate func(*switchyard.Record) error) (switchyard.Record, error) {
 	var out switchyard.Record
 	var mutateErr error
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		rec, err := getDeployment(ctx, tx, "", id, ` FOR NO KEY UPDATE`)
 		if err != nil {
 			return err

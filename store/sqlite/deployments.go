@@ -157,9 +157,33 @@ func (s *Store) queryDeployments(ctx context.Context, query string, args ...any)
 // mutate sees the current record and must not do I/O: the write lock is held
 // while it runs. It cannot change ID, Rev or Updated.
 func (s *Store) UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error) {
+	return s.updateDeployment(ctx, id, expectedRev, nil, mutate)
+}
+
+// UpdateDeploymentUnder is UpdateDeploymentIf(AnyRev) made under lease:
+// refused with ECONFLICT (cause *switchyard.LeaseLostError) unless lease is
+// the holding of the deployment's key, decided in the same transaction.
+func (s *Store) UpdateDeploymentUnder(ctx context.Context, id string, lease switchyard.Lease, mutate func(*switchyard.Record) error) (switchyard.Record, error) {
+	return s.updateDeployment(ctx, id, switchyard.AnyRev, func(tx *sql.Tx) error {
+		cur, ok, err := getLease(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return rules.CheckLease(lease, cur, ok)
+	}, mutate)
+}
+
+// updateDeployment is the compare-and-set of a deployment, after check
+// (when set) allowed it in the same transaction.
+func (s *Store) updateDeployment(ctx context.Context, id string, expectedRev int64, check func(*sql.Tx) error, mutate func(*switchyard.Record) error) (switchyard.Record, error) {
 	var out switchyard.Record
 	var mutateErr error
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		rec, err := getDeployment(ctx, tx, id)
 		if err != nil {
 			return err

@@ -121,6 +121,16 @@ ALTER TABLE pending ADD COLUMN rollback_of TEXT NOT NULL DEFAULT '';
 CREATE INDEX pending_by_deployment ON pending (deployment_id) WHERE deployment_id <> '';
 CREATE INDEX pending_by_rollback_of ON pending (rollback_of) WHERE rollback_of <> '';
 `,
+	// 5: leases, by which one replica at a time watches a deployment (or
+	// runs a job), and fences the writes it makes under them.
+	`
+CREATE TABLE leases (
+	key     TEXT PRIMARY KEY,
+	owner   TEXT NOT NULL,
+	expires INTEGER NOT NULL,
+	fence   INTEGER NOT NULL
+) STRICT;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

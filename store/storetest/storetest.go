@@ -69,6 +69,8 @@ func Run(t *testing.T, target Target) {
 		{"ConfirmRefusedByALockAndStartingRequests", testConfirmRefusedByALockAndStartingRequests},
 		{"LockVersusConfirm", testLockVersusConfirm},
 		{"RequestsOfADeployment", testRequestsOfADeployment},
+		{"Leases", testLeases},
+		{"LeaseRace", testLeaseRace},
 		{"Locks", testLocks},
 		{"LockRace", testLockRace},
 		{"Audit", testAudit},
