@@ -184,6 +184,30 @@ type Deployment struct {
 	// PreviousTaskDefinition.
 	TaskDefinition         string
 	PreviousTaskDefinition string
+
+	// Reason is why the requester deployed, as they typed it.
+	Reason string
+	// Next is what happens next without anyone's click, and when: the
+	// next traffic step, the end of a wait. Zero when nothing is due.
+	Next Next
+}
+
+// NextKind says what comes next in a deployment by itself.
+type NextKind string
+
+// Next kinds.
+const (
+	NextNone         NextKind = ""
+	NextTrafficStep  NextKind = "traffic-step"  // Percent of traffic moves to green at At
+	NextReadyTimeout NextKind = "ready-timeout" // the ready wait ends at At, stopping the deployment
+	NextBlueRemoved  NextKind = "blue-removed"  // the termination wait ends at At: blue is removed, no instant rollback after
+)
+
+// Next is what happens next in a deployment without anyone's click.
+type Next struct {
+	Kind    NextKind  `json:"kind,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	Percent float64   `json:"percent,omitempty"`
 }
 
 // Wait is a pause in a blue/green deployment that a person can end early.
