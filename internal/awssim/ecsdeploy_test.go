@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -17,8 +16,6 @@ import (
 // reading every stage, weight and task count at its exact simulated time.
 func TestCheckoutLinearStepByStep(t *testing.T) {
 	f := newSDFixture(t, sandboxWorld(t))
-	const sec = time.Second
-	const min = time.Minute
 
 	before := f.service("checkout")
 	if before.DeploymentController == nil || before.DeploymentController.Type != ecstypes.DeploymentControllerTypeEcs ||
@@ -69,33 +66,33 @@ func TestCheckoutLinearStepByStep(t *testing.T) {
 	d = f.expect(arn, 38*sec, "IN_PROGRESS POST_TEST_TRAFFIC_SHIFT src 100/0 4/4 tgt 0/100 4/4")
 	pause := pauseHook(t, d)
 	if !strings.HasPrefix(aws.ToString(pause.HookId), "ecs-pause-") || pause.TargetArn != nil || pause.TimeoutAction != ecstypes.DeploymentLifecycleHookActionRollback ||
-		!pause.ExpiresAt.Equal(f.t0.Add(38*sec+60*min)) {
+		!pause.ExpiresAt.Equal(f.t0.Add(38*sec+60*minute)) {
 		t.Fatalf("pause hook = %+v", pause)
 	}
-	f.expect(arn, 10*min, "IN_PROGRESS POST_TEST_TRAFFIC_SHIFT src 100/0 4/4 tgt 0/100 4/4")
+	f.expect(arn, 10*minute, "IN_PROGRESS POST_TEST_TRAFFIC_SHIFT src 100/0 4/4 tgt 0/100 4/4")
 	if err := f.cont(arn, aws.ToString(pause.HookId), ""); err != nil {
 		t.Fatal(err)
 	}
 
-	tc := 10 * min
+	tc := 10 * minute
 	d = f.expect(arn, tc, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 75/0 4/4 tgt 25/100 4/4")
 	if h := d.LifecycleHookDetails; len(h) != 1 || h[0].Status != ecstypes.DeploymentLifecycleHookStatusSucceeded {
 		t.Fatalf("after Continue the pause hook is %+v", h)
 	}
 	f.expect(arn, tc+59*sec, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 75/0 4/4 tgt 25/100 4/4")
-	f.expect(arn, tc+1*min, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 50/0 4/4 tgt 50/100 4/4")
-	f.expect(arn, tc+2*min, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 25/0 4/4 tgt 75/100 4/4")
-	f.expect(arn, tc+3*min, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 0/0 4/4 tgt 100/100 4/4")
-	f.expect(arn, tc+3*min+1*sec, "IN_PROGRESS POST_PRODUCTION_TRAFFIC_SHIFT src 0/0 4/4 tgt 100/100 4/4")
-	f.expect(arn, tc+3*min+2*sec, "IN_PROGRESS BAKE_TIME src 0/0 4/4 tgt 100/100 4/4")
-	f.expect(arn, tc+5*min+1*sec, "IN_PROGRESS BAKE_TIME src 0/0 4/4 tgt 100/100 4/4")
-	f.expect(arn, tc+5*min+2*sec, "IN_PROGRESS CLEAN_UP src 0/0 4/0 tgt 100/100 4/4")
+	f.expect(arn, tc+1*minute, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 50/0 4/4 tgt 50/100 4/4")
+	f.expect(arn, tc+2*minute, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 25/0 4/4 tgt 75/100 4/4")
+	f.expect(arn, tc+3*minute, "IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 0/0 4/4 tgt 100/100 4/4")
+	f.expect(arn, tc+3*minute+1*sec, "IN_PROGRESS POST_PRODUCTION_TRAFFIC_SHIFT src 0/0 4/4 tgt 100/100 4/4")
+	f.expect(arn, tc+3*minute+2*sec, "IN_PROGRESS BAKE_TIME src 0/0 4/4 tgt 100/100 4/4")
+	f.expect(arn, tc+5*minute+1*sec, "IN_PROGRESS BAKE_TIME src 0/0 4/4 tgt 100/100 4/4")
+	f.expect(arn, tc+5*minute+2*sec, "IN_PROGRESS CLEAN_UP src 0/0 4/0 tgt 100/100 4/4")
 	if svc := f.service("checkout"); aws.ToString(svc.TaskDefinition) != v21 ||
 		!slices.Equal(legacy(svc), []string{"PRIMARY:ecs-svc/" + revID(target) + ":IN_PROGRESS", "ACTIVE:ecs-svc/" + revID(source) + ":COMPLETED"}) {
 		t.Fatalf("in CLEAN_UP the service runs %s, deployments %v", aws.ToString(svc.TaskDefinition), legacy(svc))
 	}
-	d = f.expect(arn, tc+5*min+32*sec, "SUCCESSFUL CLEAN_UP src 0/0 0/0 tgt 100/100 4/4")
-	if !d.StartedAt.Equal(f.t0.Add(sec)) || !d.FinishedAt.Equal(f.t0.Add(tc+5*min+32*sec)) || d.StoppedAt != nil || d.Rollback != nil ||
+	d = f.expect(arn, tc+5*minute+32*sec, "SUCCESSFUL CLEAN_UP src 0/0 0/0 tgt 100/100 4/4")
+	if !d.StartedAt.Equal(f.t0.Add(sec)) || !d.FinishedAt.Equal(f.t0.Add(tc+5*minute+32*sec)) || d.StoppedAt != nil || d.Rollback != nil ||
 		d.Alarms == nil || d.Alarms.Status != ecstypes.ServiceDeploymentRollbackMonitorsStatusMonitoringComplete ||
 		!slices.Equal(d.Alarms.AlarmNames, []string{"checkout-5xx"}) || len(d.Alarms.TriggeredAlarmNames) != 0 {
 		t.Fatalf("the finished deployment: %+v", d)
