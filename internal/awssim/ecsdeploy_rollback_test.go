@@ -248,3 +248,24 @@ func TestAbortAndAlarmWithoutRollback(t *testing.T) {
 	f.expect(next, 67*sec+35*sec, "STOP_REQUESTED CLEAN_UP src 100/- 4/4 tgt 0/- 4/0")
 	f.expect(next, 67*sec+65*sec, "STOPPED CLEAN_UP src 100/- 4/4 tgt 0/- 0/0")
 }
+
+// TestNewTasksNeverHealthy: tasks of the new revision that never become
+// healthy fail SCALE_UP after five minutes, and the deployment rolls back.
+func TestNewTasksNeverHealthy(t *testing.T) {
+	f := newSDFixture(t, nativeWorld("web", "BLUE_GREEN", func(c *DeploymentConfiguration) {
+		c.DeploymentCircuitBreaker = &DeploymentCircuitBreaker{Enable: true, Rollback: true}
+	}))
+	f.sim.SetGreenUnhealthy("prod", "web", true)
+	f.update("web", "v2")
+	arn := f.latest("web")
+	d := f.expect(arn, 2*sec+5*minute-sec, "IN_PROGRESS SCALE_UP src 100/- 4/4 tgt 0/- 0/4")
+	if cb := d.DeploymentCircuitBreaker; cb == nil || cb.Status != ecstypes.ServiceDeploymentRollbackMonitorsStatusMonitoring || cb.Threshold != 3 {
+		t.Fatalf("circuit breaker = %+v", cb)
+	}
+	d = f.expect(arn, 2*sec+5*minute, "ROLLBACK_REQUESTED SCALE_UP src 100/- 4/4 tgt 0/- 0/4")
+	if !strings.Contains(aws.ToString(d.StatusReason), "did not become healthy within 5m0s") {
+		t.Fatalf("reason %q", aws.ToString(d.StatusReason))
+	}
+	f.expect(arn, 2*sec+5*minute+sec, "ROLLBACK_IN_PROGRESS CLEAN_UP src 100/- 4/4 tgt 0/- 0/0")
+	f.expect(arn, 2*sec+5*minute+31*sec, "ROLLBACK_SUCCESSFUL CLEAN_UP src 100/- 4/4 tgt 0/- 0/0")
+}
