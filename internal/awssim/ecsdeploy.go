@@ -149,16 +149,12 @@ var ecsDeploymentStatuses = []string{"PENDING", "SUCCESSFUL", "STOPPED", "STOP_R
 // fell due played first.
 func (s *Sim) registerServiceDeployments() {
 	s.ecs.native = svcDeployState{byArn: map[string]*svcDeployment{}, revisions: map[string]*svcRevision{}}
-	ops := map[string]func(*request) (any, error){
-		"ListServiceDeployments":     s.ecsListServiceDeployments,
-		"DescribeServiceDeployments": s.ecsDescribeServiceDeployments,
-		"DescribeServiceRevisions":   s.ecsDescribeServiceRevisions,
-		"StopServiceDeployment":      s.ecsStopServiceDeployment,
-		"ContinueServiceDeployment":  s.ecsContinueServiceDeployment,
-	}
-	for op, fn := range ops {
-		s.handle(ecsTarget, "ecs", op, s.cdOp(fn))
-	}
+	op := func(name string, fn func(*request) (any, error)) { s.handle(ecsTarget, "ecs", name, s.cdOp(fn)) }
+	op("ListServiceDeployments", s.ecsListServiceDeployments)
+	op("DescribeServiceDeployments", s.ecsDescribeServiceDeployments)
+	op("DescribeServiceRevisions", s.ecsDescribeServiceRevisions)
+	op("StopServiceDeployment", s.ecsStopServiceDeployment)
+	op("ContinueServiceDeployment", s.ecsContinueServiceDeployment)
 }
 
 // isNative reports whether svc plays service deployments.

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -91,49 +92,48 @@ func createdIn(t time.Time, f *struct {
 }
 
 func (s *Sim) ecsDescribeServiceDeployments(req *request) (any, error) {
-	var in struct {
-		ServiceDeploymentArns []string `json:"serviceDeploymentArns"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if len(in.ServiceDeploymentArns) == 0 || len(in.ServiceDeploymentArns) > 20 {
-		return nil, errECSParam("serviceDeploymentArns must have between 1 and 20 items.")
-	}
-	out := []map[string]any{}
-	failures := []ecsFailure{}
-	for _, arn := range in.ServiceDeploymentArns {
-		d := s.ecs.native.byArn[arn]
-		if d == nil {
-			failures = append(failures, ecsFailure{Arn: arn, Reason: "MISSING"})
-			continue
+	return describeArns(req, "serviceDeploymentArns", "serviceDeployments", func(arn string) map[string]any {
+		if d := s.ecs.native.byArn[arn]; d != nil {
+			return s.renderServiceDeployment(d)
 		}
-		out = append(out, s.renderServiceDeployment(d))
-	}
-	return map[string]any{"serviceDeployments": out, "failures": failures}, nil
+		return nil
+	})
 }
 
 func (s *Sim) ecsDescribeServiceRevisions(req *request) (any, error) {
-	var in struct {
-		ServiceRevisionArns []string `json:"serviceRevisionArns"`
-	}
+	return describeArns(req, "serviceRevisionArns", "serviceRevisions", func(arn string) map[string]any {
+		if rev := s.ecs.native.revisions[arn]; rev != nil {
+			return s.renderServiceRevision(rev)
+		}
+		return nil
+	})
+}
+
+// describeArns answers a Describe call of 1 to 20 ARNs in the request
+// member named member: what render makes of each under outKey, and a
+// MISSING failure for each it knows nothing of.
+func describeArns(req *request, member, outKey string, render func(arn string) map[string]any) (any, error) {
+	var in map[string]json.RawMessage
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
-	if len(in.ServiceRevisionArns) == 0 || len(in.ServiceRevisionArns) > 20 {
-		return nil, errECSParam("serviceRevisionArns must have between 1 and 20 items.")
+	var arns []string
+	if raw, ok := in[member]; ok && json.Unmarshal(raw, &arns) != nil {
+		return nil, errSerialization("cannot parse request: " + member + " must be a list of strings")
+	}
+	if len(arns) == 0 || len(arns) > 20 {
+		return nil, errECSParam("%s must have between 1 and 20 items.", member)
 	}
 	out := []map[string]any{}
 	failures := []ecsFailure{}
-	for _, arn := range in.ServiceRevisionArns {
-		rev := s.ecs.native.revisions[arn]
-		if rev == nil {
+	for _, arn := range arns {
+		if m := render(arn); m != nil {
+			out = append(out, m)
+		} else {
 			failures = append(failures, ecsFailure{Arn: arn, Reason: "MISSING"})
-			continue
 		}
-		out = append(out, s.renderServiceRevision(rev))
 	}
-	return map[string]any{"serviceRevisions": out, "failures": failures}, nil
+	return map[string]any{outKey: out, "failures": failures}, nil
 }
 
 // ecsStopServiceDeployment stops a deployment. ROLLBACK (the default, the

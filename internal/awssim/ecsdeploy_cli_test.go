@@ -51,15 +51,7 @@ type cliService struct {
 // with the AWS CLI, a second client built from botocore's own model: the
 // clock stands still and the test moves it between commands.
 func TestAWSCLIServiceDeployments(t *testing.T) {
-	w := sandboxWorld(t)
-	sim := New(w.Options(Options{Start: cdEpoch}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := newSDFixture(t, sandboxWorld(t)).sim
 	cli := newAWSCLI(t, sim)
 	describe := func(arn string) cliServiceDeployment {
 		t.Helper()

@@ -187,31 +187,42 @@ func advancedOK(a *AdvancedConfiguration) bool {
 func normalizeShift(c *DeploymentConfiguration) *apiError {
 	switch c.Strategy {
 	case "LINEAR":
-		l := LinearConfiguration{}
-		if c.LinearConfiguration != nil {
-			l = *c.LinearConfiguration
-		}
-		l.StepPercent = orDefault(l.StepPercent, 10.0)
-		l.StepBakeTimeInMinutes = orDefault(l.StepBakeTimeInMinutes, 6)
-		if p := *l.StepPercent; p < 3 || p > 100 || !tenths(p) {
-			return errECSParam("linearConfiguration.stepPercent must be a multiple of 0.1 from 3.0 to 100.0, not %g.", p)
-		}
+		l := *cmpOr(c.LinearConfiguration, &LinearConfiguration{})
 		c.LinearConfiguration = &l
-		return minutesIn("linearConfiguration.stepBakeTimeInMinutes", *l.StepBakeTimeInMinutes, 0, 1440)
+		return normalizeStep(&l.StepPercent, &l.StepBakeTimeInMinutes, stepRule{"linearConfiguration.stepPercent", 10, 3},
+			"linearConfiguration.stepBakeTimeInMinutes", 6)
 	case "CANARY":
-		k := CanaryConfiguration{}
-		if c.CanaryConfiguration != nil {
-			k = *c.CanaryConfiguration
-		}
-		k.CanaryPercent = orDefault(k.CanaryPercent, 5.0)
-		k.CanaryBakeTimeInMinutes = orDefault(k.CanaryBakeTimeInMinutes, 10)
-		if p := *k.CanaryPercent; p < 0.1 || p > 100 || !tenths(p) {
-			return errECSParam("canaryConfiguration.canaryPercent must be a multiple of 0.1 from 0.1 to 100.0, not %g.", p)
-		}
+		k := *cmpOr(c.CanaryConfiguration, &CanaryConfiguration{})
 		c.CanaryConfiguration = &k
-		return minutesIn("canaryConfiguration.canaryBakeTimeInMinutes", *k.CanaryBakeTimeInMinutes, 0, 1440)
+		return normalizeStep(&k.CanaryPercent, &k.CanaryBakeTimeInMinutes, stepRule{"canaryConfiguration.canaryPercent", 5, 0.1},
+			"canaryConfiguration.canaryBakeTimeInMinutes", 10)
 	}
 	return nil
+}
+
+// stepRule is a step percentage's name, default and lowest value (the
+// highest is 100, in tenths).
+type stepRule struct {
+	name     string
+	def, low float64
+}
+
+// normalizeStep fills in a strategy's step percentage and bake time and
+// checks them.
+func normalizeStep(pct **float64, bake **int, rule stepRule, bakeName string, bakeDef int) *apiError {
+	*pct, *bake = orDefault(*pct, rule.def), orDefault(*bake, bakeDef)
+	if p := **pct; p < rule.low || p > 100 || !tenths(p) {
+		return errECSParam("%s must be a multiple of 0.1 from %.1f to 100.0, not %g.", rule.name, rule.low, p)
+	}
+	return minutesIn(bakeName, **bake, 0, 1440)
+}
+
+// cmpOr is p, or def when p is nil.
+func cmpOr[T any](p, def *T) *T {
+	if p != nil {
+		return p
+	}
+	return def
 }
 
 // normalizeHooks checks each hook and fills its target type and timeout.

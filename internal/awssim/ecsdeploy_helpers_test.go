@@ -213,6 +213,17 @@ func (f *sdFixture) ecsEvents() []string {
 	return out
 }
 
+// countEvents is how many of the ECS events so far read want.
+func (f *sdFixture) countEvents(want string) int {
+	n := 0
+	for _, e := range f.ecsEvents() {
+		if e == want {
+			n++
+		}
+	}
+	return n
+}
+
 // pauseHook returns the hook awaiting action on the deployment.
 func pauseHook(t *testing.T, d ecstypes.ServiceDeployment) ecstypes.DeploymentLifecycleHookDetail {
 	t.Helper()

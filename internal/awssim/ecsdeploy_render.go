@@ -94,14 +94,6 @@ func (s *Sim) renderDeploymentBrief(d *svcDeployment) map[string]any {
 // out and, resolved, the target group its tasks serve from.
 func (s *Sim) renderServiceRevision(rev *svcRevision) map[string]any {
 	svc := rev.svc
-	resolved := []map[string]string{}
-	for _, lb := range rev.lbs {
-		r := map[string]string{"targetGroupArn": rev.targetGroup}
-		if a := lb.AdvancedConfiguration; a != nil {
-			r["productionListenerRule"] = a.ProductionListenerRule
-		}
-		resolved = append(resolved, r)
-	}
 	out := map[string]any{
 		"serviceRevisionArn":    rev.arn,
 		"serviceArn":            svc.arn,
@@ -112,9 +104,23 @@ func (s *Sim) renderServiceRevision(rev *svcRevision) map[string]any {
 		"containerImages":       s.containerImagesLocked(rev.taskDef),
 		"guardDutyEnabled":      false,
 		"createdAt":             epoch(rev.createdAt),
-		"resolvedConfiguration": map[string]any{"loadBalancers": resolved},
+		"resolvedConfiguration": map[string]any{"loadBalancers": rev.resolvedLoadBalancers()},
 	}
 	addLaunchFields(out, svc)
+	return out
+}
+
+// resolvedLoadBalancers say where the revision's tasks really serve: its
+// own target group, behind the production listener rule.
+func (rev *svcRevision) resolvedLoadBalancers() []map[string]string {
+	out := []map[string]string{}
+	for _, lb := range rev.lbs {
+		r := map[string]string{"targetGroupArn": rev.targetGroup}
+		if a := lb.AdvancedConfiguration; a != nil {
+			r["productionListenerRule"] = a.ProductionListenerRule
+		}
+		out = append(out, r)
+	}
 	return out
 }
 

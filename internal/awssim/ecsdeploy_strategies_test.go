@@ -33,13 +33,7 @@ func TestCanaryDeployment(t *testing.T) {
 	f.expect(arn, 35*sec+5*minute+5*sec, "IN_PROGRESS POST_PRODUCTION_TRAFFIC_SHIFT src 0/- 4/4 tgt 100/- 4/4")
 	f.expect(arn, 35*sec+6*minute+6*sec, "IN_PROGRESS CLEAN_UP src 0/- 4/0 tgt 100/- 4/4")
 	f.expect(arn, 35*sec+6*minute+36*sec, "SUCCESSFUL CLEAN_UP src 0/- 0/0 tgt 100/- 4/4")
-	n := 0
-	for _, e := range f.ecsEvents() {
-		if e == "HOOK_SUCCEEDED:AWS_LAMBDA@PRODUCTION_TRAFFIC_SHIFT" {
-			n++
-		}
-	}
-	if n != 2 {
+	if n := f.countEvents("HOOK_SUCCEEDED:AWS_LAMBDA@PRODUCTION_TRAFFIC_SHIFT"); n != 2 {
 		t.Fatalf("the PRODUCTION_TRAFFIC_SHIFT hook succeeded %d times, want 2: %v", n, f.ecsEvents())
 	}
 }
@@ -112,13 +106,7 @@ func TestPauseAtEveryLinearStep(t *testing.T) {
 		t.Fatalf("rollback %+v, hooks %+v", d.Rollback, d.LifecycleHookDetails)
 	}
 	f.expect(arn, at+10*minute+sec, "ROLLBACK_IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT src 100/- 4/4 tgt 0/- 4/4")
-	awaiting := 0
-	for _, e := range f.ecsEvents() {
-		if e == "HOOK_AWAITING_ACTION:PAUSE@PRE_PRODUCTION_TRAFFIC_SHIFT" {
-			awaiting++
-		}
-	}
-	if awaiting != 4 {
+	if awaiting := f.countEvents("HOOK_AWAITING_ACTION:PAUSE@PRE_PRODUCTION_TRAFFIC_SHIFT"); awaiting != 4 {
 		t.Fatalf("%d pauses, want 4 (30, 60, 90, 100): %v", awaiting, f.ecsEvents())
 	}
 }
