@@ -1,7 +1,6 @@
 package switchyard
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -52,16 +51,30 @@ const (
 // Open reports whether the request still waits for a click.
 func (s PendingState) Open() bool { return s == StatePending || s == StateApproved }
 
-// Pending is a deploy request waiting for confirmation: the plan that was
-// shown, who asked and why, and the message that shows it.
+// RequestKind says what a request asks for.
+type RequestKind string
+
+// Request kinds.
+const (
+	KindDeploy   RequestKind = "deploy"   // deploy a version; it waits on its confirmation card
+	KindRollback RequestKind = "rollback" // undo RollbackOf; confirmed by the click that asks for it
+)
+
+// Pending is a request of a person's: a deploy waiting for confirmation
+// (the plan that was shown, who asked and why, the message that shows it),
+// or a rollback. commands owns requests; a deployment's record is made from
+// its request by notify, the one writer of deployment records.
 type Pending struct {
 	ID      string
+	Kind    RequestKind // KindDeploy when empty
 	App     string
 	Env     string
 	Version string
-	// Plan is the plan shown on the card, as JSON, so that Confirm starts
-	// exactly what people saw.
-	Plan        json.RawMessage
+	// Plan is the plan shown on the card, so that Confirm starts exactly
+	// what people saw; nil for a rollback that is not confirmed on a card.
+	Plan *Plan
+	// RollbackOf is the deployment a rollback request undoes.
+	RollbackOf  string
 	RequestedBy string
 	Reason      string
 	Channel     string
@@ -69,10 +82,13 @@ type Pending struct {
 	State       PendingState
 	ApprovedBy  string
 	// ChangedBy and Changed say who made the last transition and when.
-	ChangedBy    string
-	Changed      time.Time
-	Created      time.Time
-	Expires      time.Time
+	ChangedBy string
+	Changed   time.Time
+	Created   time.Time
+	Expires   time.Time
+	// DeploymentID is the deployment that carries the request out, once
+	// AWS accepted it: the new deployment, or for a rollback that stopped
+	// a running deployment, that deployment itself.
 	DeploymentID string
 	// Error says why a failed request failed.
 	Error string

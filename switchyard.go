@@ -192,14 +192,63 @@ type Wait string
 // Waits.
 const (
 	WaitNone        Wait = ""
-	WaitReady       Wait = "ready"       // green is up; traffic waits for ContinueDeployment(READY_WAIT)
-	WaitTermination Wait = "termination" // traffic is on green; blue is kept until the wait ends
+	WaitReady       Wait = "ready"       // green is up; traffic waits for the go-ahead (Shift traffic now)
+	WaitTermination Wait = "termination" // traffic is on green; blue is kept until the wait ends (Finish now)
 )
 
-// Alarm is a CloudWatch alarm and its state (OK, ALARM, INSUFFICIENT_DATA).
+// Alarm is a CloudWatch alarm a deployment watches, and its state.
 type Alarm struct {
-	Name  string
-	State string
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+// Alarm states: CloudWatch's three, and two of the bot's own for an alarm it
+// could not read and one the group names but CloudWatch lacks.
+const (
+	AlarmOK           = "OK"
+	AlarmFiring       = "ALARM"
+	AlarmInsufficient = "INSUFFICIENT_DATA"
+	AlarmUnknown      = "unknown"
+	AlarmMissing      = "missing"
+)
+
+// Actor is who a write to AWS is made for: the Slack user who confirmed,
+// approved or clicked, the channel it happened in, and the deploy request
+// it carries out. The deployer names them in what it writes (the
+// description), so that a deployment can be traced to its request.
+type Actor struct {
+	User    string // Slack user ID (U…, W…)
+	Channel string // Slack channel ID
+	Request string // the deploy request's id, "" when there is none
+}
+
+// RollbackKind says how a rollback was done.
+type RollbackKind string
+
+// Rollback kinds.
+const (
+	// StoppedWithRollback: the deployment was still running (blue alive),
+	// so it was stopped and traffic went back to blue.
+	StoppedWithRollback RollbackKind = "stopped-with-rollback"
+	// Redeployed: the deployment had succeeded and blue was gone, so the
+	// previous task definition revision was deployed anew.
+	Redeployed RollbackKind = "redeployed"
+	// NeedsConfirmation: the previous revision belongs to another task
+	// definition family or image repository than what runs now, so
+	// nothing was started; Plan is what would be deployed, for a person
+	// to confirm.
+	NeedsConfirmation RollbackKind = "needs-confirmation"
+)
+
+// RollbackResult is the outcome of a rollback.
+type RollbackResult struct {
+	Kind RollbackKind `json:"kind"`
+	// NewDeploymentID is the deployment that carries the rollback. After a
+	// stop CodeDeploy creates it shortly after; it may be empty then, and
+	// the stopped deployment's RollbackID shows it later.
+	NewDeploymentID string `json:"new_deployment_id,omitempty"`
+	// Plan is the redeployment's plan (Redeployed, NeedsConfirmation).
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // CanRollback reports whether the deployment is still in flight with blue

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
 	"github.com/switchyard/switchyard/internal/config"
 )
@@ -25,12 +23,12 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 	}
 	a, ok := h.cfg.Lookup(rec.App)
 	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, fmt.Sprintf("%s is not in the bot's config, so I can't act on its deployments.", rec.App))
+		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NotConfigured(rec.App))
 		return
 	}
 	env, ok := a.Env(rec.Env)
 	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, fmt.Sprintf("%s has no environment %s in the bot's config.", rec.App, rec.Env))
+		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
 		return
 	}
 	if !h.inChannel(ctx, r, action, a, env) {
@@ -38,18 +36,18 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 	}
 	switch action {
 	case blocks.ActionRollback:
-		if h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+		if h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
 			h.rollback(ctx, r, a, env, rec.ID)
 		}
 	case blocks.ActionShiftNow, blocks.ActionFinish:
-		act, wait, doing := actShift, deployer.WaitReady, "shift traffic of"
+		act, wait := actShift, switchyard.WaitReady
 		if action == blocks.ActionFinish {
-			act, wait, doing = actFinish, deployer.WaitTermination, "finish"
+			act, wait = actFinish, switchyard.WaitTermination
 		}
-		if !h.permit(ctx, r, act, a, env.Name, a.Access.Deploy, fmt.Sprintf("%s deployments of %s in %s", doing, a.Name, env.Name)) {
+		if !h.permit(ctx, r, act, a, env.Name, a.Access.Deploy) {
 			return
 		}
-		if err := h.dep.Continue(ctx, env, id, wait); err != nil {
+		if err := h.dep.Continue(ctx, env, id, wait, switchyard.Actor{User: r.user, Channel: r.channel}); err != nil {
 			h.fail(ctx, r, act, a.Name, env.Name, err)
 			return
 		}
@@ -72,7 +70,7 @@ func (h *Handler) rollbackCommand(ctx context.Context, r request, c Command) {
 	if !ok || !h.inChannel(ctx, r, actRollback, a, env) {
 		return
 	}
-	if !h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+	if !h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
 		return
 	}
 	recs, err := h.st.ListByApp(ctx, a.Name, env.Name, 1)
@@ -81,22 +79,22 @@ func (h *Handler) rollbackCommand(ctx context.Context, r request, c Command) {
 		return
 	}
 	if len(recs) == 0 {
-		h.refuse(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("I know of no deployment of %s in %s to roll back.", a.Name, env.Name))
+		h.refuse(ctx, r, actRollback, a.Name, env.Name, blocks.NothingToRollBack(a.Name, env.Name))
 		return
 	}
 	h.rollback(ctx, r, a, env, recs[0].ID)
 }
 
-// rollback undoes deployment id through the deployer and records who did
-// it. Rollbacks of one app and environment run one at a time in this
-// process, each reading the record afresh: a second rollback arriving
-// with the first (a double submit, a second on-call person) sees the first
-// and is refused in words instead of undoing it. When the deployer
-// redeploys the previous revision, the new deployment is recorded without
-// a card: notify posts one. A redeploy of another task definition family or
-// image repository is not started but shown for confirmation. With
-// lock_on_rollback the app is locked so that nobody redeploys the bad
-// version by mistake.
+// rollback undoes deployment id through the deployer. The rollback is a
+// request of its own, confirmed by the click that asks for it and recorded
+// before AWS is called, then linked to the deployment that carries it (or
+// failed): notify reads from it who rolled back, and makes the record of a
+// redeployment from it. Rollbacks of one app and environment run one at a
+// time in this process, each reading the record afresh, so that of a double
+// submit the second is refused in words instead of undoing the first. A
+// redeploy of another task definition family or image repository is not
+// started but shown for confirmation. With lock_on_rollback the app is
+// locked so that nobody redeploys the bad version by mistake.
 func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, id string) {
 	unlock := h.rollingBack.lock(a.Name + "/" + env.Name)
 	defer unlock()
@@ -105,50 +103,22 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
-	// The rollback is a request of its own, confirmed by the click: while
-	// it starts, the store shows a start under way (for a lock taken now,
-	// and for notify, which leaves the deployment it creates to be
-	// recorded here).
 	req, err := h.rollbackRequest(ctx, r, a, env, rec)
 	if err != nil {
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
-	res, err := h.dep.Rollback(ctx, env, rec.Deployment, r.user)
+	res, err := h.dep.Rollback(ctx, env, rec.Deployment, switchyard.Actor{User: r.user, Channel: r.channel, Request: req.ID})
 	h.settleRollbackRequest(ctx, req, rec.ID, res, err)
 	if err != nil {
 		h.rollbackRefused(ctx, r, a, env, rec, err)
 		return
 	}
-	log := h.log.With(zap.String("deployment_id", rec.ID), zap.String("rollback_id", res.NewDeploymentID))
-	if res.Kind == deployer.NeedsConfirmation {
+	if res.Kind == switchyard.NeedsConfirmation {
 		h.askToConfirmRollback(ctx, r, a, env, rec, res.Plan)
 		return
 	}
-	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(cur *switchyard.Record) error {
-		cur.RolledBackBy = r.user
-		if res.Kind == deployer.StoppedWithRollback && cur.RollbackID == "" {
-			cur.RollbackID = res.NewDeploymentID
-		}
-		return nil
-	})
-	if err != nil {
-		log.Error("record who rolled back", zap.Error(err))
-	}
-	redeploy := res.Kind == deployer.Redeployed
-	if redeploy && res.NewDeploymentID != "" {
-		nrec := switchyard.Record{Deployment: switchyard.Deployment{
-			ID: res.NewDeploymentID, App: a.Name, Env: env.Name, Status: switchyard.StatusCreated,
-			RequestedBy: r.user, ConfirmedBy: r.user, RollbackOf: rec.ID, Created: h.now(), Region: env.Region, Creator: "user",
-		}}
-		if res.Plan != nil {
-			nrec.Version, nrec.ImageBefore, nrec.ImageAfter, nrec.Config = res.Plan.Version, res.Plan.ImageNow, res.Plan.ImageNext, res.Plan.Config
-			nrec.TaskDefinition, nrec.PreviousTaskDefinition = res.Plan.Deploy, res.Plan.TaskDefinition
-		}
-		if err := h.record(ctx, nrec); err != nil {
-			log.Error("record the rollback deployment", zap.Error(err))
-		}
-	}
+	redeploy := res.Kind == switchyard.Redeployed
 	h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s (%s) %s", rec.ID, res.Kind, res.NewDeploymentID))
 	if a.LockOnRollback {
 		h.lockAfterRollback(ctx, r, a, env, rec)
@@ -164,9 +134,13 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 // at once.
 func (h *Handler) rollbackRequest(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) (switchyard.Pending, error) {
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: "rollback of " + rec.ID,
-		Plan: json.RawMessage(`{"rollback_of":"` + rec.ID + `"}`), RequestedBy: r.user, Reason: "rollback of " + rec.ID,
-		Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
+	version := rec.Version
+	if version == "" {
+		version = "unknown"
+	}
+	p, err := h.st.CreatePending(ctx, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: rec.ID,
+		App: a.Name, Env: env.Name, Version: version, RequestedBy: r.user, Channel: r.channel,
+		Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
 	if err != nil {
 		return p, err
 	}
@@ -174,19 +148,20 @@ func (h *Handler) rollbackRequest(ctx context.Context, r request, a *config.App,
 }
 
 // settleRollbackRequest records how the rollback request of deployment id
-// ended: linked to the deployment that carries it, or failed.
-func (h *Handler) settleRollbackRequest(ctx context.Context, p switchyard.Pending, id string, res *deployer.Result, err error) {
+// ended: linked to the deployment that carries it (the redeployment, or the
+// stopped deployment itself, which rolls back within), or failed.
+func (h *Handler) settleRollbackRequest(ctx context.Context, p switchyard.Pending, id string, res *switchyard.RollbackResult, err error) {
 	ch := switchyard.Change{By: p.RequestedBy, At: h.now()}
 	to := switchyard.StateConfirmed
 	switch {
 	case err != nil:
 		to, ch.Error = switchyard.StateFailed, switchyard.ErrorMessage(err)
-	case res.Kind == deployer.NeedsConfirmation:
-		to, ch.Error = switchyard.StateCancelled, "waits for a confirmation on its own card"
-	case res.NewDeploymentID != "":
+	case res.Kind == switchyard.NeedsConfirmation:
+		to, ch.Error = switchyard.StateCancelled, blocks.RequestOnOwnCard
+	case res.Kind == switchyard.Redeployed:
 		ch.DeploymentID = res.NewDeploymentID
 	default:
-		ch.DeploymentID = id // stopped: the deployment carries its own rollback
+		ch.DeploymentID = id
 	}
 	if _, terr := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, to, ch); terr != nil {
 		h.log.Warn("settle rollback request", zap.String("pending_id", p.ID), zap.Error(terr))
@@ -197,11 +172,9 @@ func (h *Handler) settleRollbackRequest(ctx context.Context, p switchyard.Pendin
 // group busy with a rollback of the same change is said as such.
 func (h *Handler) rollbackRefused(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, err error) {
 	var busy *switchyard.BusyError
-	if errors.As(err, &busy) && busy.Active != "" {
-		if active, gerr := h.st.GetDeployment(ctx, busy.Active); gerr == nil && active.RollbackOf == rec.ID {
-			h.refuse(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s is already rolling back %s; let it finish.", active.ID, rec.ID))
-			return
-		}
+	if errors.As(err, &busy) && busy.Active != "" && h.rollsBack(ctx, busy.Active, rec.ID) {
+		h.refuse(ctx, r, actRollback, a.Name, env.Name, blocks.AlreadyRollingBack(busy.Active, rec.ID))
+		return
 	}
 	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
 		h.refuse(ctx, r, actRollback, a.Name, env.Name, switchyard.ErrorMessage(err))
@@ -210,27 +183,32 @@ func (h *Handler) rollbackRefused(ctx context.Context, r request, a *config.App,
 	h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 }
 
+// rollsBack reports whether deployment active carries a rollback of id: a
+// request of the bot's says so, whether or not notify has recorded it yet.
+func (h *Handler) rollsBack(ctx context.Context, active, id string) bool {
+	if rec, err := h.st.GetDeployment(ctx, active); err == nil && rec.RollbackOf == id {
+		return true
+	}
+	req, err := h.st.FindRequest(ctx, active)
+	return err == nil && req.Kind == switchyard.KindRollback && req.RollbackOf == id
+}
+
 // askToConfirmRollback posts a confirmation card for a rollback that would
 // deploy another task definition family or image repository than the one
 // running: only a person who has read that may start it.
-func (h *Handler) askToConfirmRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, plan *deployer.Plan) {
-	raw, err := json.Marshal(plan)
-	if err != nil {
-		h.fail(ctx, r, actRollback, a.Name, env.Name, fmt.Errorf("encode rollback plan: %w", err))
-		return
-	}
+func (h *Handler) askToConfirmRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, plan *switchyard.Plan) {
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: raw,
-		RequestedBy: r.user, Reason: "roll back " + rec.ID, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
+	p, err := h.st.CreatePending(ctx, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: rec.ID,
+		App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
+		RequestedBy: r.user, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
 	if err != nil {
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
 	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(confirmation(p, plan)))
 	if err != nil {
-		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
-		h.fail(ctx, r, actRollback, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE,
-			"I couldn't post the rollback's confirmation card in this channel; nothing was rolled back.", err))
+		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: blocks.RequestCardNotPosted})
+		h.fail(ctx, r, actRollback, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE, blocks.CardNotPosted(true), err))
 		return
 	}
 	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
@@ -263,7 +241,7 @@ func (k *keyedMutex) lock(key string) func() {
 }
 
 func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) {
-	reason := fmt.Sprintf("%s %s was rolled back (%s); unlock when the fix is ready", a.Name, rec.Version, rec.ID)
+	reason := blocks.RollbackLockReason(a.Name, rec.Version, rec.ID)
 	l, err := h.st.Lock(ctx, switchyard.Lock{App: a.Name, Reason: reason, LockedBy: r.user, Created: h.now()})
 	switch {
 	case switchyard.ErrorCode(err) == switchyard.ECONFLICT:

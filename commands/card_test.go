@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
 )
 
@@ -38,7 +37,7 @@ func golden(t *testing.T, name string, m blocks.Message) {
 }
 
 // pendingFor is a request as requestDeploy stores it.
-func pendingFor(plan *deployer.Plan) switchyard.Pending {
+func pendingFor(plan *switchyard.Plan) switchyard.Pending {
 	return switchyard.Pending{ID: "p-1", App: plan.App, Env: plan.Env.Name, Version: plan.Version, RequestedBy: alice,
 		Channel: deploys, Created: t0, Expires: t0.Add(15 * time.Minute)}
 }
@@ -47,10 +46,9 @@ func pendingFor(plan *deployer.Plan) switchyard.Pending {
 // registry: the header names the whole reference, the first note warns of
 // the repository change, and the image note says it was not checked.
 func TestForeignImageCardGolden(t *testing.T) {
-	plan := &deployer.Plan{App: "web", Env: switchyard.Environment{Name: "staging"}, Version: "v1",
+	plan := &switchyard.Plan{App: "web", Env: switchyard.Environment{Name: "staging"}, Version: "v1",
 		ImageNow: ecrWeb + ":v1.3", ImageNext: "evil.example.com/x:v1",
-		ImageNote: "Not an ECR image, so its existence was not checked.",
-		Config:    "CodeDeployDefault.ECSAllAtOnce", ConfigWords: "all traffic at once"}
+		Config: "CodeDeployDefault.ECSAllAtOnce", Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}}
 	m := blocks.ConfirmCard(confirmation(pendingFor(plan), plan))
 	if m.Text != "Deploy web evil.example.com/x:v1 to staging?" {
 		t.Errorf("title %q hides the image's repository", m.Text)
@@ -103,7 +101,7 @@ func TestCardSaysEachFactOnce(t *testing.T) {
 	// The Plan→card step alone, from a real plan.
 	a, _ := w.cfg.Lookup("web")
 	env, _ := a.Env("staging")
-	plan, err := w.dep.Plan(ctx10(t), env, "v1.4", deployer.PlanOptions{App: "web"})
+	plan, err := w.dep.Plan(ctx10(t), env, "v1.4", switchyard.PlanOptions{App: "web"})
 	must(t, err)
 	if plan.ActiveDeployment == "" {
 		t.Fatal("the plan does not see the running deployment")

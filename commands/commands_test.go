@@ -198,10 +198,12 @@ func TestRollbackFromCardAndCommand(t *testing.T) {
 		t.Fatalf("rollbacks = %d", w.dep.rollbacks.Load())
 	}
 	wantIn(t, "carol's answer", w.lastEphemeral(deploys, carol), "Rolling back web in staging")
-	got, err := w.st.GetDeployment(context.Background(), rec.ID)
+	// Who rolled back is a request of carol's, accepted by AWS: notify
+	// reads it from there onto the card.
+	rbs, err := w.st.ListRollbacksOf(context.Background(), rec.ID)
 	must(t, err)
-	if got.RolledBackBy != carol {
-		t.Fatalf("rolled back by %q", got.RolledBackBy)
+	if len(rbs) != 1 || rbs[0].RequestedBy != carol || rbs[0].State != switchyard.StateConfirmed || rbs[0].DeploymentID != rec.ID {
+		t.Fatalf("rollback requests %+v", rbs)
 	}
 	var watched int
 	for _, id := range w.watch.seen() {

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/blocks"
 )
 
@@ -51,52 +51,51 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 	}
 	a, ok := h.cfg.Lookup(p.App)
 	if !ok {
-		h.refuse(ctx, r, action, p.App, p.Env, fmt.Sprintf("%s is no longer in the bot's config; nothing was deployed.", p.App))
+		h.refuse(ctx, r, action, p.App, p.Env, blocks.AppGone(p.App))
 		return
 	}
 	env, ok := a.Env(p.Env)
 	if !ok {
-		h.refuse(ctx, r, action, p.App, p.Env, fmt.Sprintf("%s has no environment %s any more; nothing was deployed.", p.App, p.Env))
+		h.refuse(ctx, r, action, p.App, p.Env, blocks.EnvGone(p.App, p.Env))
 		return
 	}
 	// A rollback asked for confirmation (it deploys another family or
 	// repository) is the rollback's: it needs no approval, is allowed to
 	// whoever may roll back, and no lock holds it back.
-	rollback := plan.RollbackOf != ""
+	rollback := p.Kind == switchyard.KindRollback
 	needsApproval := (plan.Env.RequireApproval || env.RequireApproval) && !rollback
-	owner := blocks.Mention(p.RequestedBy)
 	switch action {
 	case blocks.ActionCancel:
 		if r.user != p.RequestedBy {
-			h.refuse(ctx, r, actCancel, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this deploy, can cancel it.", owner))
+			h.refuse(ctx, r, actCancel, p.App, p.Env, blocks.OnlyRequesterCancels(p.RequestedBy, rollback))
 			return
 		}
 		h.cancel(ctx, r, p, plan)
 	case blocks.ActionConfirm:
 		switch {
 		case needsApproval:
-			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("%s in %s needs a second person: someone allowed to approve presses Approve.", p.App, p.Env))
+			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.NeedsApprover(p.App, p.Env))
 		case r.user != p.RequestedBy && rollback:
-			h.refuse(ctx, r, actRollback, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this rollback, can confirm it.", owner))
+			h.refuse(ctx, r, actRollback, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, true))
 		case r.user != p.RequestedBy:
-			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this deploy, can confirm it. Run `/deploy` yourself to deploy.", owner))
+			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, false))
 		case rollback:
 			if h.inChannel(ctx, r, actRollback, a, env) &&
-				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
 				h.start(ctx, r, p, plan, false)
 			}
 		case h.inChannel(ctx, r, actConfirm, a, env) &&
-			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)):
+			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy):
 			h.start(ctx, r, p, plan, false)
 		}
 	case blocks.ActionApprove:
 		switch {
 		case !needsApproval:
-			h.refuse(ctx, r, actApprove, p.App, p.Env, fmt.Sprintf("This deploy needs no approval; only %s can confirm it.", owner))
+			h.refuse(ctx, r, actApprove, p.App, p.Env, blocks.NoApprovalNeeded(p.RequestedBy))
 		case r.user == p.RequestedBy:
-			h.refuse(ctx, r, actApprove, p.App, p.Env, fmt.Sprintf("You can't approve your own deploy: %s in %s needs a second person allowed to approve.", p.App, p.Env))
+			h.refuse(ctx, r, actApprove, p.App, p.Env, blocks.OwnApproval(p.App, p.Env))
 		case h.inChannel(ctx, r, actApprove, a, env) &&
-			h.permit(ctx, r, actApprove, a, env.Name, a.Access.Approve, fmt.Sprintf("approve deploys of %s to %s", a.Name, env.Name)):
+			h.permit(ctx, r, actApprove, a, env.Name, a.Access.Approve):
 			h.start(ctx, r, p, plan, true)
 		}
 	default:
@@ -104,7 +103,7 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 	}
 }
 
-func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, plan *deployer.Plan) {
+func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, plan *switchyard.Plan) {
 	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateCancelled, switchyard.Change{By: r.user, At: h.now()})
 	if err != nil {
 		h.lostRace(ctx, r, actCancel, p, plan, err)
@@ -118,12 +117,13 @@ func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, p
 // double click, or a Confirm racing a Cancel, exactly one wins; and a lock
 // is checked in that same transaction, so a lock taken at the moment of
 // Confirm either stops the start or is told that it came too late), shows
-// "starting" on the card at once, starts the deployment, records it with
-// this card as its live card, and hands it to the watcher. From then on the
-// card belongs to notify.
-func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, plan *deployer.Plan, approval bool) {
+// "starting" on the card at once, starts the deployment with the request's
+// id in its description, links the request to it, and hands it to the
+// watcher, which makes the deployment's record from the request. From then
+// on the card belongs to notify.
+func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, plan *switchyard.Plan, approval bool) {
 	action := actConfirm
-	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: plan.RollbackOf == ""}
+	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: p.Kind != switchyard.KindRollback}
 	if approval {
 		action, ch.ApprovedBy = actApprove, r.user
 	}
@@ -141,7 +141,7 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	h.setCard(ctx, moved, plan, blocks.ConfirmStarting)
 	h.done(ctx, r, action, p.App, p.Env, "request "+p.ID)
 
-	id, err := h.dep.Start(ctx, plan, p.RequestedBy, p.Channel)
+	id, err := h.dep.Start(ctx, plan, switchyard.Actor{User: r.user, Channel: p.Channel, Request: p.ID})
 	if err != nil {
 		msg := switchyard.ErrorMessage(err)
 		failed, terr := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed,
@@ -160,23 +160,9 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 		return
 	}
 	log := h.log.With(zap.String("deployment_id", id))
-	rec := switchyard.Record{
-		Deployment: switchyard.Deployment{
-			ID: id, App: p.App, Env: p.Env, Version: plan.Version, ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext,
-			Config: plan.Config, Status: switchyard.StatusCreated, RequestedBy: p.RequestedBy, ConfirmedBy: r.user,
-			Created: moved.Changed, Region: plan.Env.Region, Creator: "user", BlueAlive: true,
-			RollbackOf: plan.RollbackOf, TaskDefinition: plan.Deploy, PreviousTaskDefinition: plan.TaskDefinition,
-		},
-		CardChannel: p.Channel, CardTS: p.MessageTS,
-	}
-	for _, al := range plan.Alarms {
-		rec.Alarms = append(rec.Alarms, switchyard.Alarm{Name: al.Name, State: al.State})
-	}
-	if err := h.record(ctx, rec); err != nil {
-		log.Error("record the started deployment", zap.Error(err))
-	}
 	if _, err := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateConfirmed,
 		switchyard.Change{By: r.user, At: moved.Changed, DeploymentID: id}); err != nil {
+		// notify still finds the request by the id in the description.
 		log.Warn("link request to deployment", zap.String("pending_id", p.ID), zap.Error(err))
 	}
 	h.watch.Watch(ctx, id)
@@ -185,35 +171,9 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	log.Info("deployment started", zap.String("app", p.App), zap.String("env", p.Env), zap.String("by", r.user))
 }
 
-// record stores a deployment the handler started. notify may have found it
-// first (it discovers deployments it has no record of); then the record is
-// completed with what only the bot knows, keeping what notify observed.
-func (h *Handler) record(ctx context.Context, rec switchyard.Record) error {
-	_, err := h.st.CreateDeployment(ctx, rec)
-	if switchyard.ErrorCode(err) != switchyard.ECONFLICT {
-		return err
-	}
-	_, err = h.st.UpdateDeploymentIf(ctx, rec.ID, switchyard.AnyRev, func(cur *switchyard.Record) error {
-		if cur.CardTS == "" {
-			cur.CardChannel, cur.CardTS = rec.CardChannel, rec.CardTS
-		}
-		if cur.RequestedBy == "" {
-			cur.RequestedBy = rec.RequestedBy
-		}
-		if cur.ConfirmedBy == "" {
-			cur.ConfirmedBy = rec.ConfirmedBy
-		}
-		if cur.RollbackOf == "" {
-			cur.RollbackOf = rec.RollbackOf
-		}
-		return nil
-	})
-	return err
-}
-
 // lostRace tells the person whose click came too late what happened
 // instead. A request found expired is expired now, card included.
-func (h *Handler) lostRace(ctx context.Context, r request, action string, p switchyard.Pending, plan *deployer.Plan, err error) {
+func (h *Handler) lostRace(ctx context.Context, r request, action string, p switchyard.Pending, plan *switchyard.Plan, err error) {
 	var se *switchyard.StateError
 	if errors.As(err, &se) && se.State == switchyard.StateExpired {
 		h.expire(ctx, p, plan)
@@ -226,7 +186,7 @@ func (h *Handler) lostRace(ctx context.Context, r request, action string, p swit
 }
 
 // setCard rewrites the confirmation card for the request's new state.
-func (h *Handler) setCard(ctx context.Context, p switchyard.Pending, plan *deployer.Plan, state blocks.ConfirmState) {
+func (h *Handler) setCard(ctx context.Context, p switchyard.Pending, plan *switchyard.Plan, state blocks.ConfirmState) {
 	if p.MessageTS == "" {
 		return
 	}
@@ -236,11 +196,19 @@ func (h *Handler) setCard(ctx context.Context, p switchyard.Pending, plan *deplo
 	}
 }
 
+// startCutShort is how long a confirmed request may wait for AWS's answer
+// before the sweeper takes it for a start cut short (the process died in
+// between): far longer than any start takes.
+const startCutShort = 5 * time.Minute
+
 // Sweep expires every open request past its expiry: each moves to expired
 // by compare-and-set (a click that won first keeps its result) and its
-// card loses its buttons. It returns how many it expired. Run calls it
-// every Options.SweepEvery; tests call it after moving the clock.
+// card loses its buttons. It also closes requests confirmed long ago that
+// were never linked to a deployment, so that nothing waits on them. It
+// returns how many it expired. Run calls it every Options.SweepEvery; tests
+// call it after moving the clock.
 func (h *Handler) Sweep(ctx context.Context) (int, error) {
+	h.closeCutShort(ctx)
 	list, err := h.st.ListExpired(ctx, h.now())
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)
@@ -250,7 +218,7 @@ func (h *Handler) Sweep(ctx context.Context) (int, error) {
 		plan, err := planOf(p)
 		if err != nil {
 			h.log.Error("expire request", zap.String("pending_id", p.ID), zap.Error(err))
-			plan = &deployer.Plan{Version: p.Version}
+			plan = &switchyard.Plan{Version: p.Version}
 		}
 		if h.expire(ctx, p, plan) {
 			n++
@@ -259,9 +227,27 @@ func (h *Handler) Sweep(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// closeCutShort fails the requests whose start was cut short. A deployment
+// that AWS did create for one is still found by notify through the request
+// id in its description.
+func (h *Handler) closeCutShort(ctx context.Context) {
+	list, err := h.st.ListUnlinked(ctx, h.now().Add(-startCutShort))
+	if err != nil {
+		h.log.Warn("list requests cut short", zap.Error(err))
+		return
+	}
+	for _, p := range list {
+		_, err := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed,
+			switchyard.Change{At: h.now(), Error: blocks.RequestCutShort})
+		if err != nil && switchyard.ErrorCode(err) != switchyard.ECONFLICT {
+			h.log.Warn("close a request cut short", zap.String("pending_id", p.ID), zap.Error(err))
+		}
+	}
+}
+
 // expire moves p to expired and updates its card; false if p had already
 // left the open states.
-func (h *Handler) expire(ctx context.Context, p switchyard.Pending, plan *deployer.Plan) bool {
+func (h *Handler) expire(ctx context.Context, p switchyard.Pending, plan *switchyard.Plan) bool {
 	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateExpired, switchyard.Change{At: h.now()})
 	if err != nil {
 		if switchyard.ErrorCode(err) != switchyard.ECONFLICT {

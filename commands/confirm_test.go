@@ -261,3 +261,30 @@ func TestStartFailureShowsOnCard(t *testing.T) {
 		t.Fatalf("audit = %+v", a)
 	}
 }
+
+// A rollback's own confirmation card, like a deploy's, belongs to the
+// person who asked for it, and the refusals call it a rollback.
+func TestSomeoneElsesClickOnARollbackCardIsRefused(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	plan := &switchyard.Plan{App: "web", Env: switchyard.Environment{Name: "staging"}, Version: "v1.3",
+		ImageNow: ecrWeb + ":v1.4", ImageNext: "evil.example.com/x:v1.3",
+		Config: "CodeDeployDefault.ECSAllAtOnce", Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}}
+	p := pendingFor(plan)
+	p.ID, p.Kind, p.RollbackOf, p.Plan = "", switchyard.KindRollback, "d-ABCDEFGHI", plan
+	p, err := w.st.CreatePending(context.Background(), p)
+	must(t, err)
+	ts, err := w.h.post(context.Background(), deploys, blocks.ConfirmCard(confirmation(p, plan)))
+	must(t, err)
+	must(t, w.st.SetPendingMessage(context.Background(), p.ID, deploys, ts))
+
+	w.click(bob, ts, blocks.ActionCancel)
+	wantIn(t, "bob's cancel", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this rollback, can cancel it.")
+	w.click(bob, ts, blocks.ActionConfirm)
+	wantIn(t, "bob's confirm", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this rollback, can confirm it.")
+	if a := w.lastAudit(); a.User != bob || a.Action != actRollback || a.Result != switchyard.ResultRefused {
+		t.Fatalf("audit = %+v", a)
+	}
+	if w.dep.starts.Load() != 0 || w.dep.rollbacks.Load() != 0 || len(w.card().Edits) != 0 {
+		t.Fatal("a refused click changed something")
+	}
+}

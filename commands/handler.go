@@ -9,12 +9,12 @@
 // afterwards in a bounded pool of workers that survives a panic in one job.
 //
 // The package declares the small interfaces it needs; cmd/bot plugs in
-// *slack.Client, *deployer.Deployer, *store.Store and notify's Notifier.
+// *slack.Client, the deployer, the store and notify's Notifier. It owns
+// requests and locks; deployment records are notify's, made from requests.
 package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -24,7 +24,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
 )
 
@@ -44,15 +43,15 @@ type Groups interface {
 // Starter plans and starts deployments. Errors are *switchyard.Error with a
 // message safe to show.
 type Starter interface {
-	Plan(ctx context.Context, env switchyard.Environment, version string, opts deployer.PlanOptions) (*deployer.Plan, error)
-	Start(ctx context.Context, plan *deployer.Plan, who, where string) (string, error)
+	Plan(ctx context.Context, env switchyard.Environment, version string, opts switchyard.PlanOptions) (*switchyard.Plan, error)
+	Start(ctx context.Context, plan *switchyard.Plan, by switchyard.Actor) (string, error)
 }
 
 // Operator rolls back and continues running deployments. Errors are
 // *switchyard.Error with a message safe to show.
 type Operator interface {
-	Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*deployer.Result, error)
-	Continue(ctx context.Context, env switchyard.Environment, id string, wait deployer.Wait) error
+	Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, by switchyard.Actor) (*switchyard.RollbackResult, error)
+	Continue(ctx context.Context, env switchyard.Environment, id string, wait switchyard.Wait, by switchyard.Actor) error
 }
 
 // Deployer is everything the handler asks of AWS.
@@ -69,6 +68,12 @@ type Pendings interface {
 	// ListStarting lists confirmed requests of app (in env, or any when
 	// env is "") whose deployment is not linked yet.
 	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
+	// ListUnlinked lists confirmed requests whose deployment was never
+	// linked and that last changed before the time given.
+	ListUnlinked(ctx context.Context, before time.Time) ([]switchyard.Pending, error)
+	// FindRequest finds the request that started a deployment (ENOTFOUND
+	// when none did).
+	FindRequest(ctx context.Context, deploymentID string) (switchyard.Pending, error)
 }
 
 // Transitions moves deploy requests by compare-and-set; a transition out of
@@ -78,11 +83,10 @@ type Transitions interface {
 	ListExpired(ctx context.Context, now time.Time) ([]switchyard.Pending, error)
 }
 
-// Deployments writes the deployments the handler starts or rolls back.
+// Deployments reads the deployments notify records; the handler never
+// writes one (it writes requests, and notify makes records from them).
 type Deployments interface {
-	CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error)
 	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
-	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error)
 }
 
 // History reads deployments for status, history and rollback.
@@ -120,9 +124,8 @@ type Watcher interface {
 }
 
 var (
-	_ Slack    = (*slack.Client)(nil)
-	_ Groups   = (*slack.Client)(nil)
-	_ Deployer = (*deployer.Deployer)(nil)
+	_ Slack  = (*slack.Client)(nil)
+	_ Groups = (*slack.Client)(nil)
 )
 
 // Options are the optional settings of a Handler.
@@ -314,11 +317,10 @@ func (h *Handler) sweepLoop(stop, work context.Context) {
 	}
 }
 
-// planOf decodes the plan stored with a pending confirmation.
-func planOf(p switchyard.Pending) (*deployer.Plan, error) {
-	var plan deployer.Plan
-	if err := json.Unmarshal(p.Plan, &plan); err != nil {
-		return nil, fmt.Errorf("decode plan of %s: %w", p.ID, err)
+// planOf is the plan of a request, or an error for one that has none.
+func planOf(p switchyard.Pending) (*switchyard.Plan, error) {
+	if p.Plan == nil {
+		return nil, fmt.Errorf("deploy request %s has no plan", p.ID)
 	}
-	return &plan, nil
+	return p.Plan, nil
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,16 +62,43 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// fakeWatcher records the deployments it is told to look at.
+// fakeWatcher stands in for notify: it remembers the deployments it is
+// told to look at and, as notify's first look would, records a deployment
+// it has no record of from the request that started it (with no AWS state:
+// these tests are about commands).
 type fakeWatcher struct {
 	mu  sync.Mutex
 	ids []string
+	st  *store.Store
 }
 
-func (w *fakeWatcher) Watch(_ context.Context, id string) {
+func (w *fakeWatcher) Watch(ctx context.Context, id string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.ids = append(w.ids, id)
+	if w.st == nil {
+		return
+	}
+	if _, err := w.st.GetDeployment(ctx, id); err == nil {
+		return
+	}
+	req, err := w.st.FindRequest(ctx, id)
+	if err != nil {
+		return
+	}
+	rec := switchyard.Record{Deployment: switchyard.Deployment{ID: id, App: req.App, Env: req.Env, Version: req.Version,
+		Status: switchyard.StatusCreated, RequestedBy: req.RequestedBy, ConfirmedBy: req.RequestedBy, Created: req.Changed}}
+	if req.ApprovedBy != "" {
+		rec.ConfirmedBy = req.ApprovedBy
+	}
+	if req.Kind == switchyard.KindRollback {
+		rec.RollbackOf = req.RollbackOf
+	}
+	if p := req.Plan; p != nil {
+		rec.ImageBefore, rec.ImageAfter, rec.Config, rec.PreviousTaskDefinition = p.ImageNow, p.ImageNext, p.Config, p.TaskDefinition
+	}
+	rec.CardChannel, rec.CardTS = req.Channel, req.MessageTS
+	_, _ = w.st.CreateDeployment(ctx, rec)
 }
 
 func (w *fakeWatcher) seen() []string {
@@ -87,7 +115,7 @@ type countingDeployer struct {
 	planHook func()
 }
 
-func (d *countingDeployer) Plan(ctx context.Context, env switchyard.Environment, version string, o deployer.PlanOptions) (*deployer.Plan, error) {
+func (d *countingDeployer) Plan(ctx context.Context, env switchyard.Environment, version string, o switchyard.PlanOptions) (*switchyard.Plan, error) {
 	d.plans.Add(1)
 	if d.planHook != nil {
 		d.planHook()
@@ -95,19 +123,19 @@ func (d *countingDeployer) Plan(ctx context.Context, env switchyard.Environment,
 	return d.Deployer.Plan(ctx, env, version, o)
 }
 
-func (d *countingDeployer) Start(ctx context.Context, p *deployer.Plan, who, where string) (string, error) {
+func (d *countingDeployer) Start(ctx context.Context, p *switchyard.Plan, by switchyard.Actor) (string, error) {
 	d.starts.Add(1)
-	return d.Deployer.Start(ctx, p, who, where)
+	return d.Deployer.Start(ctx, p, by)
 }
 
-func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*deployer.Result, error) {
+func (d *countingDeployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, by switchyard.Actor) (*switchyard.RollbackResult, error) {
 	d.rollbacks.Add(1)
-	return d.Deployer.Rollback(ctx, env, target, who)
+	return d.Deployer.Rollback(ctx, env, target, by)
 }
 
-func (d *countingDeployer) Continue(ctx context.Context, env switchyard.Environment, id string, w deployer.Wait) error {
+func (d *countingDeployer) Continue(ctx context.Context, env switchyard.Environment, id string, w switchyard.Wait, by switchyard.Actor) error {
 	d.continues.Add(1)
-	return d.Deployer.Continue(ctx, env, id, w)
+	return d.Deployer.Continue(ctx, env, id, w, by)
 }
 
 func (d *countingDeployer) awsCalls() int64 {
@@ -171,6 +199,7 @@ func newWorld(t testing.TB, wo worldOptions) *world {
 	ctx := context.Background()
 	w.st, err = store.OpenOptions(ctx, filepath.Join(t.TempDir(), "switchyard.db"), store.Options{Now: w.clock.Now})
 	must(t, err)
+	w.watch.st = w.st
 	t.Cleanup(func() { _ = w.st.Close() })
 
 	log := wo.log
@@ -280,6 +309,12 @@ func (w *world) clicks(ts string, presses ...[2]string) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
+		// A press that found the button gone lost to one that took it
+		// away first, as a person's would in Slack: nothing to wait for.
+		if errors.Is(err, slacksim.ErrNoSuchButton) {
+			w.expect(-1)
+			continue
+		}
 		must(w.t, err)
 	}
 	w.settle()

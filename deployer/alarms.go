@@ -2,8 +2,6 @@ package deployer
 
 import (
 	"context"
-	"fmt"
-	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -62,35 +60,25 @@ func readAlarmStates(ctx context.Context, c Clients, names []string) (map[string
 }
 
 // alarmStates reads the states of the alarms a group watches for a plan. A
-// failure is not fatal: the plan says the states are unknown.
-func (d *Deployer) alarmStates(ctx context.Context, c Clients, names []string) ([]Alarm, string) {
+// failure is not fatal: the plan says the states are unknown (unread).
+func (d *Deployer) alarmStates(ctx context.Context, c Clients, names []string) (alarms []switchyard.Alarm, unread bool) {
 	if len(names) == 0 {
-		return nil, ""
+		return nil, false
 	}
 	states, err := readAlarmStates(ctx, c, names)
-	note := ""
 	if err != nil {
 		d.log.Warn("describe alarms", zap.Strings("alarms", names), zap.Error(err))
-		note = "Could not read the alarm states from CloudWatch."
 	}
-	alarms := make([]Alarm, 0, len(names))
-	var firing []string
+	alarms = make([]switchyard.Alarm, 0, len(names))
 	for _, n := range names {
 		st, ok := states[n]
 		switch {
 		case err != nil:
-			st = "unknown"
+			st = switchyard.AlarmUnknown
 		case !ok:
-			st = "missing"
+			st = switchyard.AlarmMissing
 		}
-		if st == string(cwtypes.StateValueAlarm) {
-			firing = append(firing, n)
-		}
-		alarms = append(alarms, Alarm{Name: n, State: st})
+		alarms = append(alarms, switchyard.Alarm{Name: n, State: st})
 	}
-	if len(firing) > 0 {
-		sort.Strings(firing)
-		note = fmt.Sprintf("Alarm %v is firing: the deployment would stop at once.", firing)
-	}
-	return alarms, note
+	return alarms, err != nil
 }

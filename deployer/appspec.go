@@ -57,7 +57,7 @@ type appSpecCapacityProvider struct {
 // balancer container and port from the plan, the platform version, network
 // configuration and capacity providers the service has, and the plan's hooks
 // in lifecycle order.
-func appSpec(taskDef string, plan *Plan, svc *ecstypes.Service) (string, error) {
+func appSpec(taskDef string, plan *switchyard.Plan, svc *ecstypes.Service) (string, error) {
 	if plan.LBContainer == "" || plan.LBPort <= 0 {
 		return "", errors.New("no load balancer container and port")
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 )
 
 // BenchmarkPlanToRunningDeployment measures what it costs to go from
@@ -19,12 +18,12 @@ func BenchmarkPlanToRunningDeployment(b *testing.B) {
 	versions := []string{"v1.4", "v1.5"}
 	var planCalls, startCalls, n int
 	for b.Loop() {
-		p, err := h.d.Plan(ctx, webEnv, versions[n%2], deployer.PlanOptions{App: "web"})
+		p, err := h.d.Plan(ctx, webEnv, versions[n%2], switchyard.PlanOptions{App: "web"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		planCalls += len(h.rec.take())
-		id, err := h.d.Start(ctx, p, "alice", "#deploys")
+		id, err := h.d.Start(ctx, p, switchyard.Actor{User: "alice", Channel: "#deploys"})
 		if err != nil {
 			b.Fatal(err)
 		}

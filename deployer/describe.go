@@ -14,112 +14,13 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// Status is a deployment as AWS reports it now.
-type Status struct {
-	ID              string            `json:"id"`
-	Application     string            `json:"application"`
-	DeploymentGroup string            `json:"deployment_group"`
-	Status          switchyard.Status `json:"status"`
-	// Creator is who CodeDeploy says created it: user, codeDeployRollback,
-	// autoscaling, CodeDeployAutoUpdate.
-	Creator     string `json:"creator"`
-	Description string `json:"description,omitempty"`
-	// ByBot is true when the description has the bot's trailer. Anyone who
-	// may create deployments can write one, so it only ever delays the
-	// adoption of a deployment; nothing shown or deployed is read from it.
-	ByBot  bool   `json:"by_bot"`
-	Config string `json:"config,omitempty"`
-
-	// Stages are the target's lifecycle events in CodeDeploy's order;
-	// empty before Install starts.
-	Stages       []switchyard.Stage `json:"stages,omitempty"`
-	TargetStatus string             `json:"target_status,omitempty"`
-	Traffic      switchyard.Traffic `json:"traffic"`
-	Blue         *TaskSet           `json:"blue,omitempty"`
-	Green        *TaskSet           `json:"green,omitempty"`
-	// BlueAlive is true while the original task set still exists, so that
-	// stopping the deployment rolls back at once (in progress, ready wait,
-	// termination wait).
-	BlueAlive bool `json:"blue_alive"`
-	// TerminationWait is true once traffic is on green and CodeDeploy waits
-	// before deleting blue.
-	TerminationWait bool `json:"termination_wait"`
-
-	ErrorCode string `json:"error_code,omitempty"`
-	ErrorText string `json:"error_text,omitempty"`
-	// RollbackID is the deployment that rolls this one back; RollbackOf the
-	// one this deployment rolls back.
-	RollbackID      string `json:"rollback_id,omitempty"`
-	RollbackOf      string `json:"rollback_of,omitempty"`
-	RollbackMessage string `json:"rollback_message,omitempty"`
-
-	// TaskDefinition is what this deployment deploys (green), Previous what
-	// ran before (blue), as family:revision or ARN, as AWS showed them (the
-	// task sets while the deployment runs); empty when unknown.
-	TaskDefinition string `json:"task_definition,omitempty"`
-	Previous       string `json:"previous,omitempty"`
-	ImageBefore    string `json:"image_before,omitempty"`
-	ImageAfter     string `json:"image_after,omitempty"`
-
-	Created   time.Time `json:"created,omitzero"`
-	Started   time.Time `json:"started,omitzero"`
-	Completed time.Time `json:"completed,omitzero"`
-}
-
-// TaskSet is one side of a blue/green deployment.
-type TaskSet struct {
-	ID          string  `json:"id"`
-	Status      string  `json:"status"` // PRIMARY, ACTIVE, DRAINING
-	Weight      float64 `json:"weight"`
-	Desired     int64   `json:"desired"`
-	Pending     int64   `json:"pending"`
-	Running     int64   `json:"running"`
-	TargetGroup string  `json:"target_group,omitempty"`
-}
-
-// Apply copies what AWS observed into the bot's record of the deployment,
-// keeping what only the bot knows (who asked, confirmed or rolled back, and
-// the version and task definitions it planned).
-func (s *Status) Apply(d *switchyard.Deployment) {
-	d.ID, d.Status, d.Stages, d.Traffic = s.ID, s.Status, s.Stages, s.Traffic
-	d.ErrorCode, d.ErrorText = s.ErrorCode, s.ErrorText
-	// The rollback links AWS knows (CodeDeploy's own rollbacks) add to
-	// the bot's (its redeployments, which CodeDeploy sees as ordinary).
-	if s.RollbackID != "" {
-		d.RollbackID = s.RollbackID
-	}
-	if s.RollbackOf != "" {
-		d.RollbackOf = s.RollbackOf
-	}
-	if s.Config != "" {
-		d.Config = s.Config
-	}
-	if s.ImageBefore != "" {
-		d.ImageBefore = s.ImageBefore
-	}
-	if s.ImageAfter != "" {
-		d.ImageAfter = s.ImageAfter
-	}
-	if d.Version == "" && s.ImageAfter != "" {
-		// Started outside the bot: the new image's tag is the version.
-		d.Version = VersionOf(s.ImageAfter)
-	}
-	if d.TaskDefinition == "" {
-		d.TaskDefinition = s.TaskDefinition
-	}
-	if d.PreviousTaskDefinition == "" {
-		d.PreviousTaskDefinition = s.Previous
-	}
-	d.Created, d.Completed = s.Created, s.Completed
-}
-
 // Describe reads deployment id of env: its status, lifecycle events,
 // traffic split and task counts, error, rollback links, and the task
 // definitions and images involved. It takes two AWS calls, plus one while
 // the deployment runs for a deployment started outside the bot and one per
 // task definition never seen before. Errors are *switchyard.Error, ENOTFOUND
 // for an unknown id.
-func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id string) (*Status, error) {
+func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id string) (*switchyard.Observation, error) {
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
@@ -129,6 +30,7 @@ func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id 
 		return nil, err
 	}
 	st := statusOf(info)
+	st.Region = env.Region
 	if err := d.readTarget(ctx, c, env, st); err != nil {
 		return nil, err
 	}
@@ -152,8 +54,8 @@ func (d *Deployer) getDeployment(ctx context.Context, c Clients, id string) (*cd
 }
 
 // statusOf reads what GetDeployment and BatchGetDeployments tell.
-func statusOf(info *cdtypes.DeploymentInfo) *Status {
-	st := &Status{
+func statusOf(info *cdtypes.DeploymentInfo) *switchyard.Observation {
+	st := &switchyard.Observation{
 		ID:              aws.ToString(info.DeploymentId),
 		Application:     aws.ToString(info.ApplicationName),
 		DeploymentGroup: aws.ToString(info.DeploymentGroupName),
@@ -166,7 +68,13 @@ func statusOf(info *cdtypes.DeploymentInfo) *Status {
 		Completed:       timeOf(info.CompleteTime),
 	}
 	st.BlueAlive = !st.Status.Done()
-	st.TerminationWait = info.InstanceTerminationWaitTimeStarted && !st.Status.Done()
+	switch {
+	case st.Status.Done():
+	case info.InstanceTerminationWaitTimeStarted:
+		st.Waiting = switchyard.WaitTermination
+	case st.Status == switchyard.StatusReady:
+		st.Waiting = switchyard.WaitReady
+	}
 	if e := info.ErrorInformation; e != nil {
 		st.ErrorCode, st.ErrorText = string(e.Code), aws.ToString(e.Message)
 	}
@@ -177,8 +85,11 @@ func statusOf(info *cdtypes.DeploymentInfo) *Status {
 	}
 	// The description is text anyone who may create deployments writes:
 	// who asked, the version and what a rollback deploys are never taken
-	// from it (the bot keeps its own in the store).
-	_, st.ByBot = parseDescription(st.Description)
+	// from it (the bot keeps its own in the store); the request it names is
+	// only a hint for the store to verify.
+	if desc, ok := parseDescription(st.Description); ok {
+		st.RequestID = desc.Request
+	}
 	return st
 }
 
@@ -192,7 +103,7 @@ func timeOf(t *time.Time) time.Time {
 // readTarget adds the ECS target's lifecycle events and task sets. A
 // deployment whose target does not exist yet has no stages; that is not an
 // error.
-func (d *Deployer) readTarget(ctx context.Context, c Clients, env switchyard.Environment, st *Status) error {
+func (d *Deployer) readTarget(ctx context.Context, c Clients, env switchyard.Environment, st *switchyard.Observation) error {
 	targetID := lastSegment(env.Cluster) + ":" + lastSegment(env.Service)
 	out, err := c.Targets.GetDeploymentTarget(ctx, &codedeploy.GetDeploymentTargetInput{
 		DeploymentId: aws.String(st.ID), TargetId: aws.String(targetID),
@@ -234,7 +145,7 @@ func (d *Deployer) readTarget(ctx context.Context, c Clients, env switchyard.Env
 		})
 	}
 	for _, ts := range t.TaskSetsInfo {
-		set := &TaskSet{
+		set := &switchyard.TaskSet{
 			ID: aws.ToString(ts.Identifer), Status: aws.ToString(ts.Status), Weight: ts.TrafficWeight,
 			Desired: ts.DesiredCount, Pending: ts.PendingCount, Running: ts.RunningCount,
 		}
@@ -271,7 +182,7 @@ func diagnostic(dg *cdtypes.Diagnostics) string {
 // fillTaskDefinitions finds the blue and green task definitions and the
 // images of the app's container in them. It is best effort: what cannot be
 // read stays empty and is logged.
-func (d *Deployer) fillTaskDefinitions(ctx context.Context, c Clients, env switchyard.Environment, st *Status) {
+func (d *Deployer) fillTaskDefinitions(ctx context.Context, c Clients, env switchyard.Environment, st *switchyard.Observation) {
 	known := d.memo.taskSets(st.ID)
 	if st.Previous == "" {
 		st.Previous = known[0]

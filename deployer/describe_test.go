@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 )
 
 func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
@@ -16,17 +15,17 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 
 	// Before Install starts there is no target yet: no stages, no error.
 	st := h.describe(webEnv, id)
-	if st.Status != switchyard.StatusCreated || len(st.Stages) != 0 || !st.BlueAlive || st.TerminationWait {
+	if st.Status != switchyard.StatusCreated || len(st.Stages) != 0 || !st.BlueAlive || (st.Waiting == switchyard.WaitTermination) {
 		t.Errorf("fresh deployment: %+v", st)
 	}
-	if !st.ByBot || st.Creator != "user" {
+	if st.RequestID != testRequest || st.Creator != "user" {
 		t.Errorf("who: %+v", st)
 	}
 	if st.ImageBefore != ecrWeb+":v1.3" || st.ImageAfter != ecrWeb+":v1.4" || st.TaskDefinition != "web:2" || st.Previous != "web:1" {
 		t.Errorf("images %s → %s, task definitions %s → %s", st.ImageBefore, st.ImageAfter, st.Previous, st.TaskDefinition)
 	}
 
-	st = h.advanceUntil(webEnv, id, time.Second, time.Minute, func(s *deployer.Status) bool {
+	st = h.advanceUntil(webEnv, id, time.Second, time.Minute, func(s *switchyard.Observation) bool {
 		ev, ok := stage(s, switchyard.Install)
 		return ok && ev.Status == switchyard.StageInProgress && s.Green != nil
 	})
@@ -34,7 +33,7 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 		t.Errorf("during Install: %+v blue %+v green %+v", st, st.Blue, st.Green)
 	}
 
-	st = h.advanceUntil(webEnv, id, 5*time.Second, 5*time.Minute, func(s *deployer.Status) bool {
+	st = h.advanceUntil(webEnv, id, 5*time.Second, 5*time.Minute, func(s *switchyard.Observation) bool {
 		ev, ok := stage(s, switchyard.AllowTraffic)
 		return ok && ev.Status == switchyard.StageInProgress
 	})
@@ -59,7 +58,7 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 		t.Errorf("Describe made %d calls: %v", len(ops), ops)
 	}
 
-	st = h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.TerminationWait })
+	st = h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Waiting == switchyard.WaitTermination })
 	if st.Status != switchyard.StatusInProgress || st.TargetStatus != "Succeeded" || st.Traffic != (switchyard.Traffic{Blue: 0, Green: 100}) || !st.BlueAlive {
 		t.Errorf("termination wait: %+v traffic %+v", st, st.Traffic)
 	}
@@ -69,8 +68,8 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 		}
 	}
 
-	st = h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
-	if st.Status != switchyard.StatusSucceeded || st.BlueAlive || st.TerminationWait || st.Completed.IsZero() || st.ErrorCode != "" {
+	st = h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
+	if st.Status != switchyard.StatusSucceeded || st.BlueAlive || (st.Waiting == switchyard.WaitTermination) || st.Completed.IsZero() || st.ErrorCode != "" {
 		t.Errorf("done: %+v", st)
 	}
 
@@ -92,7 +91,7 @@ func TestDescribeFailureShowsDiagnosticsAndRollbackLinks(t *testing.T) {
 	h := newHarness(t)
 	h.sim.FailNextDeployment("web", switchyard.BeforeAllowTraffic, "smoke test: GET /health answered 503")
 	_, id := h.deploy(webEnv, "v1.4")
-	st := h.advanceUntil(webEnv, id, 5*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	st := h.advanceUntil(webEnv, id, 5*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
 	if st.Status != switchyard.StatusFailed || st.ErrorCode != "HOOK_EXECUTION_FAILURE" || st.RollbackID == "" {
 		t.Fatalf("failed deployment: %+v", st)
 	}
@@ -101,7 +100,7 @@ func TestDescribeFailureShowsDiagnosticsAndRollbackLinks(t *testing.T) {
 		t.Errorf("failed stage %+v", ev)
 	}
 	rb := h.describe(webEnv, st.RollbackID)
-	if rb.RollbackOf != id || rb.Creator != "codeDeployRollback" || rb.ByBot {
+	if rb.RollbackOf != id || rb.Creator != "codeDeployRollback" || rb.RequestID != "" {
 		t.Errorf("rollback deployment %+v", rb)
 	}
 }

@@ -2,6 +2,8 @@ package deployer
 
 import (
 	"regexp"
+
+	"github.com/switchyard/switchyard"
 	"strings"
 	"unicode/utf8"
 )
@@ -11,7 +13,7 @@ import (
 // with the task definitions involved, so that a later Rollback or Describe
 // (even after a restart) knows what ran before without more AWS calls.
 //
-//	Deployed by alice from Slack #deploys: myapp v1.4 [switchyard td=myapp:13 prev=myapp:12]
+//	Deployed by alice from Slack #deploys: myapp v1.4 [switchyard td=myapp:13 prev=myapp:12 req=p-1a2b3c4d]
 //	Rolled back by bob: myapp to v1.3, undoing d-ABCDEFGHI [switchyard td=myapp:12 prev=myapp:13 undoes=d-ABCDEFGHI]
 type description struct {
 	Rollback bool
@@ -22,6 +24,7 @@ type description struct {
 	TaskDef  string // family:revision deployed
 	Previous string // family:revision that ran before
 	Undoes   string // deployment id a rollback undoes
+	Request  string // the deploy request that started it
 }
 
 // maxDescription keeps the description inside CodeDeploy's limit, which
@@ -29,8 +32,9 @@ type description struct {
 // we have seen assumed.
 const maxDescription = 256
 
-func describeStart(who, where string, p *Plan) description {
-	return description{Who: who, Where: where, App: p.App, Version: p.Version, Undoes: p.RollbackOf, Rollback: p.RollbackOf != ""}
+func describeStart(by switchyard.Actor, p *switchyard.Plan) description {
+	return description{Who: by.User, Where: by.Channel, App: p.App, Version: p.Version, Undoes: p.RollbackOf,
+		Rollback: p.RollbackOf != "", Request: by.Request}
 }
 
 // String renders the description. The trailer is kept whole; the sentence
@@ -55,7 +59,7 @@ func (d description) String() string {
 		b.WriteString(", undoing " + d.Undoes)
 	}
 	var t []string
-	for _, kv := range [][2]string{{"td", d.TaskDef}, {"prev", d.Previous}, {"undoes", d.Undoes}} {
+	for _, kv := range [][2]string{{"td", d.TaskDef}, {"prev", d.Previous}, {"undoes", d.Undoes}, {"req", d.Request}} {
 		if kv[1] != "" {
 			t = append(t, kv[0]+"="+kv[1])
 		}
@@ -75,8 +79,12 @@ var (
 	sentencePattern = regexp.MustCompile(`^(Deployed|Rolled back) by (.+?)(?: from Slack (\S+))?: (\S+) (?:to )?(\S+?)(?:, undoing (d-[A-Z0-9]+))?$`)
 )
 
-// taskDefPattern is a task definition's family:revision.
-var taskDefPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$`)
+var (
+	// taskDefPattern is a task definition's family:revision.
+	taskDefPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}:[0-9]{1,9}$`)
+	// requestPattern is the id of a deploy request in the store.
+	requestPattern = regexp.MustCompile(`^p-[0-9a-f]{8,32}$`)
+)
 
 // parseDescription reads a description in the bot's shape; ok is false for
 // deployments described some other way. Anyone who may create deployments
@@ -97,6 +105,8 @@ func parseDescription(s string) (d description, ok bool) {
 			d.Previous = v
 		case k == "undoes" && validDeploymentID(v):
 			d.Undoes = v
+		case k == "req" && requestPattern.MatchString(v):
+			d.Request = v
 		}
 	}
 	sm := sentencePattern.FindStringSubmatch(s[:m[0]])

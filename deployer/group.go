@@ -12,67 +12,15 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// ReadyWait is what happens between green being ready and production
-// traffic moving to it.
-type ReadyWait struct {
-	// Manual means traffic moves only when someone continues the deployment
-	// (ContinueDeployment READY_WAIT), within Minutes, else it stops.
-	Manual  bool `json:"manual"`
-	Minutes int  `json:"minutes,omitempty"`
-}
-
-// String says it in words.
-func (w ReadyWait) String() string {
-	if !w.Manual {
-		return "traffic moves as soon as green is ready"
-	}
-	return fmt.Sprintf("waits up to %s for someone to shift traffic, then stops", minutes(w.Minutes))
-}
-
-// Termination is what happens to blue after a successful deployment.
-type Termination struct {
-	// Terminate is false when the group keeps blue alive (KEEP_ALIVE).
-	Terminate bool `json:"terminate"`
-	// WaitMinutes is how long blue is kept, ready for a rollback, before it
-	// is deleted.
-	WaitMinutes int `json:"wait_minutes"`
-}
-
-// String says it in words.
-func (t Termination) String() string {
-	switch {
-	case !t.Terminate:
-		return "blue is kept running after success"
-	case t.WaitMinutes == 0:
-		return "blue is deleted right after success"
-	default:
-		return fmt.Sprintf("blue is kept %s after success for a quick rollback, then deleted", minutes(t.WaitMinutes))
-	}
-}
-
-// AutoRollback is the group's automatic rollback setting.
-type AutoRollback struct {
-	Enabled bool     `json:"enabled"`
-	Events  []string `json:"events,omitempty"` // DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST
-}
-
-// Alarm is a CloudWatch alarm the deployment group watches, with its state
-// when the plan was made: OK, ALARM, INSUFFICIENT_DATA, or "unknown" when it
-// could not be read, "missing" when CloudWatch has no such alarm.
-type Alarm struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-}
-
 // group is what the deployer needs to know about a deployment group.
 type group struct {
 	config         string
 	services       []string // "cluster/service"
-	readyWait      ReadyWait
-	termination    Termination
+	readyWait      switchyard.ReadyWait
+	termination    switchyard.Termination
 	alarmsEnabled  bool
 	alarms         []string
-	autoRollback   AutoRollback
+	autoRollback   switchyard.AutoRollback
 	testTraffic    bool
 	active         string // a deployment still running, from lastAttemptedDeployment
 	lastSuccessful string
@@ -92,16 +40,16 @@ func (d *Deployer) readGroup(ctx context.Context, c Clients, env switchyard.Envi
 	if info == nil {
 		return nil, switchyard.Errorf(switchyard.EINTERNAL, "CodeDeploy returned no deployment group %s.", env.DeploymentGroup)
 	}
-	g := &group{config: aws.ToString(info.DeploymentConfigName), termination: Termination{Terminate: true}}
+	g := &group{config: aws.ToString(info.DeploymentConfigName), termination: switchyard.Termination{Terminate: true}}
 	for _, s := range info.EcsServices {
 		g.services = append(g.services, lastSegment(aws.ToString(s.ClusterName))+"/"+lastSegment(aws.ToString(s.ServiceName)))
 	}
 	if bg := info.BlueGreenDeploymentConfiguration; bg != nil {
 		if r := bg.DeploymentReadyOption; r != nil && r.ActionOnTimeout == cdtypes.DeploymentReadyActionStopDeployment {
-			g.readyWait = ReadyWait{Manual: true, Minutes: int(r.WaitTimeInMinutes)}
+			g.readyWait = switchyard.ReadyWait{Manual: true, Minutes: int(r.WaitTimeInMinutes)}
 		}
 		if t := bg.TerminateBlueInstancesOnDeploymentSuccess; t != nil {
-			g.termination = Termination{Terminate: t.Action != cdtypes.InstanceActionKeepAlive, WaitMinutes: int(t.TerminationWaitTimeInMinutes)}
+			g.termination = switchyard.Termination{Terminate: t.Action != cdtypes.InstanceActionKeepAlive, WaitMinutes: int(t.TerminationWaitTimeInMinutes)}
 		}
 	}
 	if a := info.AlarmConfiguration; a != nil && a.Enabled {
@@ -146,54 +94,34 @@ func (g *group) deploys(env switchyard.Environment) bool {
 	return false
 }
 
-// describeConfig reads a deployment config and says in words what it does
-// to production traffic, for example "10% every 1 minute, all traffic after
-// 9 minutes".
-func (d *Deployer) describeConfig(ctx context.Context, c Clients, name string) (string, error) {
+// describeConfig reads how a deployment config moves production traffic.
+func (d *Deployer) describeConfig(ctx context.Context, c Clients, name string) (switchyard.TrafficShape, error) {
 	out, err := c.Groups.GetDeploymentConfig(ctx, &codedeploy.GetDeploymentConfigInput{DeploymentConfigName: aws.String(name)})
 	if err != nil {
 		if apiCode(err) == "DeploymentConfigDoesNotExistException" {
-			return "", switchyard.Wrap(switchyard.EINVALID, "There is no CodeDeploy deployment config named "+name+".",
+			return switchyard.TrafficShape{}, switchyard.Wrap(switchyard.EINVALID, "There is no CodeDeploy deployment config named "+name+".",
 				fmt.Errorf("get deployment config %s: %w", name, err))
 		}
-		return "", fail(err, "get deployment config "+name, "read the deployment config "+name)
+		return switchyard.TrafficShape{}, fail(err, "get deployment config "+name, "read the deployment config "+name)
 	}
 	if out.DeploymentConfigInfo == nil {
-		return "", switchyard.Errorf(switchyard.EINTERNAL, "CodeDeploy returned no deployment config %s.", name)
+		return switchyard.TrafficShape{}, switchyard.Errorf(switchyard.EINTERNAL, "CodeDeploy returned no deployment config %s.", name)
 	}
-	return trafficWords(out.DeploymentConfigInfo.TrafficRoutingConfig), nil
+	return trafficShape(out.DeploymentConfigInfo.TrafficRoutingConfig), nil
 }
 
-// trafficWords describes a traffic routing config.
-func trafficWords(t *cdtypes.TrafficRoutingConfig) string {
-	if t == nil {
-		return "all traffic at once"
+// trafficShape reads a traffic routing config.
+func trafficShape(t *cdtypes.TrafficRoutingConfig) switchyard.TrafficShape {
+	switch {
+	case t == nil:
+	case t.Type == cdtypes.TrafficRoutingTypeTimeBasedLinear && t.TimeBasedLinear != nil:
+		return switchyard.TrafficShape{Type: switchyard.RoutingLinear, Percent: int(t.TimeBasedLinear.LinearPercentage),
+			IntervalMinutes: int(t.TimeBasedLinear.LinearInterval)}
+	case t.Type == cdtypes.TrafficRoutingTypeTimeBasedCanary && t.TimeBasedCanary != nil:
+		return switchyard.TrafficShape{Type: switchyard.RoutingCanary, Percent: int(t.TimeBasedCanary.CanaryPercentage),
+			IntervalMinutes: int(t.TimeBasedCanary.CanaryInterval)}
 	}
-	switch t.Type {
-	case cdtypes.TrafficRoutingTypeTimeBasedLinear:
-		l := t.TimeBasedLinear
-		if l == nil || l.LinearPercentage <= 0 {
-			return "linear traffic shift"
-		}
-		steps := (100 + int(l.LinearPercentage) - 1) / int(l.LinearPercentage)
-		return fmt.Sprintf("%d%% every %s, all traffic after %s",
-			l.LinearPercentage, minutes(int(l.LinearInterval)), minutes((steps-1)*int(l.LinearInterval)))
-	case cdtypes.TrafficRoutingTypeTimeBasedCanary:
-		cn := t.TimeBasedCanary
-		if cn == nil {
-			return "canary traffic shift"
-		}
-		return fmt.Sprintf("%d%% first, all traffic after %s", cn.CanaryPercentage, minutes(int(cn.CanaryInterval)))
-	default:
-		return "all traffic at once"
-	}
-}
-
-func minutes(n int) string {
-	if n == 1 {
-		return "1 minute"
-	}
-	return fmt.Sprintf("%d minutes", n)
+	return switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}
 }
 
 // lastSegment returns what follows the last "/" of an ARN, or s itself.

@@ -3,10 +3,10 @@ package deployer
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -19,75 +19,12 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// PlanOptions are the optional inputs of Plan.
-type PlanOptions struct {
-	// App is the app's name for descriptions and messages; default the
-	// service name.
-	App string
-	// Config overrides the deployment config of the environment and group.
-	Config string
-}
-
-// Plan is what a deployment will do, read from AWS without changing
-// anything. It is plain data: it is stored as JSON with a pending
-// confirmation and handed to Start later.
-type Plan struct {
-	App     string                 `json:"app"`
-	Env     switchyard.Environment `json:"env"`
-	Version string                 `json:"version"` // the tag, or a short digest
-
-	ServiceARN string `json:"service_arn"`
-	// TaskDefinition is the ARN the service runs now; Start refuses if the
-	// service moved on since.
-	TaskDefinition string `json:"task_definition"`
-	// Container is the container whose image changes.
-	Container string `json:"container"`
-	// LBContainer and LBPort are the AppSpec's LoadBalancerInfo.
-	LBContainer string `json:"lb_container"`
-	LBPort      int    `json:"lb_port"`
-
-	ImageNow  string `json:"image_now"`
-	ImageNext string `json:"image_next"`
-	// ImageChecked is true when ECR confirmed the image exists; ImageNote
-	// says what was checked or why not.
-	ImageChecked bool      `json:"image_checked"`
-	ImageNote    string    `json:"image_note"`
-	ImageDigest  string    `json:"image_digest,omitempty"`
-	ImagePushed  time.Time `json:"image_pushed,omitzero"`
-
-	Config       string            `json:"config"`
-	ConfigWords  string            `json:"config_words"`
-	ReadyWait    ReadyWait         `json:"ready_wait"`
-	Termination  Termination       `json:"termination"`
-	Alarms       []Alarm           `json:"alarms,omitempty"`
-	AutoRollback AutoRollback      `json:"auto_rollback"`
-	TestTraffic  bool              `json:"test_traffic"`
-	Hooks        map[string]string `json:"hooks,omitempty"`
-
-	// AlreadyRunning is true when the service already runs ImageNext.
-	AlreadyRunning bool `json:"already_running"`
-	// ActiveDeployment is a deployment of the group still in progress when
-	// the plan was made; Start will be refused while it runs.
-	ActiveDeployment string `json:"active_deployment,omitempty"`
-
-	// Deploy, when set, is a task definition to deploy as it is instead of
-	// registering a clone (a rollback to the previous revision).
-	Deploy string `json:"deploy,omitempty"`
-	// RollbackOf is the deployment this plan undoes.
-	RollbackOf string `json:"rollback_of,omitempty"`
-
-	// Notes are what the fields above do not say: the image check is in
-	// ImageNote, a running deployment in ActiveDeployment.
-	Notes     []string  `json:"notes,omitempty"`
-	PlannedAt time.Time `json:"planned_at"`
-}
-
 // Plan reads what deploying version of env would do. version is a tag
 // ("v1.4"), a digest ("sha256:…") or a full image reference. It writes
 // nothing. Errors are *switchyard.Error: EINVALID for bad input or a missing
 // image, ENOTFOUND for a missing service, EUNIMPLEMENTED for a service that
 // CodeDeploy does not control.
-func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version string, opts PlanOptions) (*Plan, error) {
+func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version string, opts switchyard.PlanOptions) (*switchyard.Plan, error) {
 	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
@@ -96,7 +33,7 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
+	p := &switchyard.Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
 		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
 	if p.App == "" {
 		p.App = env.Service
@@ -105,7 +42,7 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	if err != nil {
 		return nil, err
 	}
-	if err := p.pickContainers(env, svc, td.TaskDefinition); err != nil {
+	if err := pickContainers(p, env, svc, td.TaskDefinition); err != nil {
 		return nil, err
 	}
 	next, err := nextImage(p.ImageNow, version)
@@ -113,32 +50,24 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 		return nil, err
 	}
 	p.ImageNext, p.Version = next.String(), next.Label()
-	if err := p.applyGroup(env, g, opts.Config); err != nil {
-		return nil, err
-	}
+	applyGroup(p, env, g, opts.Config)
 
 	eg, ectx := errgroup.WithContext(ctx)
-	eg.Go(func() error { return d.checkImage(ectx, env, next, p) })
+	eg.Go(func() error { return d.checkImage(ectx, next, p) })
 	eg.Go(func() error {
-		words, err := d.describeConfig(ectx, c, p.Config)
-		p.ConfigWords = words
+		shape, err := d.describeConfig(ectx, c, p.Config)
+		p.Traffic = shape
 		return err
 	})
-	var alarms []Alarm
-	var alarmNote string
 	eg.Go(func() error {
-		alarms, alarmNote = d.alarmStates(ectx, c, g.alarms)
+		p.Alarms, p.AlarmsUnread = d.alarmStates(ectx, c, g.alarms)
 		return nil
 	})
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
-	p.Alarms = alarms
-	p.addNote(alarmNote)
-	// AlreadyRunning and ActiveDeployment get no note: the card says each
-	// from its field, and a note would say it a second time.
 	p.AlreadyRunning = p.ImageNow == p.ImageNext ||
-		(p.ImageDigest != "" && parseImage(p.ImageNow).Digest == p.ImageDigest)
+		(p.Image.Digest != "" && switchyard.ParseImage(p.ImageNow).Digest == p.Image.Digest)
 	d.log.Debug("planned", zap.String("app", p.App), zap.String("image_now", p.ImageNow),
 		zap.String("image_next", p.ImageNext), zap.String("config", p.Config))
 	return p, nil
@@ -241,7 +170,7 @@ func (d *Deployer) readTaskDefinition(ctx context.Context, c Clients, arn string
 
 // pickContainers chooses the container whose image changes and the
 // container and port that receive load balancer traffic.
-func (p *Plan) pickContainers(env switchyard.Environment, svc *ecstypes.Service, td *ecstypes.TaskDefinition) error {
+func pickContainers(p *switchyard.Plan, env switchyard.Environment, svc *ecstypes.Service, td *ecstypes.TaskDefinition) error {
 	var lb *ecstypes.LoadBalancer
 	if len(svc.LoadBalancers) > 0 {
 		lb = &svc.LoadBalancers[0]
@@ -275,8 +204,7 @@ func (p *Plan) pickContainers(env switchyard.Environment, svc *ecstypes.Service,
 	case lb != nil && lb.ContainerName != nil && lb.ContainerPort != nil:
 		p.LBContainer, p.LBPort = aws.ToString(lb.ContainerName), int(aws.ToInt32(lb.ContainerPort))
 		if env.ContainerPort > 0 && (p.LBContainer != p.Container || p.LBPort != env.ContainerPort) {
-			p.addNote(fmt.Sprintf("The service's load balancer sends traffic to %s:%d, not to the configured %s:%d; the AppSpec follows the service.",
-				p.LBContainer, p.LBPort, p.Container, env.ContainerPort))
+			p.ConfiguredLB = fmt.Sprintf("%s:%d", p.Container, env.ContainerPort)
 		}
 	case env.ContainerPort > 0:
 		p.LBContainer, p.LBPort = p.Container, env.ContainerPort
@@ -290,7 +218,7 @@ func (p *Plan) pickContainers(env switchyard.Environment, svc *ecstypes.Service,
 }
 
 // applyGroup copies the deployment group's behaviour into the plan.
-func (p *Plan) applyGroup(env switchyard.Environment, g *group, override string) error {
+func applyGroup(p *switchyard.Plan, env switchyard.Environment, g *group, override string) {
 	switch {
 	case override != "":
 		p.Config = override
@@ -304,30 +232,23 @@ func (p *Plan) applyGroup(env switchyard.Environment, g *group, override string)
 	p.ReadyWait, p.Termination, p.AutoRollback, p.TestTraffic = g.readyWait, g.termination, g.autoRollback, g.testTraffic
 	p.ActiveDeployment = g.active
 	if len(env.Hooks) > 0 {
-		p.Hooks = make(map[string]string, len(env.Hooks))
-		for k, v := range env.Hooks {
-			p.Hooks[k] = v
-		}
-		if _, ok := env.Hooks[switchyard.AfterAllowTestTraffic]; ok && !g.testTraffic {
-			p.addNote("The group has no test listener, so the AfterAllowTestTraffic hook will not run.")
-		}
+		p.Hooks = maps.Clone(env.Hooks)
 	}
-	return nil
 }
 
 // checkImage asks ECR whether the next image exists, when it lives in ECR.
-func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, next imageRef, p *Plan) error {
-	account, region, repo, ok := next.ecr()
+func (d *Deployer) checkImage(ctx context.Context, next switchyard.ImageRef, p *switchyard.Plan) error {
+	account, region, repo, ok := ecrOf(next)
 	if !ok {
-		p.ImageNote = "Not an ECR image, so its existence was not checked."
 		if next.Tag != "" && next.Digest != "" {
 			// The tag cannot be checked against the digest, and the digest
-			// is what runs: name the version by it, and say why.
-			p.Version = shortDigest(next.Digest)
-			p.addNote(fmt.Sprintf("The tag %s could not be checked against the digest, so this is named by its digest: the digest is what will run.", next.Tag))
+			// is what runs: name the version by it.
+			p.Version = switchyard.ShortDigest(next.Digest)
+			p.Image.TagUnchecked = next.Tag
 		}
 		return nil
 	}
+	p.Image.ECR, p.Image.Repository = true, repo
 	id := ecrtypes.ImageIdentifier{}
 	if next.Digest != "" {
 		id.ImageDigest = aws.String(next.Digest)
@@ -362,47 +283,14 @@ func (d *Deployer) checkImage(ctx context.Context, env switchyard.Environment, n
 		}
 		return switchyard.Errorf(switchyard.EINVALID,
 			"The tag %s and the digest %s name different images: in the ECR repository %s that digest carries %s. Nothing was planned; deploy by tag or by digest alone.",
-			next.Tag, shortDigest(next.Digest), repo, carries)
+			next.Tag, switchyard.ShortDigest(next.Digest), repo, carries)
 	}
-	p.ImageChecked = true
-	p.ImageDigest = aws.ToString(img.ImageDigest)
+	p.Image.Checked = true
+	p.Image.Digest = aws.ToString(img.ImageDigest)
 	if img.ImagePushedAt != nil {
-		p.ImagePushed = img.ImagePushedAt.UTC()
+		p.Image.Pushed = img.ImagePushedAt.UTC()
 	}
-	p.ImageNote = fmt.Sprintf("Found in ECR repository %s.", repo)
 	return nil
-}
-
-// RepositoryChange returns the image repositories the service runs from
-// now and would run from after the deployment, and whether they differ:
-// a full image reference may name another registry or repository than
-// the one running, which a tag alone does not show.
-func (p *Plan) RepositoryChange() (from, to string, changed bool) {
-	from, to = parseImage(p.ImageNow).Repo, parseImage(p.ImageNext).Repo
-	return from, to, from != to
-}
-
-// FamilyChange returns the task definition family the service runs now
-// and the one the plan deploys, and whether they differ: a rollback that
-// redeploys a revision of another family deploys another app's settings.
-func (p *Plan) FamilyChange() (from, to string, changed bool) {
-	if p.Deploy == "" {
-		return family(p.TaskDefinition), family(p.TaskDefinition), false
-	}
-	from, to = family(p.TaskDefinition), family(p.Deploy)
-	return from, to, from != to
-}
-
-// family is the family of a task definition ARN or family:revision.
-func family(taskDef string) string {
-	name, _, _ := strings.Cut(lastSegment(taskDef), ":")
-	return name
-}
-
-func (p *Plan) addNote(n string) {
-	if n != "" {
-		p.Notes = append(p.Notes, n)
-	}
 }
 
 // imagesOf maps container names to images; "" maps to the first container.

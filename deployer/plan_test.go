@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ const ecrWeb = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web"
 
 func TestPlanReportsWhatWillHappen(t *testing.T) {
 	h := newHarness(t)
-	p, err := h.d.Plan(context.Background(), webEnv, "v1.4", deployer.PlanOptions{App: "web"})
+	p, err := h.d.Plan(context.Background(), webEnv, "v1.4", switchyard.PlanOptions{App: "web"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +28,8 @@ func TestPlanReportsWhatWillHappen(t *testing.T) {
 		"LBContainer":    "envoy",
 		"LBPort":         10000,
 		"Config":         "CodeDeployDefault.ECSCanary10Percent5Minutes",
-		"ConfigWords":    "10% first, all traffic after 5 minutes",
+		"Traffic":        switchyard.TrafficShape{Type: switchyard.RoutingCanary, Percent: 10, IntervalMinutes: 5},
 		"TaskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
-		"ImageChecked":   true,
 		"AlreadyRunning": false,
 		"TestTraffic":    true,
 	}
@@ -39,14 +39,14 @@ func TestPlanReportsWhatWillHappen(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", field, g, w)
 		}
 	}
-	if !strings.HasPrefix(p.ImageDigest, "sha256:") || p.ImagePushed.IsZero() {
-		t.Errorf("ECR check gave digest %q pushed %v", p.ImageDigest, p.ImagePushed)
+	if !p.Image.ECR || !p.Image.Checked || p.Image.Repository != "web" || !strings.HasPrefix(p.Image.Digest, "sha256:") || p.Image.Pushed.IsZero() {
+		t.Errorf("ECR check gave digest %q pushed %v", p.Image.Digest, p.Image.Pushed)
 	}
-	wantAlarms := []deployer.Alarm{{Name: "web-5xx", State: "OK"}, {Name: "web-p99", State: "INSUFFICIENT_DATA"}}
+	wantAlarms := []switchyard.Alarm{{Name: "web-5xx", State: "OK"}, {Name: "web-p99", State: "INSUFFICIENT_DATA"}}
 	if !reflect.DeepEqual(p.Alarms, wantAlarms) {
 		t.Errorf("alarms %v, want %v", p.Alarms, wantAlarms)
 	}
-	if p.Termination != (deployer.Termination{Terminate: true, WaitMinutes: 5}) || p.ReadyWait.Manual {
+	if p.Termination != (switchyard.Termination{Terminate: true, WaitMinutes: 5}) || p.ReadyWait.Manual {
 		t.Errorf("termination %+v ready wait %+v", p.Termination, p.ReadyWait)
 	}
 	if !p.AutoRollback.Enabled || !reflect.DeepEqual(p.AutoRollback.Events, []string{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}) {
@@ -67,7 +67,7 @@ func TestPlanReportsWhatWillHappen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back deployer.Plan
+	var back switchyard.Plan
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -79,32 +79,32 @@ func TestPlanReportsWhatWillHappen(t *testing.T) {
 func TestPlanWordsForConfigsAndWaits(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	for cfg, words := range map[string]string{
-		"CodeDeployDefault.ECSLinear10PercentEvery1Minutes": "10% every 1 minute, all traffic after 9 minutes",
-		"CodeDeployDefault.ECSLinear10PercentEvery3Minutes": "10% every 3 minutes, all traffic after 27 minutes",
-		"CodeDeployDefault.ECSCanary10Percent15Minutes":     "10% first, all traffic after 15 minutes",
-		"CodeDeployDefault.ECSAllAtOnce":                    "all traffic at once",
+	for cfg, shape := range map[string]switchyard.TrafficShape{
+		"CodeDeployDefault.ECSLinear10PercentEvery1Minutes": {Type: switchyard.RoutingLinear, Percent: 10, IntervalMinutes: 1},
+		"CodeDeployDefault.ECSLinear10PercentEvery3Minutes": {Type: switchyard.RoutingLinear, Percent: 10, IntervalMinutes: 3},
+		"CodeDeployDefault.ECSCanary10Percent15Minutes":     {Type: switchyard.RoutingCanary, Percent: 10, IntervalMinutes: 15},
+		"CodeDeployDefault.ECSAllAtOnce":                    {Type: switchyard.RoutingAllAtOnce},
 	} {
-		p, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{Config: cfg})
+		p, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{Config: cfg})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Config != cfg || p.ConfigWords != words {
-			t.Errorf("%s: %q, want %q", cfg, p.ConfigWords, words)
+		if p.Config != cfg || p.Traffic != shape || deployer.PredefinedShape(cfg) != shape {
+			t.Errorf("%s: %+v, want %+v", cfg, p.Traffic, shape)
 		}
 	}
-	_, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{Config: "NoSuchConfig"})
+	_, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{Config: "NoSuchConfig"})
 	errorCode(t, err, switchyard.EINVALID)
 
-	p, err := h.d.Plan(ctx, apiEnv, "1.1", deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, apiEnv, "1.1", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ReadyWait != (deployer.ReadyWait{Manual: true, Minutes: 30}) || p.ReadyWait.String() != "waits up to 30 minutes for someone to shift traffic, then stops" {
-		t.Errorf("ready wait %+v %q", p.ReadyWait, p.ReadyWait)
+	if p.ReadyWait != (switchyard.ReadyWait{Manual: true, Minutes: 30}) {
+		t.Errorf("ready wait %+v", p.ReadyWait)
 	}
-	if p.Termination.String() != "blue is kept 60 minutes after success for a quick rollback, then deleted" {
-		t.Errorf("termination %q", p.Termination)
+	if p.Termination != (switchyard.Termination{Terminate: true, WaitMinutes: 60}) {
+		t.Errorf("termination %+v", p.Termination)
 	}
 	// The app names no container: the load balancer's is the one deployed.
 	if p.Container != "api" || p.LBPort != 9000 || p.App != "api" || len(p.Alarms) != 0 {
@@ -114,7 +114,7 @@ func TestPlanWordsForConfigsAndWaits(t *testing.T) {
 
 func TestPlanAlreadyRunning(t *testing.T) {
 	h := newHarness(t)
-	p, err := h.d.Plan(context.Background(), webEnv, "v1.3", deployer.PlanOptions{})
+	p, err := h.d.Plan(context.Background(), webEnv, "v1.3", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestPlanAlreadyRunning(t *testing.T) {
 
 func TestPlanMissingTagIsCaughtBeforeAnythingIsRegistered(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.d.Plan(context.Background(), webEnv, "1.4", deployer.PlanOptions{})
+	_, err := h.d.Plan(context.Background(), webEnv, "1.4", switchyard.PlanOptions{})
 	se := errorCode(t, err, switchyard.EINVALID)
 	if !strings.Contains(se.Message, "There is no image 1.4 in the ECR repository web") {
 		t.Errorf("message %q", se.Message)
@@ -139,7 +139,7 @@ func TestPlanMissingTagIsCaughtBeforeAnythingIsRegistered(t *testing.T) {
 func TestPlanRefusesBadVersions(t *testing.T) {
 	h := newHarness(t)
 	for _, v := range []string{"", "-v1", ".v1", "v1.4!", "web:v 1", strings.Repeat("a", 129), "web@sha256:abc"} {
-		_, err := h.d.Plan(context.Background(), webEnv, v, deployer.PlanOptions{})
+		_, err := h.d.Plan(context.Background(), webEnv, v, switchyard.PlanOptions{})
 		errorCode(t, err, switchyard.EINVALID)
 	}
 }
@@ -148,33 +148,33 @@ func TestPlanAcceptsDigestsAndFullReferences(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	digest := h.sim.PutImage("web", "v1.6")
-	p, err := h.d.Plan(ctx, webEnv, digest, deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, webEnv, digest, switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ImageNext != ecrWeb+"@"+digest || !p.ImageChecked || p.Version != digest[:19] {
-		t.Errorf("digest plan: next %s checked %v version %s", p.ImageNext, p.ImageChecked, p.Version)
+	if p.ImageNext != ecrWeb+"@"+digest || !p.Image.Checked || p.Version != digest[:19] {
+		t.Errorf("digest plan: next %s checked %v version %s", p.ImageNext, p.Image.Checked, p.Version)
 	}
-	p, err = h.d.Plan(ctx, webEnv, "@"+digest, deployer.PlanOptions{})
+	p, err = h.d.Plan(ctx, webEnv, "@"+digest, switchyard.PlanOptions{})
 	if err != nil || p.ImageNext != ecrWeb+"@"+digest {
 		t.Errorf("@digest plan: %v %v", p, err)
 	}
-	p, err = h.d.Plan(ctx, webEnv, ecrWeb+":v1.5", deployer.PlanOptions{})
-	if err != nil || p.ImageNext != ecrWeb+":v1.5" || !p.ImageChecked {
+	p, err = h.d.Plan(ctx, webEnv, ecrWeb+":v1.5", switchyard.PlanOptions{})
+	if err != nil || p.ImageNext != ecrWeb+":v1.5" || !p.Image.Checked {
 		t.Errorf("full reference plan: %+v %v", p, err)
 	}
 	missing := "sha256:" + strings.Repeat("0", 64)
-	_, err = h.d.Plan(ctx, webEnv, missing, deployer.PlanOptions{})
+	_, err = h.d.Plan(ctx, webEnv, missing, switchyard.PlanOptions{})
 	errorCode(t, err, switchyard.EINVALID)
 }
 
 func TestPlanSkipsTheCheckOutsideECR(t *testing.T) {
 	h := newHarness(t)
-	p, err := h.d.Plan(context.Background(), hubEnv, "2.1", deployer.PlanOptions{})
+	p, err := h.d.Plan(context.Background(), hubEnv, "2.1", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ImageNext != "ghcr.io/example/hub:2.1" || p.ImageChecked || !strings.Contains(p.ImageNote, "not checked") {
+	if p.ImageNext != "ghcr.io/example/hub:2.1" || p.Image.Checked || p.Image.ECR {
 		t.Errorf("plan %+v", p)
 	}
 	if ops := h.rec.take(); count(ops, "DescribeImages") != 0 {
@@ -188,7 +188,7 @@ func TestPlanSkipsTheCheckOutsideECR(t *testing.T) {
 
 func TestPlanRefusesAServiceCodeDeployDoesNotControl(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.d.Plan(context.Background(), workerEnv, "2024.07.1", deployer.PlanOptions{})
+	_, err := h.d.Plan(context.Background(), workerEnv, "2024.07.1", switchyard.PlanOptions{})
 	se := errorCode(t, err, switchyard.EUNIMPLEMENTED)
 	if !strings.Contains(se.Message, "uses the ECS deployment controller") {
 		t.Errorf("message %q", se.Message)
@@ -200,29 +200,29 @@ func TestPlanNamesWhatIsMissing(t *testing.T) {
 	ctx := context.Background()
 	env := webEnv
 	env.Service = "nope"
-	_, err := h.d.Plan(ctx, env, "v1.4", deployer.PlanOptions{})
+	_, err := h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
 	if se := errorCode(t, err, switchyard.ENOTFOUND); se.Message != "There is no ECS service nope in cluster prod." {
 		t.Errorf("message %q", se.Message)
 	}
 	env = webEnv
 	env.Cluster = "staging"
-	_, err = h.d.Plan(ctx, env, "v1.4", deployer.PlanOptions{})
+	_, err = h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
 	errorCode(t, err, switchyard.ENOTFOUND)
 
 	env = webEnv
 	env.DeploymentGroup = "api-prod"
 	env.Application = "api"
-	_, err = h.d.Plan(ctx, env, "v1.4", deployer.PlanOptions{})
+	_, err = h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
 	errorCode(t, err, switchyard.EINVALID) // the group deploys another service
 
 	env = webEnv
 	env.Container = "sidecar"
-	_, err = h.d.Plan(ctx, env, "v1.4", deployer.PlanOptions{})
+	_, err = h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
 	errorCode(t, err, switchyard.EINVALID)
 
 	env = webEnv
 	env.Hooks = map[string]string{"Install": "fn"}
-	_, err = h.d.Plan(ctx, env, "v1.4", deployer.PlanOptions{})
+	_, err = h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
 	errorCode(t, err, switchyard.EINVALID)
 }
 
@@ -232,27 +232,27 @@ func TestPlanShowsFiringAlarmsAndSurvivesCloudWatchTrouble(t *testing.T) {
 	if err := h.sim.SetAlarm("web-5xx", "ALARM", "5xx above 1%"); err != nil {
 		t.Fatal(err)
 	}
-	p, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Alarms[0] != (deployer.Alarm{Name: "web-5xx", State: "ALARM"}) || !strings.Contains(strings.Join(p.Notes, " "), "firing") {
-		t.Errorf("alarms %v notes %v", p.Alarms, p.Notes)
+	if p.Alarms[0] != (switchyard.Alarm{Name: "web-5xx", State: "ALARM"}) || !slices.Equal(p.Firing(), []string{"web-5xx"}) || p.AlarmsUnread {
+		t.Errorf("alarms %v firing %v", p.Alarms, p.Firing())
 	}
 	h.sim.Deny("cloudwatch:DescribeAlarms")
-	p, err = h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{})
+	p, err = h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Alarms[0].State != "unknown" {
-		t.Errorf("alarms %v", p.Alarms)
+	if p.Alarms[0].State != switchyard.AlarmUnknown || !p.AlarmsUnread {
+		t.Errorf("alarms %v unread %v", p.Alarms, p.AlarmsUnread)
 	}
 }
 
 func TestPlanErrorsAreSafeSentences(t *testing.T) {
 	h := newHarness(t)
 	h.sim.Deny("ecs:DescribeServices")
-	_, err := h.d.Plan(context.Background(), webEnv, "v1.4", deployer.PlanOptions{})
+	_, err := h.d.Plan(context.Background(), webEnv, "v1.4", switchyard.PlanOptions{})
 	se := errorCode(t, err, switchyard.EFORBIDDEN)
 	if se.Message != "Could not read the ECS service web: the bot's AWS role is not allowed to do that (AccessDeniedException)." {
 		t.Errorf("message %q", se.Message)

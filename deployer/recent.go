@@ -16,7 +16,7 @@ import (
 // since, newest first, whoever started them (the bot, the console, the CLI,
 // CI), at most Options.RecentLimit. Each Status carries what GetDeployment
 // tells (no stages or traffic: Describe one for those).
-func (d *Deployer) Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*Status, error) {
+func (d *Deployer) Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*switchyard.Observation, error) {
 	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (d *Deployer) Recent(ctx context.Context, env switchyard.Environment, since
 	if len(infos) > d.opts.RecentLimit {
 		infos = infos[:d.opts.RecentLimit]
 	}
-	out := make([]*Status, 0, len(infos))
+	out := make([]*switchyard.Observation, 0, len(infos))
 	for i := range infos {
 		st := statusOf(&infos[i])
 		d.fillTaskDefinitionsFromMemo(st)
@@ -78,7 +78,7 @@ func (d *Deployer) batchGet(ctx context.Context, c Clients, ids []string) ([]cdt
 
 // fillTaskDefinitionsFromMemo adds what this process saw of the
 // deployment's task sets while it ran.
-func (d *Deployer) fillTaskDefinitionsFromMemo(st *Status) {
+func (d *Deployer) fillTaskDefinitionsFromMemo(st *switchyard.Observation) {
 	known := d.memo.taskSets(st.ID)
 	if st.Previous == "" {
 		st.Previous = lastSegment(known[0])

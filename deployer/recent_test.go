@@ -16,7 +16,6 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 )
 
 // deployOutside deploys image to hub the way a CI job would: it registers a
@@ -66,14 +65,14 @@ func TestRecentFindsDeploymentsStartedOutsideTheBot(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	_, mine := h.deploy(hubEnv, "2.1")
-	h.advanceUntil(hubEnv, mine, time.Minute, 30*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	h.advanceUntil(hubEnv, mine, time.Minute, 30*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
 	h.sim.Advance(time.Minute)
 	theirs, taskDef := h.deployOutside("ghcr.io/example/hub:2.2")
 
 	// Describe finds the images of a deployment it did not start from the
 	// task sets while it runs.
-	st := h.advanceUntil(hubEnv, theirs, 5*time.Second, 5*time.Minute, func(s *deployer.Status) bool { return s.Traffic.Green > 0 })
-	if st.ByBot || st.Description != "ci pipeline run 812" ||
+	st := h.advanceUntil(hubEnv, theirs, 5*time.Second, 5*time.Minute, func(s *switchyard.Observation) bool { return s.Traffic.Green > 0 })
+	if st.RequestID != "" || st.Description != "ci pipeline run 812" ||
 		st.ImageBefore != "ghcr.io/example/hub:2.1" || st.ImageAfter != "ghcr.io/example/hub:2.2" ||
 		!strings.HasSuffix(taskDef, "/"+st.TaskDefinition[strings.LastIndexByte(st.TaskDefinition, '/')+1:]) {
 		t.Errorf("outside deployment %+v", st)
@@ -86,7 +85,7 @@ func TestRecentFindsDeploymentsStartedOutsideTheBot(t *testing.T) {
 	if len(list) != 2 || list[0].ID != theirs || list[1].ID != mine {
 		t.Fatalf("recent %v", ids(list))
 	}
-	if list[0].ByBot || list[0].Status != switchyard.StatusInProgress || !list[1].ByBot || list[1].Status != switchyard.StatusSucceeded {
+	if list[0].RequestID != "" || list[0].Status != switchyard.StatusInProgress || list[1].RequestID != testRequest || list[1].Status != switchyard.StatusSucceeded {
 		t.Errorf("recent %+v / %+v", list[0], list[1])
 	}
 	// since leaves out older deployments.
@@ -125,18 +124,18 @@ func TestRollbackOfAnOutsideDeploymentFindsThePreviousRevision(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	first, firstTD := h.deployOutside("ghcr.io/example/hub:2.1")
-	h.advanceUntil(hubEnv, first, time.Minute, 30*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	h.advanceUntil(hubEnv, first, time.Minute, 30*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
 	h.sim.Advance(time.Minute)
 	second, _ := h.deployOutside("ghcr.io/example/hub:2.2")
 	h.sim.Advance(30 * time.Minute)
 
 	// Neither description says what ran before: the previous successful
 	// deployment's AppSpec does.
-	res, err := h.d.Rollback(ctx, hubEnv, switchyard.Deployment{ID: second}, "carol")
+	res, err := h.d.Rollback(ctx, hubEnv, switchyard.Deployment{ID: second}, switchyard.Actor{User: "carol"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Kind != deployer.Redeployed || res.Plan.Deploy != firstTD || res.Plan.ImageNext != "ghcr.io/example/hub:2.1" {
+	if res.Kind != switchyard.Redeployed || res.Plan.Deploy != firstTD || res.Plan.ImageNext != "ghcr.io/example/hub:2.1" {
 		t.Errorf("result %+v plan %+v", res, res.Plan)
 	}
 
@@ -144,13 +143,13 @@ func TestRollbackOfAnOutsideDeploymentFindsThePreviousRevision(t *testing.T) {
 	h2 := newHarness(t)
 	only, _ := h2.deployOutside("ghcr.io/example/hub:2.1")
 	h2.sim.Advance(30 * time.Minute)
-	_, err = h2.d.Rollback(ctx, hubEnv, switchyard.Deployment{ID: only}, "carol")
+	_, err = h2.d.Rollback(ctx, hubEnv, switchyard.Deployment{ID: only}, switchyard.Actor{User: "carol"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "Cannot tell which task definition ran before") {
 		t.Errorf("message %q", se.Message)
 	}
 }
 
-func ids(list []*deployer.Status) []string {
+func ids(list []*switchyard.Observation) []string {
 	var out []string
 	for _, s := range list {
 		out = append(out, s.ID)

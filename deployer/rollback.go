@@ -15,36 +15,6 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// RollbackKind says how a rollback was done.
-type RollbackKind string
-
-// Rollback kinds.
-const (
-	// StoppedWithRollback: the deployment was still running (blue alive),
-	// so it was stopped and CodeDeploy moved traffic back to blue in a
-	// rollback deployment of its own.
-	StoppedWithRollback RollbackKind = "stopped-with-rollback"
-	// Redeployed: the deployment had succeeded and blue was gone, so the
-	// previous task definition revision was deployed anew.
-	Redeployed RollbackKind = "redeployed"
-	// NeedsConfirmation: the previous revision belongs to another task
-	// definition family or image repository than what runs now, so
-	// nothing was started; Plan is what would be deployed, for a person
-	// to confirm (Start it then).
-	NeedsConfirmation RollbackKind = "needs-confirmation"
-)
-
-// Result is the outcome of a rollback.
-type Result struct {
-	Kind RollbackKind `json:"kind"`
-	// NewDeploymentID is the deployment that carries the rollback. After a
-	// stop CodeDeploy creates it shortly after; it may be empty then, and
-	// Describe of the stopped deployment shows it as RollbackID later.
-	NewDeploymentID string `json:"new_deployment_id,omitempty"`
-	// Plan is the redeployment's plan (Redeployed, NeedsConfirmation).
-	Plan *Plan `json:"plan,omitempty"`
-}
-
 // Rollback undoes deployment target of env, as the bot knows it (its
 // record: whether it is itself a rollback, and the task definition that ran
 // before it). While blue still exists (in progress, ready wait, termination
@@ -55,13 +25,13 @@ type Result struct {
 // bring back the version being withdrawn. It refuses with ECONFLICT when
 // there is nothing to roll back, and names the reason; a deployment group
 // busy with another deployment gives ECONFLICT with a *switchyard.BusyError.
-func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, who string) (*Result, error) {
+func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, by switchyard.Actor) (*switchyard.RollbackResult, error) {
 	id := target.ID
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
 	c := d.clients(env.Region)
-	log := d.log.With(zap.String("deployment_id", id), zap.String("who", who))
+	log := d.log.With(zap.String("deployment_id", id), zap.String("who", by.User))
 	// Two rounds: a deployment may finish between reading and stopping it.
 	for range 2 {
 		info, err := d.getDeployment(ctx, c, id)
@@ -87,8 +57,8 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, tar
 			}
 			return res, err
 		case st.Status == switchyard.StatusSucceeded:
-			res, err := d.redeployPrevious(ctx, c, env, target, info, who)
-			if err == nil && res.Kind == Redeployed {
+			res, err := d.redeployPrevious(ctx, c, env, target, info, by)
+			if err == nil && res.Kind == switchyard.Redeployed {
 				log.Info("redeployed the previous revision", zap.String("rollback_id", res.NewDeploymentID),
 					zap.String("task_definition", res.Plan.Deploy))
 			}
@@ -109,7 +79,7 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, tar
 // refuseRollbackOfRollback refuses to undo a deployment that is itself a
 // rollback, by the bot's record or by what CodeDeploy says of it: stopping
 // or redeploying over it would bring back the version it withdraws.
-func refuseRollbackOfRollback(target switchyard.Deployment, st *Status) error {
+func refuseRollbackOfRollback(target switchyard.Deployment, st *switchyard.Observation) error {
 	of := target.RollbackOf
 	if of == "" {
 		of = st.RollbackOf
@@ -139,7 +109,7 @@ func refuseRollbackOfRollback(target switchyard.Deployment, st *Status) error {
 // stopWithRollback stops a running deployment and asks CodeDeploy to roll
 // it back. The error keeps DeploymentAlreadyCompletedException's code for
 // the caller to look again.
-func (d *Deployer) stopWithRollback(ctx context.Context, c Clients, id string) (*Result, error) {
+func (d *Deployer) stopWithRollback(ctx context.Context, c Clients, id string) (*switchyard.RollbackResult, error) {
 	_, err := c.Control.StopDeployment(ctx, &codedeploy.StopDeploymentInput{
 		DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(true),
 	}, codedeployWrite)
@@ -153,7 +123,7 @@ func (d *Deployer) stopWithRollback(ctx context.Context, c Clients, id string) (
 		}
 		return nil, fail(err, "stop deployment "+id, "stop deployment "+id)
 	}
-	res := &Result{Kind: StoppedWithRollback}
+	res := &switchyard.RollbackResult{Kind: switchyard.StoppedWithRollback}
 	// The rollback deployment usually exists right away; if not, Describe
 	// shows it later.
 	if info, err := d.getDeployment(ctx, c, id); err == nil && info.RollbackInfo != nil {
@@ -166,7 +136,7 @@ func (d *Deployer) stopWithRollback(ctx context.Context, c Clients, id string) (
 // successful deployment. What it deploys comes from the bot's record or from
 // AWS (the previous successful deployment's revision), never from a
 // description.
-func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchyard.Environment, target switchyard.Deployment, info *cdtypes.DeploymentInfo, who string) (*Result, error) {
+func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchyard.Environment, target switchyard.Deployment, info *cdtypes.DeploymentInfo, by switchyard.Actor) (*switchyard.RollbackResult, error) {
 	st := statusOf(info)
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
@@ -204,25 +174,25 @@ func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchya
 	_, _, family := plan.FamilyChange()
 	_, _, repo := plan.RepositoryChange()
 	if family || repo {
-		return &Result{Kind: NeedsConfirmation, Plan: plan}, nil
+		return &switchyard.RollbackResult{Kind: switchyard.NeedsConfirmation, Plan: plan}, nil
 	}
-	desc := description{Rollback: true, Who: who, App: plan.App, Version: plan.Version, Undoes: st.ID}
+	desc := describeStart(by, plan)
 	id, err := d.startWith(ctx, c, plan, desc, svc)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Kind: Redeployed, NewDeploymentID: id, Plan: plan}, nil
+	return &switchyard.RollbackResult{Kind: switchyard.Redeployed, NewDeploymentID: id, Plan: plan}, nil
 }
 
 // planRollback plans deploying prev as it is, with the rollback config.
-func (d *Deployer) planRollback(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, g *group, prev, undoes string) (*Plan, error) {
-	p := &Plan{App: env.Service, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
+func (d *Deployer) planRollback(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, g *group, prev, undoes string) (*switchyard.Plan, error) {
+	p := &switchyard.Plan{App: env.Service, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
 		TaskDefinition: aws.ToString(svc.TaskDefinition), RollbackOf: undoes, PlannedAt: d.opts.Now().UTC()}
 	cur, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.pickContainers(env, svc, cur.TaskDefinition); err != nil {
+	if err := pickContainers(p, env, svc, cur.TaskDefinition); err != nil {
 		return nil, err
 	}
 	old, err := d.readTaskDefinition(ctx, c, prev, false)
@@ -239,21 +209,32 @@ func (d *Deployer) planRollback(ctx context.Context, c Clients, env switchyard.E
 			p.ImageNext = aws.ToString(cd.Image)
 		}
 	}
-	p.Version = parseImage(p.ImageNext).Label()
-	if err := p.applyGroup(env, g, d.opts.RollbackConfig); err != nil {
-		return nil, err
+	p.Version = switchyard.VersionOf(p.ImageNext)
+	applyGroup(p, env, g, d.opts.RollbackConfig)
+	shape, ok := predefinedShapes[p.Config]
+	if !ok {
+		if shape, err = d.describeConfig(ctx, c, p.Config); err != nil {
+			return nil, err
+		}
 	}
-	p.ConfigWords = "as the rollback config " + p.Config + " says"
-	if p.Config == "CodeDeployDefault.ECSAllAtOnce" {
-		p.ConfigWords = "all traffic at once"
-	}
+	p.Traffic = shape
 	return p, nil
+}
+
+// predefinedShapes are the traffic shapes of CodeDeploy's predefined ECS
+// configs, which never change: reading them costs no call.
+var predefinedShapes = map[string]switchyard.TrafficShape{
+	"CodeDeployDefault.ECSAllAtOnce":                    {Type: switchyard.RoutingAllAtOnce},
+	"CodeDeployDefault.ECSLinear10PercentEvery1Minutes": {Type: switchyard.RoutingLinear, Percent: 10, IntervalMinutes: 1},
+	"CodeDeployDefault.ECSLinear10PercentEvery3Minutes": {Type: switchyard.RoutingLinear, Percent: 10, IntervalMinutes: 3},
+	"CodeDeployDefault.ECSCanary10Percent5Minutes":      {Type: switchyard.RoutingCanary, Percent: 10, IntervalMinutes: 5},
+	"CodeDeployDefault.ECSCanary10Percent15Minutes":     {Type: switchyard.RoutingCanary, Percent: 10, IntervalMinutes: 15},
 }
 
 // previousFromHistory finds the task definition of the group's last
 // successful deployment before st, for deployments started outside the
 // bot; "" when it cannot tell.
-func (d *Deployer) previousFromHistory(ctx context.Context, c Clients, env switchyard.Environment, st *Status) string {
+func (d *Deployer) previousFromHistory(ctx context.Context, c Clients, env switchyard.Environment, st *switchyard.Observation) string {
 	list, err := c.History.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{
 		ApplicationName:     aws.String(env.Application),
 		DeploymentGroupName: aws.String(env.DeploymentGroup),
@@ -311,40 +292,29 @@ func without(ids []string, id string) []string {
 	return out
 }
 
-// Wait is a wait a deployment can be told to end.
-type Wait string
-
-// Waits of ContinueDeployment.
-const (
-	// WaitReady shifts traffic now to a deployment waiting in Ready.
-	WaitReady Wait = "READY_WAIT"
-	// WaitTermination deletes blue now instead of at the end of the
-	// termination wait.
-	WaitTermination Wait = "TERMINATION_WAIT"
-)
-
 // Continue ends a wait of deployment id: WaitReady moves traffic to green
 // now, WaitTermination finishes the deployment now. ECONFLICT when the
 // deployment is not in that wait.
-func (d *Deployer) Continue(ctx context.Context, env switchyard.Environment, id string, wait Wait) error {
+func (d *Deployer) Continue(ctx context.Context, env switchyard.Environment, id string, wait switchyard.Wait, by switchyard.Actor) error {
 	if !validDeploymentID(id) {
 		return switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
-	if wait != WaitReady && wait != WaitTermination {
+	waitType, ok := waitTypes[wait]
+	if !ok {
 		return switchyard.Errorf(switchyard.EINVALID, "%q is not a wait a deployment can be continued from.", wait)
 	}
 	_, err := d.clients(env.Region).Control.ContinueDeployment(ctx, &codedeploy.ContinueDeploymentInput{
-		DeploymentId: aws.String(id), DeploymentWaitType: cdtypes.DeploymentWaitType(wait),
+		DeploymentId: aws.String(id), DeploymentWaitType: waitType,
 	}, codedeployWrite)
 	if err == nil {
-		d.log.Info("continued", zap.String("deployment_id", id), zap.String("wait", string(wait)))
+		d.log.Info("continued", zap.String("deployment_id", id), zap.String("wait", string(wait)), zap.String("who", by.User))
 		return nil
 	}
 	cause := fmt.Errorf("continue deployment %s: %w", id, err)
 	switch apiCode(err) {
 	case "DeploymentIsNotInReadyStateException":
 		what := "for traffic to be shifted"
-		if wait == WaitTermination {
+		if wait == switchyard.WaitTermination {
 			what = "to delete the old version"
 		}
 		return switchyard.Wrap(switchyard.ECONFLICT, "Deployment "+id+" is not waiting "+what+".", cause)
@@ -356,4 +326,10 @@ func (d *Deployer) Continue(ctx context.Context, env switchyard.Environment, id 
 		return switchyard.Wrap(switchyard.EUNIMPLEMENTED, "CodeDeploy cannot continue deployment "+id+" that way.", cause)
 	}
 	return fail(err, "continue deployment "+id, "continue deployment "+id)
+}
+
+// waitTypes are CodeDeploy's names of the waits a person can end.
+var waitTypes = map[switchyard.Wait]cdtypes.DeploymentWaitType{
+	switchyard.WaitReady:       cdtypes.DeploymentWaitTypeReadyWait,
+	switchyard.WaitTermination: cdtypes.DeploymentWaitTypeTerminationWait,
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 )
 
 // serviceTaskDefinition is the family:revision the service runs now.
@@ -32,18 +31,18 @@ func (h *harness) serviceTaskDefinition(service string) string {
 // and put traffic back on blue.
 func (h *harness) stopsWithRollback(env switchyard.Environment, id, blue string) {
 	h.t.Helper()
-	res, err := h.d.Rollback(context.Background(), env, switchyard.Deployment{ID: id}, "bob")
+	res, err := h.d.Rollback(context.Background(), env, switchyard.Deployment{ID: id}, switchyard.Actor{User: "bob"})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if res.Kind != deployer.StoppedWithRollback || res.NewDeploymentID == "" {
+	if res.Kind != switchyard.StoppedWithRollback || res.NewDeploymentID == "" {
 		h.t.Fatalf("rollback result %+v", res)
 	}
 	st := h.describe(env, id)
 	if st.Status != switchyard.StatusStopped || st.ErrorCode != "MANUAL_STOP" || st.RollbackID != res.NewDeploymentID {
 		h.t.Errorf("stopped deployment %+v", st)
 	}
-	rb := h.advanceUntil(env, res.NewDeploymentID, 10*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	rb := h.advanceUntil(env, res.NewDeploymentID, 10*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
 	if rb.Status != switchyard.StatusSucceeded || rb.RollbackOf != id {
 		h.t.Errorf("rollback deployment %+v", rb)
 	}
@@ -55,13 +54,13 @@ func (h *harness) stopsWithRollback(env switchyard.Environment, id, blue string)
 func TestRollbackBeforeInstallJustStops(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(webEnv, "v1.4")
-	res, err := h.d.Rollback(context.Background(), webEnv, switchyard.Deployment{ID: id}, "bob")
+	res, err := h.d.Rollback(context.Background(), webEnv, switchyard.Deployment{ID: id}, switchyard.Actor{User: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Green never existed, so there is no rollback deployment: stopping is
 	// the whole rollback.
-	if res.Kind != deployer.StoppedWithRollback || res.NewDeploymentID != "" {
+	if res.Kind != switchyard.StoppedWithRollback || res.NewDeploymentID != "" {
 		t.Errorf("result %+v", res)
 	}
 	if st := h.describe(webEnv, id); st.Status != switchyard.StatusStopped || h.serviceTaskDefinition("web") != "web:1" {
@@ -72,28 +71,28 @@ func TestRollbackBeforeInstallJustStops(t *testing.T) {
 func TestRollbackWhileInstalling(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(webEnv, "v1.4")
-	h.advanceUntil(webEnv, id, time.Second, time.Minute, func(s *deployer.Status) bool { return s.Green != nil })
+	h.advanceUntil(webEnv, id, time.Second, time.Minute, func(s *switchyard.Observation) bool { return s.Green != nil })
 	h.stopsWithRollback(webEnv, id, "web:1")
 }
 
 func TestRollbackDuringTheTrafficShift(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(webEnv, "v1.4")
-	h.advanceUntil(webEnv, id, 5*time.Second, 5*time.Minute, func(s *deployer.Status) bool { return s.Traffic.Green == 10 })
+	h.advanceUntil(webEnv, id, 5*time.Second, 5*time.Minute, func(s *switchyard.Observation) bool { return s.Traffic.Green == 10 })
 	h.stopsWithRollback(webEnv, id, "web:1")
 }
 
 func TestRollbackInTheReadyWait(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(apiEnv, "1.1")
-	h.advanceUntil(apiEnv, id, 10*time.Second, 5*time.Minute, func(s *deployer.Status) bool { return s.Status == switchyard.StatusReady })
+	h.advanceUntil(apiEnv, id, 10*time.Second, 5*time.Minute, func(s *switchyard.Observation) bool { return s.Status == switchyard.StatusReady })
 	h.stopsWithRollback(apiEnv, id, "api:1")
 }
 
 func TestRollbackInTheTerminationWait(t *testing.T) {
 	h := newHarness(t)
 	_, id := h.deploy(webEnv, "v1.4")
-	st := h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.TerminationWait })
+	st := h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Waiting == switchyard.WaitTermination })
 	if st.Traffic.Green != 100 {
 		t.Fatalf("traffic %+v", st.Traffic)
 	}
@@ -104,7 +103,7 @@ func TestRollbackAfterSuccessRedeploysThePreviousRevision(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	plan, id := h.deploy(webEnv, "v1.4")
-	h.advanceUntil(webEnv, id, time.Minute, 20*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	h.advanceUntil(webEnv, id, time.Minute, 20*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
 	if got := h.serviceTaskDefinition("web"); got != "web:2" {
 		t.Fatalf("service runs %s", got)
 	}
@@ -112,11 +111,11 @@ func TestRollbackAfterSuccessRedeploysThePreviousRevision(t *testing.T) {
 	// plan read it from the service.
 	target := switchyard.Deployment{ID: id, PreviousTaskDefinition: plan.TaskDefinition}
 	h.rec.take()
-	res, err := h.d.Rollback(ctx, webEnv, target, "bob")
+	res, err := h.d.Rollback(ctx, webEnv, target, switchyard.Actor{User: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Kind != deployer.Redeployed || res.NewDeploymentID == "" || res.Plan.RollbackOf != id ||
+	if res.Kind != switchyard.Redeployed || res.NewDeploymentID == "" || res.Plan.RollbackOf != id ||
 		res.Plan.ImageNext != ecrWeb+":v1.3" || res.Plan.ImageNow != ecrWeb+":v1.4" {
 		t.Fatalf("result %+v plan %+v", res, res.Plan)
 	}
@@ -131,12 +130,12 @@ func TestRollbackAfterSuccessRedeploysThePreviousRevision(t *testing.T) {
 	// The redeployment as the bot records it is a rollback: while it runs
 	// nobody can undo it, which would bring v1.4 back.
 	redeploy := switchyard.Deployment{ID: res.NewDeploymentID, RollbackOf: id}
-	_, err = h.d.Rollback(ctx, webEnv, redeploy, "carol")
+	_, err = h.d.Rollback(ctx, webEnv, redeploy, switchyard.Actor{User: "carol"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != res.NewDeploymentID+" is already rolling back "+id+"; let it finish." {
 		t.Errorf("message %q", se.Message)
 	}
 	// Nor can the deployment it undoes be rolled back a second time.
-	_, err = h.d.Rollback(ctx, webEnv, target, "carol")
+	_, err = h.d.Rollback(ctx, webEnv, target, switchyard.Actor{User: "carol"})
 	var busy *switchyard.BusyError
 	if errorCode(t, err, switchyard.ECONFLICT); !errors.As(err, &busy) || busy.Active != res.NewDeploymentID {
 		t.Errorf("second rollback of %s: %v", id, err)
@@ -144,17 +143,17 @@ func TestRollbackAfterSuccessRedeploysThePreviousRevision(t *testing.T) {
 	if got := h.serviceTaskDefinition("web"); got != "web:2" {
 		t.Fatalf("the refused rollbacks moved the service to %s", got)
 	}
-	st = h.advanceUntil(webEnv, res.NewDeploymentID, time.Minute, 20*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
+	st = h.advanceUntil(webEnv, res.NewDeploymentID, time.Minute, 20*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
 	if st.Status != switchyard.StatusSucceeded || h.serviceTaskDefinition("web") != "web:1" {
 		t.Errorf("after the redeployment: %s, service runs %s", st.Status, h.serviceTaskDefinition("web"))
 	}
-	_, err = h.d.Rollback(ctx, webEnv, redeploy, "carol")
+	_, err = h.d.Rollback(ctx, webEnv, redeploy, switchyard.Actor{User: "carol"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "already rolled back "+id+". Nothing to do") {
 		t.Errorf("message %q", se.Message)
 	}
 	// The first deployment is no longer the latest: rolling it back again
 	// would undo the rollback.
-	_, err = h.d.Rollback(ctx, webEnv, target, "bob")
+	_, err = h.d.Rollback(ctx, webEnv, target, switchyard.Actor{User: "bob"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "is not the latest one") {
 		t.Errorf("message %q", se.Message)
 	}
@@ -167,19 +166,19 @@ func TestRollbackRefusesWhenNothingCanBeRolledBack(t *testing.T) {
 	// A failure CodeDeploy already rolled back.
 	h.sim.FailNextDeployment("web", switchyard.AfterInstall, "")
 	_, id := h.deploy(webEnv, "v1.4")
-	st := h.advanceUntil(webEnv, id, 5*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
-	_, err := h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: id}, "bob")
+	st := h.advanceUntil(webEnv, id, 5*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
+	_, err := h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: id}, switchyard.Actor{User: "bob"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "CodeDeploy already put the previous version back: "+st.RollbackID+" rolled back "+id+" when it failed. Nothing to do." {
 		t.Errorf("message %q", se.Message)
 	}
 	// CodeDeploy's rollback itself, while it runs and after: what CodeDeploy
 	// says of it is enough, with no record of the bot's.
-	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: st.RollbackID}, "bob")
+	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: st.RollbackID}, switchyard.Actor{User: "bob"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != st.RollbackID+" is already rolling back "+id+"; let it finish." {
 		t.Errorf("message %q", se.Message)
 	}
-	h.advanceUntil(webEnv, st.RollbackID, 10*time.Second, 10*time.Minute, func(s *deployer.Status) bool { return s.Status.Done() })
-	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: st.RollbackID}, "bob")
+	h.advanceUntil(webEnv, st.RollbackID, 10*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Status.Done() })
+	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: st.RollbackID}, switchyard.Actor{User: "bob"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "CodeDeploy already put the previous version back: "+st.RollbackID+" rolled back "+id+". Nothing to do." {
 		t.Errorf("message %q", se.Message)
 	}
@@ -189,13 +188,13 @@ func TestRollbackRefusesWhenNothingCanBeRolledBack(t *testing.T) {
 	if _, err := h.cd.StopDeployment(ctx, &codedeploy.StopDeploymentInput{DeploymentId: aws.String(id), AutoRollbackEnabled: aws.Bool(false)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: id}, "bob")
+	_, err = h.d.Rollback(ctx, webEnv, switchyard.Deployment{ID: id}, switchyard.Actor{User: "bob"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); !strings.Contains(se.Message, "nothing to roll back") {
 		t.Errorf("message %q", se.Message)
 	}
 
 	// Another app's deployment.
-	_, err = h.d.Rollback(ctx, apiEnv, switchyard.Deployment{ID: id}, "bob")
+	_, err = h.d.Rollback(ctx, apiEnv, switchyard.Deployment{ID: id}, switchyard.Actor{User: "bob"})
 	errorCode(t, err, switchyard.EINVALID)
 }
 
@@ -203,27 +202,27 @@ func TestContinueEndsTheWaits(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	_, id := h.deploy(apiEnv, "1.1")
-	err := h.d.Continue(ctx, apiEnv, id, deployer.WaitReady)
+	err := h.d.Continue(ctx, apiEnv, id, switchyard.WaitReady, switchyard.Actor{User: "alice"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "Deployment "+id+" is not waiting for traffic to be shifted." {
 		t.Errorf("message %q", se.Message)
 	}
-	h.advanceUntil(apiEnv, id, 10*time.Second, 5*time.Minute, func(s *deployer.Status) bool { return s.Status == switchyard.StatusReady })
-	if err := h.d.Continue(ctx, apiEnv, id, deployer.WaitReady); err != nil {
+	h.advanceUntil(apiEnv, id, 10*time.Second, 5*time.Minute, func(s *switchyard.Observation) bool { return s.Status == switchyard.StatusReady })
+	if err := h.d.Continue(ctx, apiEnv, id, switchyard.WaitReady, switchyard.Actor{User: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	st := h.advanceUntil(apiEnv, id, 5*time.Second, 5*time.Minute, func(s *deployer.Status) bool { return s.TerminationWait })
+	st := h.advanceUntil(apiEnv, id, 5*time.Second, 5*time.Minute, func(s *switchyard.Observation) bool { return s.Waiting == switchyard.WaitTermination })
 	if st.Traffic.Green != 100 {
 		t.Errorf("traffic %+v", st.Traffic)
 	}
-	if err := h.d.Continue(ctx, apiEnv, id, deployer.WaitTermination); err != nil {
+	if err := h.d.Continue(ctx, apiEnv, id, switchyard.WaitTermination, switchyard.Actor{User: "alice"}); err != nil {
 		t.Fatal(err)
 	}
 	if st = h.describe(apiEnv, id); st.Status != switchyard.StatusSucceeded {
 		t.Errorf("after ending the termination wait: %s", st.Status)
 	}
-	err = h.d.Continue(ctx, apiEnv, id, deployer.WaitTermination)
+	err = h.d.Continue(ctx, apiEnv, id, switchyard.WaitTermination, switchyard.Actor{User: "alice"})
 	if se := errorCode(t, err, switchyard.ECONFLICT); se.Message != "Deployment "+id+" has already finished." {
 		t.Errorf("message %q", se.Message)
 	}
-	errorCode(t, h.d.Continue(ctx, apiEnv, id, "NOW"), switchyard.EINVALID)
+	errorCode(t, h.d.Continue(ctx, apiEnv, id, "NOW", switchyard.Actor{User: "alice"}), switchyard.EINVALID)
 }

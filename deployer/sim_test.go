@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // start is the simulated time every test begins at.
@@ -49,22 +49,7 @@ func newHarness(t testing.TB) *harness {
 // clients (to put a hand-written fake in front of one interface).
 func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) *harness {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := awssim.New(w.Options(awssim.Options{Start: start}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := simtest.AWS(t, "deployer/testdata/world.yaml", start)
 	// A transport of our own, closed before the simulator: the SDK's
 	// parallel calls can leave a dialled connection that never carried a
 	// request, and the server's graceful shutdown waits for those.
@@ -123,14 +108,17 @@ var (
 )
 
 // deploy plans and starts version of env and returns the plan and id.
-func (h *harness) deploy(env switchyard.Environment, version string) (*deployer.Plan, string) {
+// testRequest is the request id deploy names in descriptions.
+const testRequest = "p-00000000000000aa"
+
+func (h *harness) deploy(env switchyard.Environment, version string) (*switchyard.Plan, string) {
 	h.t.Helper()
 	ctx := context.Background()
-	p, err := h.d.Plan(ctx, env, version, deployer.PlanOptions{App: env.Application})
+	p, err := h.d.Plan(ctx, env, version, switchyard.PlanOptions{App: env.Application})
 	if err != nil {
 		h.t.Fatalf("plan %s %s: %v", env.Application, version, err)
 	}
-	id, err := h.d.Start(ctx, p, "alice", "#deploys")
+	id, err := h.d.Start(ctx, p, switchyard.Actor{User: "alice", Channel: "#deploys", Request: testRequest})
 	if err != nil {
 		h.t.Fatalf("start %s %s: %v", env.Application, version, err)
 	}
@@ -138,7 +126,7 @@ func (h *harness) deploy(env switchyard.Environment, version string) (*deployer.
 }
 
 // describe is Describe that must succeed.
-func (h *harness) describe(env switchyard.Environment, id string) *deployer.Status {
+func (h *harness) describe(env switchyard.Environment, id string) *switchyard.Observation {
 	h.t.Helper()
 	st, err := h.d.Describe(context.Background(), env, id)
 	if err != nil {
@@ -150,7 +138,7 @@ func (h *harness) describe(env switchyard.Environment, id string) *deployer.Stat
 // advanceUntil moves the simulated clock in steps of step until cond holds
 // for deployment id, at most limit of simulated time, and returns the last
 // status.
-func (h *harness) advanceUntil(env switchyard.Environment, id string, step, limit time.Duration, cond func(*deployer.Status) bool) *deployer.Status {
+func (h *harness) advanceUntil(env switchyard.Environment, id string, step, limit time.Duration, cond func(*switchyard.Observation) bool) *switchyard.Observation {
 	h.t.Helper()
 	for waited := time.Duration(0); ; waited += step {
 		st := h.describe(env, id)
@@ -164,7 +152,7 @@ func (h *harness) advanceUntil(env switchyard.Environment, id string, step, limi
 	}
 }
 
-func stageNames(st *deployer.Status) []string {
+func stageNames(st *switchyard.Observation) []string {
 	var out []string
 	for _, s := range st.Stages {
 		out = append(out, s.Name+"="+string(s.Status))
@@ -172,7 +160,7 @@ func stageNames(st *deployer.Status) []string {
 	return out
 }
 
-func stage(st *deployer.Status, name string) (switchyard.Stage, bool) {
+func stage(st *switchyard.Observation, name string) (switchyard.Stage, bool) {
 	for _, s := range st.Stages {
 		if s.Name == name {
 			return s, true

@@ -20,23 +20,24 @@ import (
 // Start carries out a plan: it re-reads the service and the deployment
 // group, clones the current task definition with only the planned
 // container's image changed, registers the clone and creates the CodeDeploy
-// deployment. who and where name the requester and the Slack channel in the
-// deployment's description. It returns the deployment id.
+// deployment. The description names the actor's user, channel and request,
+// for people reading the console and for the bot to find the request again
+// (a hint it verifies; nothing else reads it). It returns the deployment id.
 //
 // Errors are *switchyard.Error: ECONFLICT when a deployment is already
 // running ("a deployment is already running: d-…") or the service changed
 // since the plan; the codes of fail otherwise. A plan is started in at most
 // five AWS calls.
-func (d *Deployer) Start(ctx context.Context, plan *Plan, who, where string) (string, error) {
+func (d *Deployer) Start(ctx context.Context, plan *switchyard.Plan, by switchyard.Actor) (string, error) {
 	if plan == nil {
 		return "", switchyard.Errorf(switchyard.EINVALID, "There is no plan to start.")
 	}
-	desc := describeStart(who, where, plan)
+	desc := describeStart(by, plan)
 	return d.start(ctx, plan, desc)
 }
 
 // start is Start with the description already written.
-func (d *Deployer) start(ctx context.Context, plan *Plan, desc description) (string, error) {
+func (d *Deployer) start(ctx context.Context, plan *switchyard.Plan, desc description) (string, error) {
 	env := plan.Env
 	if err := checkEnv(env); err != nil {
 		return "", err
@@ -59,7 +60,7 @@ func (d *Deployer) start(ctx context.Context, plan *Plan, desc description) (str
 
 // startWith registers the clone (unless the plan deploys a task definition
 // as it is) and creates the deployment, with svc freshly read.
-func (d *Deployer) startWith(ctx context.Context, c Clients, plan *Plan, desc description, svc *ecstypes.Service) (string, error) {
+func (d *Deployer) startWith(ctx context.Context, c Clients, plan *switchyard.Plan, desc description, svc *ecstypes.Service) (string, error) {
 	env := plan.Env
 	log := d.log.With(zap.String("app", plan.App), zap.String("service", env.Service))
 	taskDef := plan.Deploy
@@ -144,7 +145,7 @@ func (d *Deployer) activeDeployment(ctx context.Context, c Clients, env switchya
 
 // registerClone registers a copy of the plan's task definition with the
 // one container's image changed, and returns the new revision's ARN.
-func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *Plan) (string, error) {
+func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *switchyard.Plan) (string, error) {
 	cur, err := d.readTaskDefinition(ctx, c, plan.TaskDefinition, true)
 	if err != nil {
 		return "", err

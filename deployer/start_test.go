@@ -123,18 +123,18 @@ func TestStartClonesTheTaskDefinitionChangingOnlyTheImage(t *testing.T) {
 func TestStartCreatesTheDeploymentWithAnAppSpec(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	p, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{App: "web"})
+	p, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{App: "web"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The plan goes through storage before Start.
 	b, _ := json.Marshal(p)
-	var stored deployer.Plan
+	var stored switchyard.Plan
 	if err := json.Unmarshal(b, &stored); err != nil {
 		t.Fatal(err)
 	}
 	h.rec.take()
-	id, err := h.d.Start(ctx, &stored, "alice", "#deploys")
+	id, err := h.d.Start(ctx, &stored, switchyard.Actor{User: "alice", Channel: "#deploys"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestStartRefusesASecondDeploymentWhileOneRuns(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	_, first := h.deploy(webEnv, "v1.4")
-	p, err := h.d.Plan(ctx, webEnv, "v1.5", deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, webEnv, "v1.5", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestStartRefusesASecondDeploymentWhileOneRuns(t *testing.T) {
 		t.Errorf("plan shows active deployment %q, want %s", p.ActiveDeployment, first)
 	}
 	h.rec.take()
-	_, err = h.d.Start(ctx, p, "bob", "#deploys")
+	_, err = h.d.Start(ctx, p, switchyard.Actor{User: "bob", Channel: "#deploys"})
 	se := errorCode(t, err, switchyard.ECONFLICT)
 	if se.Message != "A deployment is already running: "+first {
 		t.Errorf("message %q", se.Message)
@@ -268,13 +268,13 @@ func TestStartTurnsCodeDeploysRefusalIntoAConflict(t *testing.T) {
 	ctx := context.Background()
 	_, first := h.deploy(webEnv, "v1.4")
 	h.sim.Advance(2 * 60e9)
-	p, err := h.d.Plan(ctx, webEnv, "v1.5", deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, webEnv, "v1.5", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The plan is current (blue, web:1, is still the PRIMARY task set), and
 	// the stale group read lets Start through to CreateDeployment.
-	_, err = h.d.Start(ctx, p, "bob", "#deploys")
+	_, err = h.d.Start(ctx, p, switchyard.Actor{User: "bob", Channel: "#deploys"})
 	se := errorCode(t, err, switchyard.ECONFLICT)
 	if se.Message != "A deployment is already running: "+first {
 		t.Errorf("message %q", se.Message)
@@ -287,17 +287,17 @@ func TestStartTurnsCodeDeploysRefusalIntoAConflict(t *testing.T) {
 func TestStartRefusesAStalePlan(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	stale, err := h.d.Plan(ctx, apiEnv, "1.1", deployer.PlanOptions{})
+	stale, err := h.d.Plan(ctx, apiEnv, "1.1", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, id := h.deploy(apiEnv, "1.2")
-	h.advanceUntil(apiEnv, id, 30e9, 10*60e9, func(s *deployer.Status) bool { return s.Status == switchyard.StatusReady })
-	if err := h.d.Continue(ctx, apiEnv, id, deployer.WaitReady); err != nil {
+	h.advanceUntil(apiEnv, id, 30e9, 10*60e9, func(s *switchyard.Observation) bool { return s.Status == switchyard.StatusReady })
+	if err := h.d.Continue(ctx, apiEnv, id, switchyard.WaitReady, switchyard.Actor{User: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	h.advanceUntil(apiEnv, id, 60e9, 2*3600e9, func(s *deployer.Status) bool { return s.Status.Done() })
-	_, err = h.d.Start(ctx, stale, "bob", "#deploys")
+	h.advanceUntil(apiEnv, id, 60e9, 2*3600e9, func(s *switchyard.Observation) bool { return s.Status.Done() })
+	_, err = h.d.Start(ctx, stale, switchyard.Actor{User: "bob", Channel: "#deploys"})
 	se := errorCode(t, err, switchyard.ECONFLICT)
 	if !strings.Contains(se.Message, "changed since this was planned") {
 		t.Errorf("message %q", se.Message)
@@ -307,26 +307,26 @@ func TestStartRefusesAStalePlan(t *testing.T) {
 func TestStartErrorsAreSafeSentences(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	p, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{App: "web"})
+	p, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{App: "web"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.sim.Deny("ecs:RegisterTaskDefinition")
-	_, err = h.d.Start(ctx, p, "alice", "#deploys")
+	_, err = h.d.Start(ctx, p, switchyard.Actor{User: "alice", Channel: "#deploys"})
 	se := errorCode(t, err, switchyard.EFORBIDDEN)
 	if se.Message != "Could not register the new task definition of web: the bot's AWS role is not allowed to do that (AccessDeniedException)." {
 		t.Errorf("message %q", se.Message)
 	}
 	h.sim.Allow("ecs:RegisterTaskDefinition")
 	h.sim.Deny("codedeploy:CreateDeployment")
-	_, err = h.d.Start(ctx, p, "alice", "#deploys")
+	_, err = h.d.Start(ctx, p, switchyard.Actor{User: "alice", Channel: "#deploys"})
 	errorCode(t, err, switchyard.EFORBIDDEN)
 }
 
 func TestStartRetriesThrottledWritesOnly(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	p, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestStartRetriesThrottledWritesOnly(t *testing.T) {
 	// through, writes included, because a throttled call did not run.
 	h.sim.SetThrottle("*", 0.5)
 	h.rec.take()
-	id, err := h.d.Start(ctx, p, "alice", "#deploys")
+	id, err := h.d.Start(ctx, p, switchyard.Actor{User: "alice", Channel: "#deploys"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestStartRetriesThrottledWritesOnly(t *testing.T) {
 func TestStartDoesNotRepeatACreateDeploymentThatMayHaveRun(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	p, err := h.d.Plan(ctx, webEnv, "v1.4", deployer.PlanOptions{})
+	p, err := h.d.Plan(ctx, webEnv, "v1.4", switchyard.PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestStartDoesNotRepeatACreateDeploymentThatMayHaveRun(t *testing.T) {
 	// with the first and report our own deployment as someone else's.
 	h.rec.lose = "CreateDeployment"
 	h.rec.take()
-	_, err = h.d.Start(ctx, p, "alice", "#deploys")
+	_, err = h.d.Start(ctx, p, switchyard.Actor{User: "alice", Channel: "#deploys"})
 	errorCode(t, err, switchyard.EUNAVAILABLE)
 	if ops := h.rec.takeAttempts(); count(ops, "CreateDeployment") != 1 {
 		t.Errorf("CreateDeployment sent %d times: %v", count(ops, "CreateDeployment"), ops)

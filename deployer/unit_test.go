@@ -59,13 +59,13 @@ func TestImageRegistry(t *testing.T) {
 		"123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/web:v1":      {"123456789012", "us-east-1", "web"},
 		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/web@sha256:x": {"123456789012", "cn-north-1", "web"},
 	} {
-		a, r, repo, ok := parseImage(ref).ecr()
+		a, r, repo, ok := ecrOf(switchyard.ParseImage(ref))
 		if !ok || [3]string{a, r, repo} != want {
 			t.Errorf("%s: %s %s %s %v", ref, a, r, repo, ok)
 		}
 	}
 	for _, ref := range []string{"public.ecr.aws/nginx/nginx:1", "ghcr.io/a/b:1", "nginx:1", "12345.dkr.ecr.us-east-1.amazonaws.com/web:1"} {
-		if _, _, _, ok := parseImage(ref).ecr(); ok {
+		if _, _, _, ok := ecrOf(switchyard.ParseImage(ref)); ok {
 			t.Errorf("%s taken for a private ECR image", ref)
 		}
 	}
@@ -93,18 +93,29 @@ func TestDescriptionRoundTrip(t *testing.T) {
 	}
 }
 
-func TestTrafficWords(t *testing.T) {
-	for want, cfg := range map[string]*cdtypes.TrafficRoutingConfig{
-		"all traffic at once": {Type: cdtypes.TrafficRoutingTypeAllAtOnce},
-		"10% every 1 minute, all traffic after 9 minutes": {Type: cdtypes.TrafficRoutingTypeTimeBasedLinear,
-			TimeBasedLinear: &cdtypes.TimeBasedLinear{LinearPercentage: 10, LinearInterval: 1}},
-		"30% every 2 minutes, all traffic after 6 minutes": {Type: cdtypes.TrafficRoutingTypeTimeBasedLinear,
+func TestTrafficShape(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  *cdtypes.TrafficRoutingConfig
+		want switchyard.TrafficShape
+	}{
+		{nil, switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}},
+		{&cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeAllAtOnce}, switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}},
+		{&cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeTimeBasedLinear,
 			TimeBasedLinear: &cdtypes.TimeBasedLinear{LinearPercentage: 30, LinearInterval: 2}},
-		"25% first, all traffic after 1 minute": {Type: cdtypes.TrafficRoutingTypeTimeBasedCanary,
+			switchyard.TrafficShape{Type: switchyard.RoutingLinear, Percent: 30, IntervalMinutes: 2}},
+		{&cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeTimeBasedCanary,
 			TimeBasedCanary: &cdtypes.TimeBasedCanary{CanaryPercentage: 25, CanaryInterval: 1}},
+			switchyard.TrafficShape{Type: switchyard.RoutingCanary, Percent: 25, IntervalMinutes: 1}},
+		// A linear config without its settings says nothing more.
+		{&cdtypes.TrafficRoutingConfig{Type: cdtypes.TrafficRoutingTypeTimeBasedLinear}, switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}},
 	} {
-		if got := trafficWords(cfg); got != want {
-			t.Errorf("%+v: %q, want %q", cfg, got, want)
+		if got := trafficShape(tc.cfg); got != tc.want {
+			t.Errorf("%+v: %+v, want %+v", tc.cfg, got, tc.want)
+		}
+	}
+	for name, shape := range predefinedShapes {
+		if shape.Type == "" || (shape.Type != switchyard.RoutingAllAtOnce && shape.Percent == 0) {
+			t.Errorf("%s: %+v", name, shape)
 		}
 	}
 }

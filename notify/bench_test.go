@@ -18,7 +18,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/slacksim"
 	"github.com/switchyard/switchyard/store"
@@ -105,9 +104,9 @@ type fakeAWS struct {
 	start time.Time
 }
 
-func (f *fakeAWS) Describe(_ context.Context, env switchyard.Environment, id string) (*deployer.Status, error) {
+func (f *fakeAWS) Describe(_ context.Context, env switchyard.Environment, id string) (*switchyard.Observation, error) {
 	f.calls.Add(1)
-	st := &deployer.Status{ID: id, Status: switchyard.StatusInProgress, Creator: "user", BlueAlive: true,
+	st := &switchyard.Observation{ID: id, Status: switchyard.StatusInProgress, Creator: "user", BlueAlive: true,
 		Config: "CodeDeployDefault.ECSAllAtOnce", Created: f.start, Traffic: switchyard.Traffic{Blue: 100}}
 	stage := func(name string, s switchyard.StageStatus) switchyard.Stage {
 		return switchyard.Stage{Name: name, Status: s, Start: f.start, End: f.start.Add(time.Second)}
@@ -128,7 +127,7 @@ func (f *fakeAWS) Describe(_ context.Context, env switchyard.Environment, id str
 	return st, nil
 }
 
-func (f *fakeAWS) Recent(context.Context, switchyard.Environment, time.Time) ([]*deployer.Status, error) {
+func (f *fakeAWS) Recent(context.Context, switchyard.Environment, time.Time) ([]*switchyard.Observation, error) {
 	return nil, nil
 }
 
@@ -194,7 +193,7 @@ func Benchmark100Concurrent(b *testing.B) {
 			done := 0
 			for _, id := range ids {
 				got, err := st.Replies(ctx, id)
-				if err == nil && got[keyFinal] != "" {
+				if err == nil && got[switchyard.KeyFinal] != "" {
 					done++
 				}
 			}

@@ -8,14 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 )
-
-// adoptGrace is how long a deployment the bot started is left for
-// commands to record before notify records it itself (commands creates the
-// record right after starting the deployment, so this only matters when
-// commands died in between).
-const adoptGrace = 2 * time.Minute
 
 // discoverLoop finds, every Options.Discover, deployments of configured
 // groups that the store does not know (started in the console, the CLI or
@@ -59,72 +52,52 @@ func (n *Notifier) discover(ctx context.Context) {
 			// Oldest first, so that a deployment is recorded before the
 			// rollback CodeDeploy started for it.
 			slices.Reverse(list)
-			for _, st := range list {
-				n.discovered(ctx, a.Name, env, st)
+			for _, obs := range list {
+				n.discovered(ctx, a.Name, env, obs)
 			}
 		}
 	}
 }
 
-// discovered records st if the store does not know it and watches it while
-// it runs.
-func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.Environment, st *deployer.Status) {
-	if n.isKnown(st.ID) {
+// discovered records obs if the store does not know it and watches it
+// while it runs.
+func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.Environment, obs *switchyard.Observation) {
+	if n.isKnown(obs.ID) {
 		return
 	}
-	rec, err := n.store.GetDeployment(ctx, st.ID)
+	rec, err := n.store.GetDeployment(ctx, obs.ID)
 	switch {
 	case err == nil:
-		n.markKnown(st.ID)
-		if !rec.Status.Done() && !n.isTracked(st.ID) {
-			n.Watch(ctx, st.ID)
+		n.markKnown(obs.ID)
+		if !rec.Status.Done() && !n.isTracked(obs.ID) {
+			n.Watch(ctx, obs.ID)
 		}
 		return
 	case switchyard.ErrorCode(err) != switchyard.ENOTFOUND:
-		n.log.Warn("read deployment", zap.String("deployment_id", st.ID), zap.Error(err))
+		n.log.Warn("read deployment", zap.String("deployment_id", obs.ID), zap.Error(err))
 		return
 	}
-	if !n.mayAdopt(ctx, app, env, st) {
-		return
-	}
-	full, err := n.describe.Describe(ctx, env, st.ID)
+	full, err := n.describe.Describe(ctx, env, obs.ID)
 	if err != nil {
-		n.log.Warn("describe discovered deployment", zap.String("deployment_id", st.ID), zap.Error(err))
+		n.log.Warn("describe discovered deployment", zap.String("deployment_id", obs.ID), zap.Error(err))
 		return
 	}
 	if err := n.adopt(ctx, app, env, full); err != nil {
-		n.log.Warn("record discovered deployment", zap.String("deployment_id", st.ID), zap.Error(err))
+		n.log.Warn("record discovered deployment", zap.String("deployment_id", obs.ID), zap.Error(err))
 		return
 	}
-	n.Watch(ctx, st.ID)
+	n.Watch(ctx, obs.ID)
 }
 
-// mayAdopt reports whether notify should record a deployment it found of
-// app in env. A deployment whose description looks like the bot's is left
-// to commands, which records it with its card, for a while after it was
-// created, but only while commands really has a start of that app and
-// environment in hand: the description is anyone's text, and on its own
-// must not hold back the card of a deployment started outside Slack.
-func (n *Notifier) mayAdopt(ctx context.Context, app string, env switchyard.Environment, st *deployer.Status) bool {
-	if !st.ByBot || n.opts.Now().Sub(st.Created) >= adoptGrace {
-		return true
-	}
-	starting, err := n.store.ListStarting(ctx, app, env.Name)
-	if err != nil {
-		n.log.Warn("list starting deploys", zap.String("app", app), zap.Error(err))
-		return false // look again at the next event or discovery
-	}
-	return len(starting) == 0
-}
-
-// adopt creates the record of a deployment notify found itself, with no
-// card: its first look posts one (or, for a rollback CodeDeploy started,
-// tells it in the thread of the deployment it rolls back). A record
-// created meanwhile by someone else is kept as it is.
-func (n *Notifier) adopt(ctx context.Context, app string, env switchyard.Environment, st *deployer.Status) error {
-	if st.Creator == "codeDeployRollback" && st.RollbackOf != "" {
-		if _, err := n.store.GetDeployment(ctx, st.RollbackOf); switchyard.ErrorCode(err) == switchyard.ENOTFOUND {
-			if parent, err := n.describe.Describe(ctx, env, st.RollbackOf); err == nil {
+// adopt records a deployment notify found itself (through discovery or an
+// event): from its request when the bot started it, else as started
+// outside Slack. Its first look posts its card (or, for a rollback
+// CodeDeploy started, tells it in the thread of the deployment it rolls
+// back, which is recorded first).
+func (n *Notifier) adopt(ctx context.Context, app string, env switchyard.Environment, obs *switchyard.Observation) error {
+	if obs.Creator == switchyard.CreatorRollback && obs.RollbackOf != "" {
+		if _, err := n.store.GetDeployment(ctx, obs.RollbackOf); switchyard.ErrorCode(err) == switchyard.ENOTFOUND {
+			if parent, err := n.describe.Describe(ctx, env, obs.RollbackOf); err == nil {
 				if err := n.adopt(ctx, app, env, parent); err != nil {
 					return err
 				}
@@ -132,21 +105,10 @@ func (n *Notifier) adopt(ctx context.Context, app string, env switchyard.Environ
 			}
 		}
 	}
-	rec := switchyard.Record{Deployment: switchyard.Deployment{App: app, Env: env.Name}}
-	st.Apply(&rec.Deployment)
-	if rec.Created.IsZero() {
-		rec.Created = n.opts.Now()
-	}
-	rec.ObservedAt = n.opts.Now()
-	_, err := n.store.CreateDeployment(ctx, rec)
-	if err != nil && switchyard.ErrorCode(err) != switchyard.ECONFLICT {
+	if _, err := n.record(ctx, app, env, obs); err != nil {
 		return err
 	}
-	if err == nil {
-		n.log.Info("recorded a deployment started outside Slack", zap.String("deployment_id", st.ID),
-			zap.String("app", app), zap.String("env", env.Name), zap.String("creator", st.Creator))
-	}
-	n.markKnown(st.ID)
+	n.markKnown(obs.ID)
 	return nil
 }
 
@@ -161,15 +123,15 @@ func (n *Notifier) adoptRollback(ctx context.Context, parent switchyard.Record, 
 		n.Watch(ctx, id)
 		return
 	}
-	st, err := n.describe.Describe(ctx, env, id)
+	obs, err := n.describe.Describe(ctx, env, id)
 	if err != nil {
 		n.log.Warn("describe rollback deployment", zap.String("deployment_id", id), zap.Error(err))
 		return
 	}
-	if st.RollbackOf == "" {
-		st.RollbackOf = parent.ID
+	if obs.RollbackOf == "" {
+		obs.RollbackOf = parent.ID
 	}
-	if err := n.adopt(ctx, parent.App, env, st); err != nil {
+	if err := n.adopt(ctx, parent.App, env, obs); err != nil {
 		n.log.Warn("record rollback deployment", zap.String("deployment_id", id), zap.Error(err))
 		return
 	}

@@ -3,9 +3,6 @@ package notify
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +20,7 @@ import (
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/setup"
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 	"github.com/switchyard/switchyard/store"
 )
@@ -42,7 +40,7 @@ type rig struct {
 	cfg      *config.Config
 	store    *store.Store
 	dbPath   string
-	dep      *deployer.Deployer
+	dep      *deployer.Deployer // what commands and cmd/bot plug in
 	sqs      *sqs.Client
 	cd       *codedeploy.Client
 	queueURL string
@@ -82,48 +80,17 @@ func newRig(t testing.TB, opts Options) *rig {
 func newRigSlack(t testing.TB, opts Options, wrap func(Slack) Slack) *rig {
 	t.Helper()
 	ctx := context.Background()
-	b, err := os.ReadFile("testdata/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	sim := awssim.New(w.Options(awssim.Options{Start: start}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	cb, err := os.ReadFile("testdata/switchyard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse("switchyard.yaml", cb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.AWS(t, simtest.SandboxWorld, start)
+	cfg := simtest.Config(t, simtest.SandboxConfig)
 	calls, throttled := &atomic.Int64{}, &atomic.Int64{}
 	awsCfg := sim.Config()
 	awsCfg.HTTPClient = countingTransport{n: calls, throttled: throttled, next: awshttp.NewBuildableClient()}
 	if _, err := setup.Run(ctx, cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ss := slacksim.New(slacksim.Options{})
-	if err := ss.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ss.Close)
-	dbPath := filepath.Join(t.TempDir(), "switchyard.db")
-	st, err := store.OpenOptions(ctx, dbPath, store.Options{Now: sim.Clock().Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	ss := simtest.Slack(t, slacksim.Options{})
+	st, dbPath := simtest.Store(t, sim.Clock().Now)
 	r := &rig{
 		t: t, aws: sim, slack: ss, cfg: cfg, store: st, dbPath: dbPath, awsCalls: calls, throttled: throttled,
 		sc:       slack.New(ss.BotToken(), slack.OptionAPIURL(ss.URL())),
@@ -179,13 +146,14 @@ func (r *rig) env(app string) switchyard.Environment {
 	return e
 }
 
-// deploy does what commands does on Confirm: a card, deployer.Start, the
-// record with the card, Watch. It returns the deployment id and card ts.
+// deploy does what commands does on Confirm: a request with its plan and
+// its card, deployer.Start naming the request, the request linked to the
+// deployment, and Watch. The Notifier makes the deployment's record.
 func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	r.t.Helper()
 	ctx := context.Background()
 	env := r.env(app)
-	plan, err := r.dep.Plan(ctx, env, version, deployer.PlanOptions{App: app, Config: config})
+	plan, err := r.dep.Plan(ctx, env, version, switchyard.PlanOptions{App: app, Config: config})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -193,53 +161,110 @@ func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	id, err := r.dep.Start(ctx, plan, who, "#deploys")
+	now := r.aws.Clock().Now()
+	req, err := r.store.CreatePending(ctx, switchyard.Pending{App: app, Env: env.Name, Version: plan.Version, Plan: plan,
+		RequestedBy: who, Channel: channel, Expires: now.Add(time.Hour)})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	_, err = r.store.CreateDeployment(ctx, switchyard.Record{
-		Deployment: switchyard.Deployment{ID: id, App: app, Env: env.Name, Version: plan.Version,
-			ImageBefore: plan.ImageNow, ImageAfter: plan.ImageNext, Config: plan.Config,
-			Status: switchyard.StatusCreated, RequestedBy: who, ConfirmedBy: who, PreviousTaskDefinition: plan.TaskDefinition},
-		CardChannel: channel, CardTS: ts,
-	})
+	if err := r.store.SetPendingMessage(ctx, req.ID, channel, ts); err != nil {
+		r.t.Fatal(err)
+	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StatePending}, switchyard.Change{By: who})
+	id, err := r.dep.Start(ctx, plan, switchyard.Actor{User: who, Channel: channel, Request: req.ID})
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.Change{By: who, DeploymentID: id})
 	r.n.Watch(ctx, id)
+	r.recorded(id)
 	return id, ts
 }
 
-// settle waits until the Notifier has looked at every deployment it
-// tracks since the simulated clock last moved, and sent everything.
-func (r *rig) settle() {
+// recorded waits until the Notifier has made the record of deployment id:
+// the hand-over from the request is done.
+func (r *rig) recorded(id string) {
 	r.t.Helper()
-	now := r.aws.Clock().Now()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r.n.mu.Lock()
-		ids := make([]string, 0, len(r.n.tracked))
-		for id := range r.n.tracked {
-			ids = append(ids, id)
-		}
-		ok := len(r.n.nudges) == 0
-		for _, t := range r.n.tracked {
-			if t.running || t.observed.Before(now) {
-				ok = false
-			}
-		}
-		r.n.mu.Unlock()
-		if ok && r.n.cards.idle() {
+		if _, err := r.store.GetDeployment(context.Background(), id); err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("notifier did not settle; tracking %v", ids)
+			r.t.Fatalf("the Notifier never recorded %s", id)
 		}
-		for _, id := range ids {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// rollback does what commands does for a rollback: a request of who's,
+// confirmed, the deployer's Rollback naming it, and the request linked to
+// the deployment that carries it.
+func (r *rig) rollback(id, who string) *switchyard.RollbackResult {
+	r.t.Helper()
+	ctx := context.Background()
+	rec := r.record(id)
+	now := r.aws.Clock().Now()
+	req, err := r.store.CreatePending(ctx, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: id,
+		App: rec.App, Env: rec.Env, Version: rec.Version, RequestedBy: who, Channel: channel, Expires: now.Add(time.Hour)})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StatePending}, switchyard.Change{By: who})
+	res, err := r.dep.Rollback(ctx, r.env(rec.App), rec.Deployment, switchyard.Actor{User: who, Channel: channel, Request: req.ID})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	carrier := id
+	if res.Kind == switchyard.Redeployed {
+		carrier = res.NewDeploymentID
+	}
+	r.transition(req.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.Change{By: who, DeploymentID: carrier})
+	r.n.Watch(ctx, id)
+	if res.NewDeploymentID != "" {
+		r.n.Watch(ctx, res.NewDeploymentID)
+	}
+	return res
+}
+
+func (r *rig) transition(id string, from []switchyard.PendingState, ch switchyard.Change) {
+	r.t.Helper()
+	if _, err := r.store.Transition(context.Background(), id, from, switchyard.StateConfirmed, ch); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// settle waits until the Notifier has shown everything as of the
+// simulated clock's now, asking it to look at what lags.
+func (r *rig) settle() {
+	r.t.Helper()
+	now := r.aws.Clock().Now()
+	simtest.WaitFor(r.t, "the Notifier to catch up", func() bool {
+		lagging, ok := r.n.CaughtUp(now)
+		for _, id := range lagging {
 			r.n.Watch(context.Background(), id)
 		}
-		time.Sleep(3 * time.Millisecond)
-	}
+		return ok
+	}, func() string { return simtest.Texts(r.slack.Messages(channel)) })
+}
+
+// caughtUp waits until the stored record of id shows what AWS says of it
+// now: the Notifier observed the latest state, whether or not Slack has
+// been told yet.
+func (r *rig) caughtUp(id string) {
+	r.t.Helper()
+	simtest.WaitFor(r.t, "the record of "+id+" to follow AWS", func() bool {
+		obs, err := r.dep.Describe(context.Background(), r.env(r.record(id).App), id)
+		if err != nil {
+			return false
+		}
+		rec := r.record(id)
+		if rec.Status != obs.Status || rec.Traffic != obs.Traffic {
+			r.n.Watch(context.Background(), id)
+			return false
+		}
+		return true
+	}, nil)
 }
 
 // run advances the simulated clock by step until done says so (or max
@@ -271,7 +296,7 @@ func (r *rig) record(id string) switchyard.Record {
 func (r *rig) finished(id string) func() bool {
 	return func() bool {
 		rec, err := r.store.GetDeployment(context.Background(), id)
-		return err == nil && rec.Status.Done() && r.hasReply(id, keyFinal)
+		return err == nil && rec.Status.Done() && r.hasReply(id, switchyard.KeyFinal)
 	}
 }
 
@@ -308,43 +333,6 @@ func (r *rig) card(ts string) slacksim.Message {
 	if !ok {
 		r.t.Fatalf("no card %s", ts)
 	}
-	m.Blocks = []byte(strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks)))
+	m.Blocks = []byte(simtest.Unescape(string(m.Blocks)))
 	return m
-}
-
-// texts joins reply texts, one per line.
-func texts(ms []slacksim.Message) string {
-	var b strings.Builder
-	for _, m := range ms {
-		b.WriteString(m.Text + "\n")
-	}
-	return b.String()
-}
-
-// noDuplicates fails if two replies in the thread say the same thing.
-func noDuplicates(t testing.TB, ms []slacksim.Message) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, m := range ms {
-		for _, line := range strings.Split(m.Text, "\n") {
-			if seen[line] {
-				t.Errorf("duplicate reply %q in\n%s", line, texts(ms))
-			}
-			seen[line] = true
-		}
-	}
-}
-
-// inOrder fails unless each of want appears in s after the previous one.
-func inOrder(t testing.TB, s string, want ...string) {
-	t.Helper()
-	at := 0
-	for _, w := range want {
-		i := strings.Index(s[at:], w)
-		if i < 0 {
-			t.Errorf("%q missing or out of order in\n%s", w, s)
-			return
-		}
-		at += i + len(w)
-	}
 }

@@ -1,15 +1,24 @@
 // Package notify keeps every deployment's live card and thread in Slack true
-// to what AWS says. It reads CodeDeploy's state-change events from SQS,
-// polls every deployment in flight (stages and traffic are never in events),
-// discovers deployments started outside Slack, reconciles what it observed
-// with the store, and edits the card in place and threads the changes.
+// to what AWS says, in three steps:
+//
+//   - observe: CodeDeploy's state-change events from SQS (events.go), polling
+//     of every deployment in flight, since stages and traffic are never in
+//     events (poll.go), and discovery of deployments started outside Slack
+//     (discover.go) each only say "look at d-… now";
+//   - reconcile: one look describes the deployment, makes its record if it
+//     has none (from the request that started it, records.go: notify is the
+//     one writer of deployment records), merges the observation in one
+//     compare-and-set, and computes the card and the thread replies the new
+//     state calls for (reconcile.go, show.go; the replies themselves are the
+//     root package's ThreadReplies, their words internal/blocks');
+//   - deliver: internal/slackout sends them within Slack's limits, with the
+//     store as its ledger of what was posted (ledger.go).
 //
 // Input is at least once, output is idempotent: the observed state is merged
 // into the stored record in one compare-and-set, every thread reply has a key
-// that the store records once (Store.MarkReply), and cards are pure renders
-// of state. So duplicate, late, missing and out-of-order events, two sources
-// seeing the same change, and restarts never produce a wrong card or a
-// duplicate reply.
+// that the store records once, and cards are pure renders of state. So
+// duplicate, late, missing and out-of-order events, two sources seeing the
+// same change, and restarts never produce a wrong card or a duplicate reply.
 package notify
 
 import (
@@ -22,8 +31,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/slackout"
 )
 
 // Slack posts and edits messages. *slack.Client satisfies it. Errors are
@@ -40,17 +49,19 @@ type Queue interface {
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
 }
 
-// Describer tells what AWS says about deployments. *deployer.Deployer
-// satisfies it. Errors are *switchyard.Error (ENOTFOUND for an unknown id).
+// Describer tells what AWS says about deployments: the deployer satisfies
+// it. Errors are *switchyard.Error (ENOTFOUND for an unknown id).
 type Describer interface {
-	Describe(ctx context.Context, env switchyard.Environment, id string) (*deployer.Status, error)
-	Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*deployer.Status, error)
+	Describe(ctx context.Context, env switchyard.Environment, id string) (*switchyard.Observation, error)
+	Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*switchyard.Observation, error)
 }
 
 // Store is the part of the store notify uses. *store.Store satisfies it
-// (checked in notify's tests).
-// Errors are *switchyard.Error: ENOTFOUND for an unknown deployment,
-// ECONFLICT when a record with that id already exists.
+// (checked in notify's tests). notify is the one writer of deployment
+// records; it reads requests, which commands writes, to make a record of
+// the deployment a request started and to learn who rolled one back.
+// Errors are *switchyard.Error: ENOTFOUND for an unknown deployment or
+// request, ECONFLICT when a record with that id already exists.
 type Store interface {
 	CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error)
 	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
@@ -59,13 +70,21 @@ type Store interface {
 	MarkReply(ctx context.Context, deploymentID, key, ts string) (bool, error)
 	SetReplyTS(ctx context.Context, deploymentID, key, ts string) error
 	Replies(ctx context.Context, deploymentID string) (map[string]string, error)
-	// ListStarting lists the confirmed requests of app in env whose
-	// deployment is not linked yet: starts commands has in hand.
-	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
+	Requests
+}
+
+// Requests reads the requests commands records.
+type Requests interface {
+	// GetPending reads a request by id.
+	GetPending(ctx context.Context, id string) (switchyard.Pending, error)
+	// FindRequest finds the request that started a deployment.
+	FindRequest(ctx context.Context, deploymentID string) (switchyard.Pending, error)
+	// ListRollbacksOf lists the rollback requests of a deployment.
+	ListRollbacksOf(ctx context.Context, deploymentID string) ([]switchyard.Pending, error)
 }
 
 // AlarmReader reads the CloudWatch alarms an environment's deployment group
-// watches, with their states. *deployer.Deployer satisfies it. Notify keeps
+// watches, with their states; the deployer satisfies it. Notify keeps
 // what it reads for a few seconds per group, so polling many deployments
 // does not multiply calls.
 type AlarmReader interface {
@@ -73,10 +92,8 @@ type AlarmReader interface {
 }
 
 var (
-	_ Slack       = (*slack.Client)(nil)
-	_ Queue       = (*sqs.Client)(nil)
-	_ Describer   = (*deployer.Deployer)(nil)
-	_ AlarmReader = (*deployer.Deployer)(nil)
+	_ Slack = (*slack.Client)(nil)
+	_ Queue = (*sqs.Client)(nil)
 )
 
 // Options are the optional settings of a Notifier.
@@ -146,7 +163,7 @@ type Notifier struct {
 	known   map[string]bool     // deployment ids with a record, seen by discovery
 	nudges  map[string]bool     // ids asked for by Watch or events, not yet looked at
 	wake    chan struct{}
-	cards   *cards
+	out     *slackout.Sender
 	alarms  *alarmCache
 	started time.Time
 	// ready is closed once Run has resumed the store's deployments.
@@ -168,7 +185,7 @@ func New(sl Slack, q Queue, d Describer, st Store, cfg *config.Config, log *zap.
 		wake:    make(chan struct{}, 1),
 		ready:   make(chan struct{}),
 	}
-	n.cards = newCards(n)
+	n.out = slackout.New(sl, ledger{st}, log)
 	n.alarms = newAlarmCache(opts.Alarms)
 	return n
 }
@@ -194,7 +211,7 @@ func (n *Notifier) Watch(_ context.Context, deploymentID string) {
 // edits and replies already started are finished first.
 func (n *Notifier) Run(ctx context.Context) error {
 	n.started = n.opts.Now()
-	defer n.cards.halt()
+	defer n.out.Halt()
 	var wg sync.WaitGroup
 	if err := n.resume(ctx); err != nil {
 		n.log.Warn("resume from the store", zap.Error(err))
@@ -206,6 +223,6 @@ func (n *Notifier) Run(ctx context.Context) error {
 	wg.Go(func() { n.discoverLoop(ctx) })
 	n.pollLoop(ctx)
 	wg.Wait()
-	n.cards.wait(n.opts.Grace)
+	n.out.Wait(n.opts.Grace)
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 const allAtOnce = "CodeDeployDefault.ECSAllAtOnce"
@@ -25,13 +25,13 @@ func TestFailedHookRollsBackOnSameCard(t *testing.T) {
 	})
 	rec := r.record(id)
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	all := texts(th)
-	inOrder(t, all, "*AfterInstall* failed", "smoke test returned 503",
+	simtest.NoDuplicates(t, th)
+	all := simtest.Texts(th)
+	simtest.InOrder(t, all, "*AfterInstall* failed", "smoke test returned 503",
 		"myapp v1.4 failed in production: AfterInstall failed", "CodeDeploy is rolling back", "<@U0ALICE>",
 		"Rollback "+rec.RollbackID, "Rollback of myapp in production finished")
 	if top := r.topLevel(); len(top) != 2 {
-		t.Errorf("top-level messages = %d, want the card and the failure broadcast:\n%s", len(top), texts(top))
+		t.Errorf("top-level messages = %d, want the card and the failure broadcast:\n%s", len(top), simtest.Texts(top))
 	}
 	card := r.card(ts)
 	for _, want := range []string{"AfterInstall failed: smoke test returned 503", rec.RollbackID} {
@@ -56,8 +56,8 @@ func TestAlarmStopsAndRollsBack(t *testing.T) {
 	}
 	r.run(5*time.Second, 5*time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	inOrder(t, texts(th), "20% of traffic on green", "all traffic is back on blue",
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, simtest.Texts(th), "20% of traffic on green", "all traffic is back on blue",
 		"was stopped: a watched alarm fired", "myapp-5xx", "Traffic is back on blue", "<@U0ALICE>")
 	card := r.card(ts)
 	if !strings.Contains(string(card.Blocks), "blue 100%") || !strings.Contains(string(card.Blocks), ":red_circle: `myapp-5xx` ALARM") {
@@ -65,37 +65,24 @@ func TestAlarmStopsAndRollsBack(t *testing.T) {
 	}
 }
 
-// Rollback from Slack in the middle of the shift: deployer.Rollback, then
-// commands records who; the card and thread say who, and traffic is back.
+// Rollback from Slack in the middle of the shift, as commands does it: a
+// rollback request, deployer.Rollback, the request linked; the card and
+// thread say who, and traffic is back.
 func TestRollbackMidShift(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, Options{})
-	ctx := context.Background()
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", "")
 	r.run(5*time.Second, 10*time.Minute, func() bool { return r.record(id).Traffic.Green >= 30 })
-	res, err := r.dep.Rollback(ctx, r.env("myapp"), r.record(id).Deployment, "U0BOB")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Kind != deployer.StoppedWithRollback {
+	if res := r.rollback(id, "U0BOB"); res.Kind != switchyard.StoppedWithRollback {
 		t.Fatalf("rollback = %+v", res)
 	}
-	if _, err := r.store.UpdateDeploymentIf(ctx, id, switchyard.AnyRev, func(rec *switchyard.Record) error {
-		rec.RolledBackBy = "U0BOB"
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	r.n.Watch(ctx, id)
 	r.run(5*time.Second, 5*time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	// Who rolled back is recorded by commands just after StopDeployment, so
-	// the notifier may see traffic back on blue before or after it learns
-	// who: both replies come, in either order, before the final result.
-	all := texts(th)
-	inOrder(t, all, "30% of traffic on green", "<@U0BOB> rolled back: traffic is going back to blue", "was stopped: stopped by <@U0BOB>")
-	inOrder(t, all, "30% of traffic on green", "all traffic is back on blue", "was stopped: stopped by <@U0BOB>")
+	simtest.NoDuplicates(t, th)
+	// Who rolled back is in the store before AWS is asked, and what comes
+	// after it is held until AWS has answered: the thread tells it in order.
+	simtest.InOrder(t, simtest.Texts(th), "30% of traffic on green", "<@U0BOB> rolled back: traffic is going back to blue",
+		"all traffic is back on blue", "was stopped: stopped by <@U0BOB>")
 	card := string(r.card(ts).Blocks)
 	for _, want := range []string{"Rolled back by <@U0BOB>", "blue 100%"} {
 		if !strings.Contains(card, want) {
@@ -116,7 +103,7 @@ func TestShiftNowAndFinishNow(t *testing.T) {
 	if card := string(r.card(ts).Blocks); !strings.Contains(card, `"shift_now"`) {
 		t.Fatalf("ready card has no Shift traffic now: %s", card)
 	}
-	if err := r.dep.Continue(ctx, env, id, deployer.WaitReady); err != nil {
+	if err := r.dep.Continue(ctx, env, id, switchyard.WaitReady, switchyard.Actor{User: "U0ALICE"}); err != nil {
 		t.Fatal(err)
 	}
 	r.n.Watch(ctx, id)
@@ -124,52 +111,35 @@ func TestShiftNowAndFinishNow(t *testing.T) {
 	if card := string(r.card(ts).Blocks); !strings.Contains(card, `"finish_now"`) || strings.Contains(card, `"shift_now"`) {
 		t.Fatalf("termination card: %s", card)
 	}
-	if err := r.dep.Continue(ctx, env, id, deployer.WaitTermination); err != nil {
+	if err := r.dep.Continue(ctx, env, id, switchyard.WaitTermination, switchyard.Actor{User: "U0ALICE"}); err != nil {
 		t.Fatal(err)
 	}
 	r.n.Watch(ctx, id)
 	r.settle()
 	r.run(time.Second, time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	inOrder(t, texts(th), "Green is ready", "100% of traffic on green", "termination wait", "payments v1.4 is live")
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, simtest.Texts(th), "Green is ready", "100% of traffic on green", "termination wait", "payments v1.4 is live")
 	if card := string(r.card(ts).Blocks); strings.Contains(card, `"actions"`) {
 		t.Errorf("finished card still has buttons: %s", card)
 	}
 }
 
-// Rollback after success redeploys the previous version: commands records
-// the redeployment without a card; notify posts its card and says so in
-// the thread of the deployment it undoes.
+// Rollback after success redeploys the previous version: the rollback
+// request has no card; notify records the redeployment from it, posts its
+// card and says so in the thread of the deployment it undoes.
 func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, Options{})
-	ctx := context.Background()
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
 	r.run(30*time.Second, 20*time.Minute, r.finished(id))
-	res, err := r.dep.Rollback(ctx, r.env("myapp"), r.record(id).Deployment, "U0BOB")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Kind != deployer.Redeployed || res.NewDeploymentID == "" {
+	res := r.rollback(id, "U0BOB")
+	if res.Kind != switchyard.Redeployed || res.NewDeploymentID == "" {
 		t.Fatalf("rollback = %+v", res)
 	}
-	if _, err := r.store.UpdateDeploymentIf(ctx, id, switchyard.AnyRev, func(rec *switchyard.Record) error {
-		rec.RolledBackBy = "U0BOB"
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.store.CreateDeployment(ctx, switchyard.Record{Deployment: switchyard.Deployment{
-		ID: res.NewDeploymentID, App: "myapp", Env: "production", Version: res.Plan.Version,
-		Status: switchyard.StatusCreated, RequestedBy: "U0BOB", RollbackOf: id}}); err != nil {
-		t.Fatal(err)
-	}
-	r.n.Watch(ctx, id)
-	r.n.Watch(ctx, res.NewDeploymentID)
 	r.run(30*time.Second, 20*time.Minute, r.finished(res.NewDeploymentID))
-	inOrder(t, texts(r.thread(ts)), "myapp v1.4 is live", "<@U0BOB> rolled back: redeploying the previous version as "+res.NewDeploymentID)
-	noDuplicates(t, r.thread(ts))
+	simtest.InOrder(t, simtest.Texts(r.thread(ts)), "myapp v1.4 is live", "<@U0BOB> rolled back: redeploying the previous version as "+res.NewDeploymentID)
+	simtest.NoDuplicates(t, r.thread(ts))
 	redo := r.record(res.NewDeploymentID)
 	if redo.CardTS == "" || redo.CardTS == ts {
 		t.Fatalf("redeployment card = %q", redo.CardTS)
@@ -178,5 +148,5 @@ func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
 	if !strings.Contains(card.Text, "Rollback of myapp in production") || !strings.Contains(card.Text, "succeeded") {
 		t.Errorf("redeployment card = %s", card.Text)
 	}
-	inOrder(t, texts(r.thread(redo.CardTS)), "Rollback of myapp in production finished", "<@U0BOB>")
+	simtest.InOrder(t, simtest.Texts(r.thread(redo.CardTS)), "Rollback of myapp in production finished", "<@U0BOB>")
 }

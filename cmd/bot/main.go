@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/logging"
 )
 
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Everything the command says on standard error, its own fatal errors
 	// included, passes through the loggers' redaction: an error may wrap a
 	// token or a URL with a password.
-	stderr = logging.Writer(stderr, logging.EnvSecrets(getenv))
+	stderr = logging.Writer(stderr, append(logging.EnvSecrets(getenv), config.StoreSecrets(getenv)...))
 	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stdout)

@@ -60,11 +60,15 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// loadConfig loads the file and turns its problems into a usage error (exit 2).
-func loadConfig(path string) (*config.Config, error) {
+// loadConfig loads the file, applies what the environment overrides (the
+// store: SWITCHYARD_STORE) and turns problems into a usage error (exit 2).
+func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, usagef("invalid configuration:\n%v", err)
+	}
+	if err := cfg.ApplyEnv(getenv); err != nil {
+		return nil, usagef("%v", err)
 	}
 	return cfg, nil
 }
@@ -83,13 +87,14 @@ func newLogger(format string, level string, e env) (*zap.Logger, error) {
 	default:
 		return nil, usagef("-log-format %q: use json or console", format)
 	}
-	return logging.New(logging.Options{Format: f, Level: lvl, Out: e.stderr, Secrets: logging.EnvSecrets(e.getenv)}), nil
+	return logging.New(logging.Options{Format: f, Level: lvl, Out: e.stderr, Secrets: append(logging.EnvSecrets(e.getenv), config.StoreSecrets(e.getenv)...)}), nil
 }
 
 func runBot(ctx context.Context, args []string, e env) error {
 	fs := newFlags("run", "Connects to Slack over Socket Mode and to AWS, and serves /deploy.\n"+
 		"Needs SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…) in the environment;\n"+
-		"AWS credentials come from the default chain.", e)
+		"AWS credentials come from the default chain. SWITCHYARD_STORE, when set, replaces the\n"+
+		"config's store (a SQLite path or a postgres:// URL, which may carry the password).", e)
 	cfgPath := fs.String("config", "switchyard.yaml", "path of the configuration file")
 	logFormat := fs.String("log-format", "json", "json or console")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -100,7 +105,7 @@ func runBot(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfig(*cfgPath, e.getenv)
 	if err != nil {
 		return err
 	}

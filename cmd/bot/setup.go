@@ -20,7 +20,7 @@ func runSetup(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := loadConfig(*cfgPath, e.getenv)
 	if err != nil {
 		return err
 	}

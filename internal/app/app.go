@@ -54,7 +54,7 @@ func Run(ctx context.Context, d Deps) error {
 	cfg := d.Config
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
-		return fmt.Errorf("open the store %s: %w", cfg.Store, err)
+		return fmt.Errorf("open the store %s: %w", store.Redact(cfg.Store), err)
 	}
 	defer st.Close()
 

@@ -137,25 +137,10 @@ type cliDeployment struct {
 // delivers CodeDeploy events to an SQS queue, SQS messages with their MD5s,
 // and one service error per service.
 func TestAWSCLI(t *testing.T) {
-	b, err := os.ReadFile("testdata/cli/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := LoadWorld(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 600 simulated seconds per real second: the web deployment (green
 	// steady after 30 s, one minute of termination wait) ends in well under
 	// a real second, and api's two-day Ready wait outlasts the test.
-	sim := New(w.Options(Options{Speed: 600}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startWorld(t, "testdata/cli/world.yaml", Options{Speed: 600})
 	cli := newAWSCLI(t, sim)
 
 	// The event path first, so the api deployment's events reach the queue.

@@ -9,24 +9,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// Config is an aws.Config that points every aws-sdk-go-v2 client at the
-// simulator: its URL as BaseEndpoint, its region, static credentials
-// (AKIDSIM / simsecret) and the SDK's standard retryer, so that throttling
-// is retried as it would be against AWS. Use it after Start:
+// Config is an aws.Config that points every aws-sdk-go-v2 client at this
+// partition of the simulator: its URL as BaseEndpoint, its region, static
+// credentials that act in its account (AKIDSIM in the root partition's
+// account, the account ID itself in another; secret simsecret) and the
+// SDK's standard retryer, so that throttling is retried as it would be
+// against AWS. Use it after Start:
 //
 //	cd := codedeploy.NewFromConfig(sim.Config())
+//	staging := eventbridge.NewFromConfig(sim.Partition("210987654321", "eu-west-1").Config())
 func (s *Sim) Config() aws.Config {
 	return aws.Config{
 		Region:       s.region,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDSIM", "simsecret", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(s.accessKey(), "simsecret", ""),
 		BaseEndpoint: aws.String(s.URL()),
 		Retryer:      func() aws.Retryer { return retry.NewStandard() },
 	}
 }
 
 // Environ returns base without its AWS_ variables, plus the ones that
-// point any AWS tool run with it (the AWS CLI, an SDK program) at the
-// simulator and nothing else: its URL, its region, static credentials, no
+// point any AWS tool run with it (the AWS CLI, an SDK program) at this
+// partition of the simulator and nothing else: its URL, its region, static
+// credentials of its account (as Config), no
 // shared config or credentials file of the machine's, no pager, no
 // instance metadata. `aws ecs deploy` (aws-cli 1.x,
 // customizations/ecs/deploy.py) builds its CodeDeploy client without
@@ -40,7 +44,7 @@ func (s *Sim) Environ(base []string) []string {
 		}
 	}
 	return append(env,
-		"AWS_ACCESS_KEY_ID=AKIDSIM",
+		"AWS_ACCESS_KEY_ID="+s.accessKey(),
 		"AWS_SECRET_ACCESS_KEY=simsecret",
 		"AWS_DEFAULT_REGION="+s.region,
 		"AWS_REGION="+s.region,
@@ -51,4 +55,14 @@ func (s *Sim) Environ(base []string) []string {
 		"AWS_ENDPOINT_URL="+s.URL(),
 		"AWS_ENDPOINT_URL_CODEDEPLOY="+s.URL(),
 	)
+}
+
+// accessKey is the static key Config and Environ give: AKIDSIM acts in the
+// root partition's account, and an account ID in that account (see
+// identity.go).
+func (s *Sim) accessKey() string {
+	if s.account == s.front.root.account {
+		return "AKIDSIM"
+	}
+	return s.account
 }

@@ -132,7 +132,7 @@ func (s *Sim) serveCBOR(w http.ResponseWriter, r *http.Request, op string, body 
 		writeCBORError(w, errf("InvalidSignatureException", "Credential should be scoped to correct service: 'monitoring'."))
 		return
 	}
-	if aerr := s.faults.check("monitoring", op, s.account); aerr != nil {
+	if aerr := s.faults.check("monitoring", op, callerOf(r.Context(), s).arn); aerr != nil {
 		writeCBORError(w, aerr)
 		return
 	}

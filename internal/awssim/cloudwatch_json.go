@@ -34,7 +34,7 @@ func (s *Sim) serveCloudWatchJSON(w http.ResponseWriter, r *http.Request, op str
 		writeCloudWatchJSONError(w, errf("InvalidSignatureException", "Credential should be scoped to correct service: 'monitoring'."))
 		return
 	}
-	if aerr := s.faults.check("monitoring", op, s.account); aerr != nil {
+	if aerr := s.faults.check("monitoring", op, callerOf(r.Context(), s).arn); aerr != nil {
 		writeCloudWatchJSONError(w, aerr)
 		return
 	}

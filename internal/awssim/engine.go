@@ -22,19 +22,6 @@ const (
 	installLimit = 5 * time.Minute  // green never steady: Install fails with ECS_UPDATE_ERROR
 )
 
-// Advance moves the simulated clock forward by d, playing every due
-// deployment transition in time order with the clock set to each
-// transition's time, so timestamps are exact.
-func (s *Sim) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.watchAlarmsLocked(now)
-	until := now.Add(d)
-	s.runDueLocked(until, true)
-	s.clock.set(until)
-}
-
 // startEngine plays deployments in real time when the clock runs (speed >
 // 0): a ticker steps every due transition until Close. At speed 0 only
 // Advance moves deployments.
@@ -66,7 +53,7 @@ func (s *Sim) startEngine() {
 // follows each step.
 func (s *Sim) runDueLocked(until time.Time, setClock bool) {
 	for {
-		at, step, ok := s.nextDueLocked(until)
+		at, step, ok := s.nextStepLocked(until)
 		if !ok {
 			break
 		}
@@ -79,9 +66,9 @@ func (s *Sim) runDueLocked(until time.Time, setClock bool) {
 	s.watchAlarmsLocked(until)
 }
 
-// nextDueLocked finds the earliest transition due at or before until and
+// nextStepLocked finds the earliest transition due at or before until and
 // returns its time and how to play it.
-func (s *Sim) nextDueLocked(until time.Time) (time.Time, func(time.Time), bool) {
+func (s *Sim) nextStepLocked(until time.Time) (time.Time, func(time.Time), bool) {
 	cd, cdOK := earliestDue(s.codedeploy.active, until)
 	sd, sdOK := earliestDue(s.ecs.native.active, until)
 	switch {

@@ -56,20 +56,28 @@ func (s *Sim) putEvent(source, detailType string, resources []string, detail jso
 		s.log.Error("cannot encode event", zap.String("source", source), zap.Error(err))
 		return env.ID
 	}
+	s.logAndDeliver(raw)
+	return env.ID
+}
+
+// logAndDeliver keeps an event on the bus's log and delivers it: an event
+// put here, or one another partition forwarded. Call with s.mu held.
+func (s *Sim) logAndDeliver(raw []byte) {
 	s.events.log = append(s.events.log, raw)
 	if over := len(s.events.log) - maxEventLog; over > 0 {
 		s.events.log = append(s.events.log[:0:0], s.events.log[over:]...)
 	}
 	s.deliver(raw)
-	return env.ID
 }
 
 // deliver sends an event to the SQS targets of every enabled matching rule,
-// rules in name order. Delivery follows the queue's policy as AWS does: a
+// rules in name order, and forwards it to the event buses they target
+// (see events_bus.go). Delivery follows the queue's policy as AWS does: a
 // queue that is gone or whose policy does not let events.amazonaws.com
 // sqs:SendMessage for the rule gets nothing, silently; those drops are
-// counted (DroppedEvents). Targets other than SQS queues are accepted by
-// PutTargets but not simulated. Call with s.mu held.
+// counted (DroppedEvents), as are events a bus target does not take.
+// Other targets are accepted by PutTargets but not simulated. Call with
+// s.mu held.
 func (s *Sim) deliver(raw []byte) {
 	event, err := decodeEvent(raw)
 	if err != nil {
@@ -81,6 +89,10 @@ func (s *Sim) deliver(raw []byte) {
 			continue
 		}
 		for _, t := range r.targets {
+			if _, _, _, ok := parseBusArn(t.Arn); ok {
+				s.forwardLocked(r, t, raw, event)
+				continue
+			}
 			if !strings.HasPrefix(t.Arn, "arn:aws:sqs:") {
 				continue
 			}

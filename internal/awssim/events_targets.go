@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"regexp"
@@ -16,7 +17,7 @@ type failedEntry struct {
 	ErrorMessage string `json:"ErrorMessage"`
 }
 
-func (s *Sim) ebPutTargets(_ context.Context, req *request) (any, error) {
+func (s *Sim) ebPutTargets(ctx context.Context, req *request) (any, error) {
 	var in struct {
 		Rule         string
 		EventBusName string
@@ -58,9 +59,17 @@ func (s *Sim) ebPutTargets(_ context.Context, req *request) (any, error) {
 	if len(ids) > maxTargetsPerRule {
 		return nil, errf("LimitExceededException", "The requested resource exceeds the maximum number allowed.")
 	}
+	problems := make([]string, len(targets))
+	for i, t := range targets {
+		msg, aerr := s.busTargetLocked(ctx, r, t)
+		if aerr != nil {
+			return nil, aerr
+		}
+		problems[i] = msg
+	}
 	failed := []failedEntry{}
-	for _, t := range targets {
-		if msg := targetProblem(t); msg != "" {
+	for i, t := range targets {
+		if msg := cmp.Or(problems[i], targetProblem(t)); msg != "" {
 			failed = append(failed, failedEntry{TargetId: t.ID, ErrorCode: "ValidationException", ErrorMessage: msg})
 			continue
 		}

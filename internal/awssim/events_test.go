@@ -31,7 +31,12 @@ func wireRule(t *testing.T, eb *eventbridge.Client, c *sqs.Client, rule, pattern
 		t.Fatal(err)
 	}
 	ruleArn = *out.RuleArn
-	queueArn := "arn:aws:sqs:us-east-1:123456789012:" + queue
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queueArn := attrs.Attributes["QueueArn"]
 	if p := policyFor(ruleArn); p != "" {
 		if _, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &queueURL, Attributes: map[string]string{"Policy": p}}); err != nil {
 			t.Fatal(err)

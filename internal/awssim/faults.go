@@ -63,8 +63,9 @@ func (s *Sim) Allow(actions ...string) {
 // iamPrefix maps a signing name to its IAM action prefix.
 var iamPrefix = map[string]string{"monitoring": "cloudwatch"}
 
-// check returns the error a call should fail with, or nil.
-func (f *faults) check(service, op, account string) *apiError {
+// check returns the error a call by the principal callerArn should fail
+// with, or nil.
+func (f *faults) check(service, op, callerArn string) *apiError {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	prefix := service
@@ -74,8 +75,8 @@ func (f *faults) check(service, op, account string) *apiError {
 	action := prefix + ":" + op
 	if f.denied[action] {
 		e := errf("AccessDeniedException",
-			"User: arn:aws:iam::%s:user/switchyard is not authorized to perform: %s because no identity-based policy allows the %s action",
-			account, action, action)
+			"User: %s is not authorized to perform: %s because no identity-based policy allows the %s action",
+			callerArn, action, action)
 		if service == "sqs" {
 			e.Code = "AccessDenied"
 			e.QueryCode = "AccessDenied;Sender"

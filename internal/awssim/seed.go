@@ -12,8 +12,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// World is a seed description of an AWS account: what exists before the
-// first API call. It is written in YAML (see testdata/world.yaml) and loaded
+// World is a seed description of an AWS account in one region (and, under
+// Accounts, of others): what exists before the first API call. It is written in YAML (see testdata/world.yaml) and loaded
 // with LoadWorld; Seed builds it.
 type World struct {
 	// Account and Region, when set, must match the simulator's; use
@@ -27,6 +27,14 @@ type World struct {
 	// would make them; groups in Applications may name them.
 	DeploymentConfigs []DeploymentConfigSeed `yaml:"deploymentConfigs"`
 	Applications      []ApplicationSeed      `yaml:"applications"`
+	// Roles are IAM roles (global, like IAM); a role's account defaults to
+	// this world's.
+	Roles []RoleSeed `yaml:"roles"`
+	// Accounts are further partitions, each written as a world of its own
+	// for one account (required) in one region (required): Seed builds
+	// each in Partition(account, region). They may list roles, not
+	// accounts.
+	Accounts []World `yaml:"accounts"`
 }
 
 // ClusterSeed is an ECS cluster and its services.
@@ -147,7 +155,7 @@ func (s *Sim) Seed(w World) error {
 	if err := s.seedCodeDeploy(w.Applications); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	return nil
+	return s.seedAccounts(w)
 }
 
 func (s *Sim) seedECSAndFriends(w World) error {

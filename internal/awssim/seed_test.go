@@ -11,11 +11,10 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
-// startWorldSim starts a simulator on 127.0.0.1 seeded with
-// testdata/world.yaml and returns it with a client config pointing at it.
-func startWorldSim(t *testing.T) (*Sim, aws.Config) {
+// loadWorldFile loads a world file of testdata.
+func loadWorldFile(t *testing.T, path string) World {
 	t.Helper()
-	b, err := os.ReadFile("testdata/world.yaml")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,26 +22,35 @@ func startWorldSim(t *testing.T) (*Sim, aws.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(w.Options(Options{}))
+	return w
+}
+
+// startWorld starts a simulator on 127.0.0.1 for the world in path, seeded
+// with it; opts gives the rest of its options.
+func startWorld(t *testing.T, path string, opts Options) *Sim {
+	t.Helper()
+	w := loadWorldFile(t, path)
+	s := New(w.Options(opts))
 	if err := s.Seed(w); err != nil {
-		t.Fatal(err)
+		t.Fatalf("seed %s: %v", path, err)
 	}
 	if err := s.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// startWorldSim starts a simulator on 127.0.0.1 seeded with
+// testdata/world.yaml and returns it with a client config pointing at it.
+func startWorldSim(t *testing.T) (*Sim, aws.Config) {
+	t.Helper()
+	s := startWorld(t, "testdata/world.yaml", Options{})
 	return s, s.Config()
 }
 
 func TestLoadWorldExample(t *testing.T) {
-	b, err := os.ReadFile("testdata/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := LoadWorld(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := loadWorldFile(t, "testdata/world.yaml")
 	if w.Account != "123456789012" || w.Region != "us-east-1" {
 		t.Errorf("account/region = %s/%s", w.Account, w.Region)
 	}

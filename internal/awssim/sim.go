@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -28,27 +27,33 @@ type Options struct {
 	Log   *zap.Logger
 }
 
-// Sim is the in-process AWS simulator. All world state sits behind mu: the
-// services touch each other (a deployment moves ECS task sets and emits
-// events into SQS queues), and one lock keeps them consistent.
+// Sim is the in-process AWS simulator: one account in one region (a
+// partition, see partition.go) of a simulator that may hold several. All
+// world state sits behind mu, which every partition of one simulator
+// shares: the services touch each other (a deployment moves ECS task sets
+// and emits events into SQS queues, a rule forwards events to another
+// account's bus), and one lock keeps them consistent.
 type Sim struct {
 	account string
 	region  string
 	log     *zap.Logger
 	clock   *Clock
+	front   *front // what the partitions share: registry, IAM, STS
 
 	routes map[string]route // "<target prefix>.<Op>" → handler
 
 	faults faults
 
-	mu sync.Mutex
+	mu *sync.Mutex // the front's lock
 	// world state, one part per service; each service file owns its part.
 	ecs        ecsState
 	ecr        ecrState
 	cloudwatch cloudwatchState
 	codedeploy codedeployState
 	events     eventsState
+	bus        busState
 	sqs        sqsState
+	trail      trailState
 
 	srv      *http.Server
 	listener net.Listener
@@ -87,16 +92,9 @@ func New(opts Options) *Sim {
 	if start.IsZero() {
 		start = time.Now().UTC().Truncate(time.Second)
 	}
-	s := &Sim{
-		account: opts.Account,
-		region:  opts.Region,
-		log:     opts.Log,
-		clock:   NewClock(start, opts.Speed),
-		routes:  map[string]route{},
-		stop:    make(chan struct{}),
-	}
-	s.initState()
-	return s
+	f := newFront(NewClock(start, opts.Speed), opts.Log)
+	f.root = f.newPartition(opts.Account, opts.Region, opts.Log)
+	return f.root
 }
 
 // initState prepares each service's state and registers its operations.
@@ -106,12 +104,31 @@ func (s *Sim) initState() {
 	s.registerCloudWatch()
 	s.registerCodeDeploy()
 	s.registerEvents()
+	s.registerEventBus()
 	s.registerSQS()
+	s.registerCloudTrail()
 }
 
 // handle registers op of the service reached with X-Amz-Target prefix target.
 func (s *Sim) handle(target, service, op string, fn func(ctx context.Context, req *request) (any, error)) {
 	s.routes[target+"."+op] = route{service: service, op: op, handle: fn}
+}
+
+// route finds the operation an X-Amz-Target names. botocore may spell the
+// prefix in full (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.
+// LookupEvents) where the Go SDK sends the last two parts: both are looked
+// up by those two.
+func (s *Sim) route(target string) (route, bool) {
+	if rt, ok := s.routes[target]; ok {
+		return rt, true
+	}
+	i := strings.LastIndexByte(target, '.')
+	if i < 0 {
+		return route{}, false
+	}
+	j := strings.LastIndexByte(target[:i], '.')
+	rt, ok := s.routes[target[j+1:]]
+	return rt, ok
 }
 
 // Account is the simulated AWS account id.
@@ -124,8 +141,11 @@ func (s *Sim) Region() string { return s.region }
 func (s *Sim) Clock() *Clock { return s.clock }
 
 // Start listens on addr ("127.0.0.1:0" for any free port) and serves until
-// Close. It also starts the engine that plays deployments on the clock.
+// Close. It also starts the engines that play deployments on the clock, one
+// per partition. Every partition answers on the one endpoint: Start and
+// Close act on the whole simulator whichever partition they are called on.
 func (s *Sim) Start(addr string) error {
+	s = s.front.root
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -137,20 +157,23 @@ func (s *Sim) Start(addr string) error {
 		defer s.wg.Done()
 		_ = s.srv.Serve(ln)
 	}()
-	s.startEngine()
+	s.front.startEngines()
 	return nil
 }
 
-// URL is the endpoint to give AWS clients (BaseEndpoint, --endpoint-url).
+// URL is the endpoint to give AWS clients (BaseEndpoint, --endpoint-url),
+// the same for every partition.
 func (s *Sim) URL() string {
+	s = s.front.root
 	if s.listener == nil {
 		return ""
 	}
 	return "http://" + s.listener.Addr().String()
 }
 
-// Close stops the server and the engine.
+// Close stops the server and the engines.
 func (s *Sim) Close() error {
+	s = s.front.root
 	select {
 	case <-s.stop:
 		return nil
@@ -169,33 +192,19 @@ func (s *Sim) Close() error {
 		}
 	}
 	s.wg.Wait()
+	s.front.waitEngines()
 	return err
 }
 
-// ServeHTTP answers one AWS API call. JSON protocols are routed on
-// X-Amz-Target; CloudWatch's Smithy RPC v2 CBOR on its URL path.
+// ServeHTTP answers one AWS API call in the partition of the caller's
+// account and the request's region (see router.go).
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := newRequestID()
-	w.Header().Set("x-amzn-RequestId", reqID)
-	if r.Method != http.MethodPost {
-		writeJSONError(w, &apiError{Status: http.StatusNotFound, Code: "UnknownOperationException", Message: "only POST is supported"})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
-	if err != nil {
-		writeJSONError(w, errSerialization("cannot read request body"))
-		return
-	}
-	if op, ok := strings.CutPrefix(r.URL.Path, cborPathPrefix); ok {
-		s.serveCBOR(w, r, op, body)
-		return
-	}
-	target := r.Header.Get("X-Amz-Target")
-	if op, ok := strings.CutPrefix(target, cloudwatchJSONTarget+"."); ok {
-		s.serveCloudWatchJSON(w, r, op, body) // botocore's CloudWatch protocol
-		return
-	}
-	rt, ok := s.routes[target]
+	s.front.serve(w, r)
+}
+
+// serveJSON answers a JSON 1.0/1.1 call routed on X-Amz-Target.
+func (s *Sim) serveJSON(w http.ResponseWriter, r *http.Request, target string, body []byte) {
+	rt, ok := s.route(target)
 	if !ok {
 		writeJSONError(w, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException", Message: "unknown operation " + target})
 		return
@@ -206,7 +215,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &request{service: rt.service, op: rt.op, body: body, header: r.Header}
-	if aerr := s.faults.check(rt.service, rt.op, s.account); aerr != nil {
+	if aerr := s.faults.check(rt.service, rt.op, callerOf(r.Context(), s).arn); aerr != nil {
 		s.writeError(w, rt.service, aerr)
 		return
 	}
@@ -221,16 +230,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // signingService returns the service name of a SigV4 Authorization header's
 // credential scope (…/REGION/SERVICE/aws4_request), or "" when unsigned.
 func signingService(auth string) string {
-	_, cred, ok := strings.Cut(auth, "Credential=")
-	if !ok {
-		return ""
-	}
-	cred, _, _ = strings.Cut(cred, ",")
-	parts := strings.Split(cred, "/")
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[len(parts)-2]
+	return parseCredential(auth).service
 }
 
 func newRequestID() string {

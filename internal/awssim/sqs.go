@@ -107,8 +107,8 @@ func (s *Sim) host(ctx context.Context, req *request) string {
 	if a, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr); ok {
 		return a.String()
 	}
-	if s.listener != nil {
-		return s.listener.Addr().String()
+	if ln := s.front.root.listener; ln != nil {
+		return ln.Addr().String()
 	}
 	return "localhost"
 }
@@ -342,8 +342,9 @@ func (s *Sim) QueueMessages(queueName string) int {
 func (s *Sim) QueueURL(queueName string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sqs.queues[queueName] == nil || s.listener == nil {
+	ln := s.front.root.listener
+	if s.sqs.queues[queueName] == nil || ln == nil {
 		return ""
 	}
-	return "http://" + s.listener.Addr().String() + "/" + s.account + "/" + queueName
+	return "http://" + ln.Addr().String() + "/" + s.account + "/" + queueName
 }

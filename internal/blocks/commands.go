@@ -300,7 +300,7 @@ func resultWords(s sy.Status) (icon, word string) {
 func codeList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = "`" + n + "`"
+		q[i] = "`" + Escape(n) + "`"
 	}
 	return strings.Join(q, ", ")
 }

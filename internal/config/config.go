@@ -22,7 +22,10 @@ import (
 type Config struct {
 	// Path is the file it was read from.
 	Path string
-	// Store is the path of the embedded SQLite database.
+	// Store is where the bot keeps its state: the path of a SQLite file,
+	// or a postgres:// URL for several replicas on PostgreSQL. The file's
+	// URL has no password; SWITCHYARD_STORE (see ApplyEnv) may carry one,
+	// so show it only through store.Redact.
 	Store string
 	// Events names the SQS queue and EventBridge rule that `bot setup`
 	// creates and `bot run` reads.
@@ -116,10 +119,7 @@ func Parse(name string, b []byte) (*Config, error) {
 func parseRoot(p *problems, doc *yaml.Node) *Config {
 	m := newMapping(p, doc, "the top level")
 	c := &Config{}
-	c.Store, _ = m.str("store", false)
-	if c.Store == "" {
-		c.Store = "switchyard.db"
-	}
+	c.Store = parseStore(p, m)
 	region, regionNode := m.str("region", false)
 	if region != "" && !reRegion.MatchString(region) {
 		p.add(regionNode, "%q is not an AWS region such as us-east-1", region)

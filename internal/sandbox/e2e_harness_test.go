@@ -208,15 +208,9 @@ func (e *e2e) truth(app, id string) switchyard.Deployment {
 	e.t.Helper()
 	var d switchyard.Deployment
 	for attempt := 0; ; attempt++ {
-		st, err := e.aws.Describe(context.Background(), e.env(app), id)
+		obs, err := e.aws.Describe(context.Background(), e.env(app), id)
 		if err == nil {
-			st.Apply(&d)
-			switch {
-			case st.TerminationWait && !st.Status.Done():
-				d.Waiting = switchyard.WaitTermination
-			case st.Status == switchyard.StatusReady:
-				d.Waiting = switchyard.WaitReady
-			}
+			obs.Apply(&d)
 			return d
 		}
 		if attempt == 20 {
