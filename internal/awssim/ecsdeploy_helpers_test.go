@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -26,31 +25,13 @@ type sdFixture struct {
 
 func newSDFixture(t *testing.T, w World) *sdFixture {
 	t.Helper()
-	sim := New(w.Options(Options{Start: cdEpoch}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startSeeded(t, w, Options{Start: cdEpoch})
 	c := ecs.NewFromConfig(sim.Config(), func(o *ecs.Options) { o.RetryMaxAttempts = 1 })
 	return &sdFixture{t: t, sim: sim, ecs: c, ctx: context.Background(), t0: cdEpoch}
 }
 
 // sandboxWorld is the sandbox's own seed, where checkout deploys linearly.
-func sandboxWorld(t *testing.T) World {
-	t.Helper()
-	b, err := os.ReadFile("../sandbox/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := LoadWorld(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
+func sandboxWorld(t *testing.T) World { return loadWorldFile(t, "../sandbox/world.yaml") }
 
 const (
 	checkoutBlueTG  = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checkout-blue/0123456789abcdef"
