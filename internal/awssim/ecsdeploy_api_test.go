@@ -56,6 +56,23 @@ func TestSecondDeploymentSupersedesTheFirst(t *testing.T) {
 	}
 }
 
+// TestSupersededInCleanUp: a deployment already stopping its old tasks
+// finishes SUCCESSFUL at once when the next one starts, which then has one
+// source, its target.
+func TestSupersededInCleanUp(t *testing.T) {
+	f := newSDFixture(t, nativeWorld("web", "BLUE_GREEN", nil))
+	f.update("web", "v2")
+	first := f.latest("web")
+	f.expect(first, 100*sec, "IN_PROGRESS CLEAN_UP src 0/- 4/0 tgt 100/- 4/4")
+	f.update("web", "v3")
+	d := f.expect(first, 100*sec, "SUCCESSFUL CLEAN_UP src 0/- 0/0 tgt 100/- 4/4")
+	next := f.describe(f.latest("web"))
+	if state(next) != "PENDING  src 100/- 4/4 tgt 0/- 0/0" || aws.ToString(next.SourceServiceRevisions[0].Arn) != aws.ToString(d.TargetServiceRevision.Arn) {
+		t.Fatalf("the next deployment: %s", state(next))
+	}
+	f.expect(aws.ToString(next.ServiceDeploymentArn), 101*sec, "IN_PROGRESS PRE_SCALE_UP src 100/- 4/4 tgt 0/- 0/0")
+}
+
 // TestServiceDeploymentEventsReachSQS: the ECS events travel through an
 // EventBridge rule to an SQS queue like CodeDeploy's do.
 func TestServiceDeploymentEventsReachSQS(t *testing.T) {

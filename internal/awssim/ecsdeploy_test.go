@@ -128,3 +128,26 @@ func TestCheckoutLinearStepByStep(t *testing.T) {
 		t.Fatalf("events:\n got %v\nwant %v", got, wantEvents)
 	}
 }
+
+// TestServiceDeploymentPlaysWhileTheClockRuns: with the clock running (as in
+// the sandbox) the engine plays checkout's deployment by itself; the test
+// only answers the pause.
+func TestServiceDeploymentPlaysWhileTheClockRuns(t *testing.T) {
+	w := sandboxWorld(t)
+	sim := startSeeded(t, w, Options{Speed: 300}) // the pause times out after twelve real seconds; the rest takes one
+	f := &sdFixture{t: t, sim: sim, ecs: ecs.NewFromConfig(sim.Config()), ctx: t.Context()}
+	f.update("checkout", "v2.1")
+	arn := f.latest("checkout")
+	var d ecstypes.ServiceDeployment
+	waitFor(t, "the pause", func() bool {
+		d = f.describe(arn)
+		return len(d.LifecycleHookDetails) > 0 && d.LifecycleHookDetails[0].Status == ecstypes.DeploymentLifecycleHookStatusAwaitingAction
+	})
+	if err := f.cont(arn, aws.ToString(pauseHook(t, d).HookId), ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the deployment to succeed", func() bool { return f.describe(arn).Status == ecstypes.ServiceDeploymentStatusSuccessful })
+	if got := f.countEvents("SERVICE_DEPLOYMENT_COMPLETED:ecs-svc/" + revID(aws.ToString(d.TargetServiceRevision.Arn))); got != 1 {
+		t.Fatalf("%d COMPLETED events", got)
+	}
+}
