@@ -90,18 +90,20 @@ const (
 
 // svcDeployment is one service deployment.
 type svcDeployment struct {
-	seq                                                    int64
-	arn                                                    string
-	svc                                                    *ecsService
-	config                                                 DeploymentConfiguration // as it was when the deployment started
-	status                                                 string
-	reason                                                 string
-	stage                                                  string // lifecycleStage; "" until the first stage
+	seq    int64
+	arn    string
+	svc    *ecsService
+	config DeploymentConfiguration // as it was when the deployment started
+	status string
+	reason string
+	stage  string // lifecycleStage; "" until the first stage
+
 	createdAt, startedAt, finishedAt, stoppedAt, updatedAt time.Time
-	sources                                                []*revState
-	target                                                 *revState
-	rollbackTo                                             *svcRevision
-	rollback                                               *rollbackOut
+
+	sources    []*revState
+	target     *revState
+	rollbackTo *svcRevision
+	rollback   *rollbackOut
 	// hooks are the executions of the latest stage that ran hooks;
 	// allHooks every execution of the deployment, by hookId.
 	hooks       []*hookRun
@@ -122,7 +124,6 @@ type svcDeployment struct {
 	// moveRuns are the hook executions the current move started.
 	moveRuns []*hookRun
 	fault    *svcFault
-	failed   bool // the end is a failure (an ERROR event)
 }
 
 type rollbackOut struct {

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -149,5 +150,43 @@ func TestServiceDeploymentPlaysWhileTheClockRuns(t *testing.T) {
 	waitFor(t, "the deployment to succeed", func() bool { return f.describe(arn).Status == ecstypes.ServiceDeploymentStatusSuccessful })
 	if got := f.countEvents("SERVICE_DEPLOYMENT_COMPLETED:ecs-svc/" + revID(aws.ToString(d.TargetServiceRevision.Arn))); got != 1 {
 		t.Fatalf("%d COMPLETED events", got)
+	}
+}
+
+// TestCodeDeployAndServiceDeploymentsShareTheClock: a CodeDeploy deployment
+// of myapp and a service deployment of checkout play side by side, every
+// step at its own time, so the events of both come in time order.
+func TestCodeDeployAndServiceDeploymentsShareTheClock(t *testing.T) {
+	f := newSDFixture(t, sandboxWorld(t))
+	cd := cdFixtureAt(t, f.sim, f.sim.URL())
+	id := cd.deploy("myapp", "myapp-prod", "myapp")
+	f.update("checkout", "v2.1")
+	arn := f.latest("checkout")
+	f.expect(arn, 40*sec, "IN_PROGRESS POST_TEST_TRAFFIC_SHIFT src 100/0 4/4 tgt 0/100 4/4")
+	if err := f.cont(arn, aws.ToString(pauseHook(t, f.describe(arn)).HookId), ""); err != nil {
+		t.Fatal(err)
+	}
+	f.advanceTo(20 * minute)
+	if s := f.describe(arn).Status; s != ecstypes.ServiceDeploymentStatusSuccessful {
+		t.Fatalf("checkout's deployment is %s", s)
+	}
+	if s := cd.info(id).Status; s != "Succeeded" {
+		t.Fatalf("myapp's deployment is %s", s)
+	}
+	var last string
+	sources := map[string]bool{}
+	for _, raw := range f.sim.Events() {
+		var env struct{ Source, Time string }
+		if err := json.Unmarshal(raw, &env); err != nil {
+			t.Fatal(err)
+		}
+		if env.Time < last {
+			t.Fatalf("event at %s after one at %s", env.Time, last)
+		}
+		last = env.Time
+		sources[env.Source] = true
+	}
+	if !sources["aws.ecs"] || !sources["aws.codedeploy"] {
+		t.Fatalf("events from %v", sources)
 	}
 }
