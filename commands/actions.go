@@ -198,24 +198,13 @@ func (h *Handler) rollsBack(ctx context.Context, active, id string) bool {
 // running: only a person who has read that may start it.
 func (h *Handler) askToConfirmRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, plan *switchyard.Plan) {
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: rec.ID,
+	p, ok := h.ask(ctx, r, actRollback, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: rec.ID,
 		App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
 		RequestedBy: r.user, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
-	if err != nil {
-		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
-		return
+	if ok {
+		r.ts = p.MessageTS
+		h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s needs confirmation: it deploys %s, request %s", rec.ID, plan.Deploy, p.ID))
 	}
-	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(confirmation(p, plan)))
-	if err != nil {
-		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: blocks.RequestCardNotPosted})
-		h.fail(ctx, r, actRollback, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE, blocks.CardNotPosted(true), err))
-		return
-	}
-	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
-		h.log.Error("remember the confirmation card", zap.String("pending_id", p.ID), zap.Error(err))
-	}
-	r.ts = ts
-	h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s needs confirmation: it deploys %s, request %s", rec.ID, plan.Deploy, p.ID))
 }
 
 // keyedMutex is one mutex per key, made on first use.

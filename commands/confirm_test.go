@@ -74,8 +74,13 @@ func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 		t.Fatalf("%d deployments recorded", len(recs))
 	}
 	rec := recs[0]
-	if rec.CardChannel != deploys || rec.CardTS != ts || rec.RequestedBy != alice || rec.ConfirmedBy != alice || rec.Version != "v1.4" {
-		t.Fatalf("record = %+v", rec)
+	// The request, confirmed once, carries the deployment: notify makes
+	// its record (with this card) from it.
+	p, err := w.st.FindRequest(context.Background(), rec.ID)
+	must(t, err)
+	if p.Channel != deploys || p.MessageTS != ts || p.RequestedBy != alice || p.ChangedBy != alice || p.Version != "v1.4" ||
+		p.State != switchyard.StateConfirmed || p.Plan == nil || p.Plan.ImageNext == "" {
+		t.Fatalf("request = %+v", p)
 	}
 	if got := w.watch.seen(); !slices.Equal(got, []string{rec.ID}) {
 		t.Fatalf("watched %v, want [%s]", got, rec.ID)
@@ -86,7 +91,7 @@ func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 	}
 	wantIn(t, "card", shown(card), "Confirmed by <@U0ALICE>", "starting the deployment")
 	wantIn(t, "the second click's answer", w.lastEphemeral(deploys, alice), "already confirmed by <@U0ALICE>")
-	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	p, err = w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
 	if p.State != switchyard.StateConfirmed || p.DeploymentID != rec.ID {
 		t.Fatalf("pending = %+v", p)
@@ -178,13 +183,13 @@ func TestApprovalBySecondPerson(t *testing.T) {
 	wantIn(t, "card", shown(card), "Approved by <@U0DAVE>")
 	recs, err := w.st.ListByApp(context.Background(), "web", "production", 1)
 	must(t, err)
-	if len(recs) != 1 || recs[0].RequestedBy != alice || recs[0].ConfirmedBy != dave || recs[0].CardTS != ts {
+	if len(recs) != 1 || recs[0].CardTS != ts {
 		t.Fatalf("records = %+v", recs)
 	}
-	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	p, err := w.st.FindRequest(context.Background(), recs[0].ID)
 	must(t, err)
-	if p.ApprovedBy != dave || p.State != switchyard.StateConfirmed {
-		t.Fatalf("pending = %+v", p)
+	if p.ApprovedBy != dave || p.RequestedBy != alice || p.State != switchyard.StateConfirmed || p.MessageTS != ts {
+		t.Fatalf("request = %+v", p)
 	}
 	var refused int
 	for _, a := range w.audits() {

@@ -42,24 +42,34 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 		return
 	}
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
+	p, ok := h.ask(ctx, r, actDeploy, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
 		RequestedBy: r.user, Reason: c.Reason, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
-	if err != nil {
-		h.fail(ctx, r, actDeploy, a.Name, env.Name, err)
-		return
+	if ok {
+		r.ts = p.MessageTS
+		h.done(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("asked for %s (%s), request %s", plan.Version, plan.Config, p.ID))
 	}
-	conf := confirmation(p, plan)
-	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(conf))
+}
+
+// ask records request p and posts its confirmation card in the channel,
+// where it waits for a click. ok is false when either failed; the person
+// was told, and a request whose card could not be posted is failed.
+func (h *Handler) ask(ctx context.Context, r request, action string, p switchyard.Pending) (switchyard.Pending, bool) {
+	p, err := h.st.CreatePending(ctx, p)
+	if err != nil {
+		h.fail(ctx, r, action, p.App, p.Env, err)
+		return p, false
+	}
+	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(confirmation(p, p.Plan)))
 	if err != nil {
 		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: blocks.RequestCardNotPosted})
-		h.fail(ctx, r, actDeploy, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE, blocks.CardNotPosted(false), err))
-		return
+		h.fail(ctx, r, action, p.App, p.Env, switchyard.Wrap(switchyard.EUNAVAILABLE, blocks.CardNotPosted(p.Kind == switchyard.KindRollback), err))
+		return p, false
 	}
 	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
 		h.log.Error("remember the confirmation card", zap.String("pending_id", p.ID), zap.Error(err))
 	}
-	r.ts = ts
-	h.done(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("asked for %s (%s), request %s", plan.Version, plan.Config, p.ID))
+	p.Channel, p.MessageTS = r.channel, ts
+	return p, true
 }
 
 // knownConfig reports whether name is a predefined or configured custom

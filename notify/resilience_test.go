@@ -173,4 +173,3 @@ func TestRestartMidDeployment(t *testing.T) {
 		t.Errorf("card = %s", card.Text)
 	}
 }
-

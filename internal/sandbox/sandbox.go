@@ -139,6 +139,10 @@ func Start(opts Options) (*Sandbox, error) {
 	if so.Log == nil {
 		so.Log = log.Named("slacksim")
 	}
+	if so.Now == nil {
+		// One clock: messages are stamped with the time the cards speak of.
+		so.Now = sb.AWS.Clock().Now
+	}
 	sb.Slack = slacksim.New(so)
 
 	ln, err := net.Listen("tcp", orDefault(opts.Addr, "127.0.0.1:0"))
@@ -174,6 +178,7 @@ func (sb *Sandbox) routes() http.Handler {
 	mux.HandleFunc("POST /_sim/aws/alarm", sb.ctlAlarm)
 	mux.HandleFunc("POST /_sim/socket/drop", sb.ctlDrop)
 	mux.HandleFunc("GET /_sim/world", sb.ctlWorld)
+	sb.routeConsole(mux)
 	static, _ := fs.Sub(consoleFS, "console")
 	mux.Handle("/", http.FileServerFS(static))
 	return mux
