@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -200,13 +202,22 @@ func (sb *Sandbox) ctlFail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	env, _ := app.Env("")
-	switch req.Stage {
-	case "BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic":
+	const msg = "smoke test failed: GET /health returned 503 (failure armed from the sandbox console)"
+	ecsStages := awssim.ServiceDeploymentFaultStages()
+	switch {
+	case slices.Contains([]string{"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"}, req.Stage):
+		sb.AWS.FailNextDeployment(env.Application, req.Stage, msg)
+	case slices.Contains(ecsStages, req.Stage):
+		// An ECS lifecycle stage: the app's service deploys itself.
+		if err := sb.AWS.FailNextServiceDeployment(env.Cluster, env.Service, req.Stage, msg); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "stage must be a hook stage: BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic or AfterAllowTraffic"})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "stage must be a hook stage: BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic or AfterAllowTraffic" +
+			" (CodeDeploy), or for an ECS-native service one of " + strings.Join(ecsStages, ", ")})
 		return
 	}
-	sb.AWS.FailNextDeployment(env.Application, req.Stage, "smoke test failed: GET /health returned 503 (failure armed from the sandbox console)")
 	writeJSON(w, http.StatusOK, map[string]string{"app": app.Name, "stage": req.Stage})
 }
 
