@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
 )
 
 // ECS reads services and task definitions and registers the cloned task
@@ -224,12 +226,13 @@ type memo struct {
 	// stands for the first one, for apps that name no container.
 	images map[string]map[string]string
 	sets   map[string][2]string // deployment id → {blue, green} task definition ARNs
+	shapes map[string]switchyard.TrafficShape
 }
 
 const memoLimit = 512
 
 func newMemo() *memo {
-	return &memo{images: map[string]map[string]string{}, sets: map[string][2]string{}}
+	return &memo{images: map[string]map[string]string{}, sets: map[string][2]string{}, shapes: map[string]switchyard.TrafficShape{}}
 }
 
 func (m *memo) image(taskDef, container string) (string, bool) {
@@ -271,4 +274,20 @@ func (m *memo) putTaskSets(id string, blue, green string) {
 		green = old[1]
 	}
 	m.sets[id] = [2]string{blue, green}
+}
+
+func (m *memo) shape(config string) (switchyard.TrafficShape, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.shapes[config]
+	return s, ok
+}
+
+func (m *memo) putShape(config string, s switchyard.TrafficShape) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.shapes) >= memoLimit {
+		clear(m.shapes)
+	}
+	m.shapes[config] = s
 }

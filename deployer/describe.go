@@ -35,6 +35,7 @@ func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id 
 		return nil, err
 	}
 	d.fillTaskDefinitions(ctx, c, env, st)
+	st.Next = d.nextOf(ctx, c, info, st)
 	return st, nil
 }
 
