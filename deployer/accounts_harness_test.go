@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -54,24 +53,7 @@ type accounts struct {
 
 func newAccounts(t testing.TB) *accounts {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/accounts.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := awssim.New(w.Options(awssim.Options{Start: start}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(transport.CloseIdleConnections)
+	sim, transport := startWorld(t, "testdata/accounts.yaml")
 	cfg := sim.Config()
 	cfg.HTTPClient = &http.Client{Transport: transport}
 

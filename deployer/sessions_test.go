@@ -48,6 +48,16 @@ func (f *fakeSTS) count() int {
 	return len(f.requests)
 }
 
+// fakeSessions returns Sessions over a fake STS whose credentials last an
+// hour.
+func fakeSessions(opts deployer.SessionOptions) (*fakeSTS, *deployer.Sessions) {
+	f := &fakeSTS{lifetime: time.Hour}
+	opts.STS = f
+	return f, deployer.NewSessions(aws.Config{Region: "us-east-1"}, opts)
+}
+
+var testRole = deployer.Role{ARN: "arn:aws:iam::210987654321:role/r"}
+
 var alice = deployer.Session{Name: "U0ALICE", SourceIdentity: "U0ALICE",
 	Tags: map[string]string{"SlackUser": "U0ALICE", "App": "shop", "Environment": "staging"}}
 
@@ -68,9 +78,8 @@ func retrieve(t *testing.T, s *deployer.Sessions, role deployer.Role, who deploy
 // key order, external ID and the duration; it is made once while the
 // credentials last, and again before they end.
 func TestSessionIsCachedAndRenewedBeforeItEnds(t *testing.T) {
-	f := &fakeSTS{lifetime: time.Hour}
-	s := deployer.NewSessions(aws.Config{Region: "us-east-1"}, deployer.SessionOptions{STS: f, Duration: 2 * time.Hour, Refresh: 5 * time.Minute})
-	role := deployer.Role{ARN: "arn:aws:iam::210987654321:role/r", ExternalID: "ext-1"}
+	f, s := fakeSessions(deployer.SessionOptions{Duration: 2 * time.Hour, Refresh: 5 * time.Minute})
+	role := deployer.Role{ARN: testRole.ARN, ExternalID: "ext-1"}
 
 	first := retrieve(t, s, role, alice)
 	again := retrieve(t, s, role, alice)
@@ -109,9 +118,8 @@ func TestSessionIsCachedAndRenewedBeforeItEnds(t *testing.T) {
 // Another person, another role, another external ID or other tags make
 // another session; the same ones in another order do not.
 func TestSessionKey(t *testing.T) {
-	f := &fakeSTS{lifetime: time.Hour}
-	s := deployer.NewSessions(aws.Config{Region: "us-east-1"}, deployer.SessionOptions{STS: f})
-	role := deployer.Role{ARN: "arn:aws:iam::210987654321:role/r"}
+	f, s := fakeSessions(deployer.SessionOptions{})
+	role := testRole
 	retrieve(t, s, role, alice)
 	same := deployer.Session{Name: "U0ALICE", SourceIdentity: "U0ALICE",
 		Tags: map[string]string{"Environment": "staging", "App": "shop", "SlackUser": "U0ALICE"}}
@@ -132,31 +140,24 @@ func TestSessionKey(t *testing.T) {
 
 // Sessions keeps at most Limit sessions, dropping the one unused longest.
 func TestSessionsAreBounded(t *testing.T) {
-	f := &fakeSTS{lifetime: time.Hour}
-	s := deployer.NewSessions(aws.Config{Region: "us-east-1"}, deployer.SessionOptions{STS: f, Limit: 2})
-	role := deployer.Role{ARN: "arn:aws:iam::210987654321:role/r"}
-	a := deployer.Session{Name: "U0A", SourceIdentity: "U0A"}
-	b := deployer.Session{Name: "U0B", SourceIdentity: "U0B"}
-	c := deployer.Session{Name: "U0C", SourceIdentity: "U0C"}
-	retrieve(t, s, role, a)
-	retrieve(t, s, role, b)
-	retrieve(t, s, role, a) // b is now the one unused longest
-	retrieve(t, s, role, c) // drops b
-	retrieve(t, s, role, a)
-	if f.count() != 3 {
-		t.Fatalf("%d requests, want 3 (a kept)", f.count())
-	}
-	retrieve(t, s, role, b)
-	if f.count() != 4 {
-		t.Fatalf("%d requests, want 4 (b dropped, asked again)", f.count())
+	f, s := fakeSessions(deployer.SessionOptions{Limit: 2})
+	role := testRole
+	// b is unused longest when c comes, so c drops b and a is kept.
+	for i, c := range []struct {
+		user  string
+		calls int
+	}{{"U0A", 1}, {"U0B", 2}, {"U0A", 2}, {"U0C", 3}, {"U0A", 3}, {"U0B", 4}} {
+		retrieve(t, s, role, deployer.Session{Name: c.user, SourceIdentity: c.user})
+		if f.count() != c.calls {
+			t.Fatalf("step %d (%s): %d requests, want %d", i, c.user, f.count(), c.calls)
+		}
 	}
 }
 
 // What STS would refuse is refused before it is asked.
 func TestSessionChecksWhatSTSWouldRefuse(t *testing.T) {
-	f := &fakeSTS{lifetime: time.Hour}
-	s := deployer.NewSessions(aws.Config{Region: "us-east-1"}, deployer.SessionOptions{STS: f})
-	role := deployer.Role{ARN: "arn:aws:iam::210987654321:role/r"}
+	f, s := fakeSessions(deployer.SessionOptions{})
+	role := testRole
 	many := map[string]string{}
 	for i := range 51 {
 		many[fmt.Sprint("k", i)] = "v"

@@ -49,28 +49,7 @@ func newHarness(t testing.TB) *harness {
 // clients (to put a hand-written fake in front of one interface).
 func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) *harness {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := awssim.New(w.Options(awssim.Options{Start: start}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	// A transport of our own, closed before the simulator: the SDK's
-	// parallel calls can leave a dialled connection that never carried a
-	// request, and the server's graceful shutdown waits for those.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(transport.CloseIdleConnections)
-
+	sim, transport := startWorld(t, "testdata/world.yaml")
 	rec := &recorder{next: transport}
 	cfg := sim.Config()
 	cfg.HTTPClient = &http.Client{Transport: rec}
@@ -99,6 +78,33 @@ func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) 
 		cd:  codedeploy.NewFromConfig(outside),
 		ecs: ecs.NewFromConfig(outside),
 	}
+}
+
+// startWorld starts a simulator seeded with the world file at path, and
+// gives a transport of its own for clients, closed before the simulator:
+// the SDK's parallel calls can leave a dialled connection that never
+// carried a request, and the server's graceful shutdown waits for those.
+func startWorld(t testing.TB, path string) (*awssim.Sim, *http.Transport) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := awssim.LoadWorld(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := awssim.New(w.Options(awssim.Options{Start: start}))
+	if err := sim.Seed(w); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(transport.CloseIdleConnections)
+	return sim, transport
 }
 
 // Environments of the seeded world.

@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard/commands"
+	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/app"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
@@ -113,21 +114,19 @@ func Start(opts Options) (*Sandbox, error) {
 	}
 	cfg.Store = filepath.Join(sb.dir, "switchyard.db")
 
-	world, err := awssim.LoadWorld(worldYAML)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox world: %w", err)
-	}
-	sb.AWS = awssim.New(awssim.Options{Account: world.Account, Region: world.Region, Speed: opts.Speed, Log: log.Named("awssim")})
-	if err := sb.AWS.Seed(world); err != nil {
-		return nil, fmt.Errorf("seed the AWS simulator: %w", err)
+	if sb.AWS, err = NewAWS(awssim.Options{Speed: opts.Speed, Log: log.Named("awssim")}); err != nil {
+		return nil, err
 	}
 	if err := sb.AWS.Start(orDefault(opts.AWSAddr, "127.0.0.1:0")); err != nil {
 		return nil, fmt.Errorf("start the AWS simulator: %w", err)
 	}
 
-	// The event path, as `bot setup` would build it in a real account.
+	// The event path, as `bot setup` would build it in real accounts:
+	// staging's account forwards to the bot's, reached through its role.
 	awsCfg := sb.AWS.Config()
-	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
+	reach := setup.RoleReach(awsCfg, deployer.NewSessions(awsCfg, deployer.SessionOptions{}))
+	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg),
+		setup.Options{Account: sb.AWS.Account(), Reach: reach}); err != nil {
 		_ = sb.AWS.Close()
 		return nil, fmt.Errorf("set up the event path: %w", err)
 	}
@@ -149,6 +148,22 @@ func Start(opts Options) (*Sandbox, error) {
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = sb.srv.Serve(ln) }()
 	return sb, nil
+}
+
+// NewAWS returns the AWS simulator seeded with the sandbox's world: two
+// accounts in two regions, each with its switchyard-deploy role. It is not
+// started, and has no event path yet: what `bot setup` finds in new
+// accounts. The world decides the account and region of opts.
+func NewAWS(opts awssim.Options) (*awssim.Sim, error) {
+	world, err := awssim.LoadWorld(worldYAML)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox world: %w", err)
+	}
+	sim := awssim.New(world.Options(opts))
+	if err := sim.Seed(world); err != nil {
+		return nil, fmt.Errorf("seed the AWS simulator: %w", err)
+	}
+	return sim, nil
 }
 
 func orDefault(s, def string) string {
