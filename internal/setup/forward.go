@@ -63,7 +63,7 @@ var SetupSession = deployer.Session{Name: "switchyard-setup", SourceIdentity: de
 // SetupSession, or with base's credentials where it has none. It asks STS
 // at once, so that a role that cannot be assumed is told as such.
 func RoleReach(base aws.Config, sessions *deployer.Sessions) Reach {
-	return func(ctx context.Context, p Place) (EventBridge, error) {
+	return func(ctx context.Context, p Place) (Rules, error) {
 		cfg := base.Copy()
 		cfg.Region = p.Region
 		if p.RoleARN != "" {

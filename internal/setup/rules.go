@@ -57,7 +57,7 @@ func (r *run) wantedRules(envs []envAt) []rule {
 // where is an account and region with the client that acts there.
 type where struct {
 	account, region string
-	eb              EventBridge
+	eb              Rules
 	// what the rules are for, in their description
 	purpose string
 }

@@ -28,14 +28,27 @@ import (
 	"github.com/switchyard/switchyard/internal/config"
 )
 
-// EventBridge is the part of the EventBridge API that setup uses.
-type EventBridge interface {
+// Rules is the part of the EventBridge API that writes rules and their
+// targets: all setup does in an account other than the bot's own.
+type Rules interface {
 	DescribeRule(ctx context.Context, in *eventbridge.DescribeRuleInput, opts ...func(*eventbridge.Options)) (*eventbridge.DescribeRuleOutput, error)
 	PutRule(ctx context.Context, in *eventbridge.PutRuleInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutRuleOutput, error)
 	ListTargetsByRule(ctx context.Context, in *eventbridge.ListTargetsByRuleInput, opts ...func(*eventbridge.Options)) (*eventbridge.ListTargetsByRuleOutput, error)
 	PutTargets(ctx context.Context, in *eventbridge.PutTargetsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutTargetsOutput, error)
+}
+
+// Bus reads the policy of the bot's default event bus and grants another
+// account the right to put events on it.
+type Bus interface {
 	DescribeEventBus(ctx context.Context, in *eventbridge.DescribeEventBusInput, opts ...func(*eventbridge.Options)) (*eventbridge.DescribeEventBusOutput, error)
 	PutPermission(ctx context.Context, in *eventbridge.PutPermissionInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutPermissionOutput, error)
+}
+
+// EventBridge is the part of the EventBridge API that setup uses in the
+// bot's own account.
+type EventBridge interface {
+	Rules
+	Bus
 }
 
 // SQS is the part of the SQS API that setup uses.
@@ -90,7 +103,7 @@ func (s Step) String() string {
 // region: through its role, or with the bot's own credentials when it has
 // none. An error means the account cannot be reached (a role that cannot
 // be assumed); setup then reports the place as missing and goes on.
-type Reach func(ctx context.Context, place Place) (EventBridge, error)
+type Reach func(ctx context.Context, place Place) (Rules, error)
 
 // Options tune a run.
 type Options struct {
