@@ -23,12 +23,12 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 	}
 	a, ok := h.cfg.Lookup(rec.App)
 	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, fmt.Sprintf("%s is not in the bot's config, so I can't act on its deployments.", rec.App))
+		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NotConfigured(rec.App))
 		return
 	}
 	env, ok := a.Env(rec.Env)
 	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, fmt.Sprintf("%s has no environment %s in the bot's config.", rec.App, rec.Env))
+		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
 		return
 	}
 	if !h.inChannel(ctx, r, action, a, env) {
@@ -36,15 +36,15 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 	}
 	switch action {
 	case blocks.ActionRollback:
-		if h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+		if h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
 			h.rollback(ctx, r, a, env, rec.ID)
 		}
 	case blocks.ActionShiftNow, blocks.ActionFinish:
-		act, wait, doing := actShift, switchyard.WaitReady, "shift traffic of"
+		act, wait := actShift, switchyard.WaitReady
 		if action == blocks.ActionFinish {
-			act, wait, doing = actFinish, switchyard.WaitTermination, "finish"
+			act, wait = actFinish, switchyard.WaitTermination
 		}
-		if !h.permit(ctx, r, act, a, env.Name, a.Access.Deploy, fmt.Sprintf("%s deployments of %s in %s", doing, a.Name, env.Name)) {
+		if !h.permit(ctx, r, act, a, env.Name, a.Access.Deploy) {
 			return
 		}
 		if err := h.dep.Continue(ctx, env, id, wait, switchyard.Actor{User: r.user, Channel: r.channel}); err != nil {
@@ -70,7 +70,7 @@ func (h *Handler) rollbackCommand(ctx context.Context, r request, c Command) {
 	if !ok || !h.inChannel(ctx, r, actRollback, a, env) {
 		return
 	}
-	if !h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+	if !h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
 		return
 	}
 	recs, err := h.st.ListByApp(ctx, a.Name, env.Name, 1)
@@ -79,7 +79,7 @@ func (h *Handler) rollbackCommand(ctx context.Context, r request, c Command) {
 		return
 	}
 	if len(recs) == 0 {
-		h.refuse(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("I know of no deployment of %s in %s to roll back.", a.Name, env.Name))
+		h.refuse(ctx, r, actRollback, a.Name, env.Name, blocks.NothingToRollBack(a.Name, env.Name))
 		return
 	}
 	h.rollback(ctx, r, a, env, recs[0].ID)
@@ -157,7 +157,7 @@ func (h *Handler) settleRollbackRequest(ctx context.Context, p switchyard.Pendin
 	case err != nil:
 		to, ch.Error = switchyard.StateFailed, switchyard.ErrorMessage(err)
 	case res.Kind == switchyard.NeedsConfirmation:
-		to, ch.Error = switchyard.StateCancelled, "waits for a confirmation on its own card"
+		to, ch.Error = switchyard.StateCancelled, blocks.RequestOnOwnCard
 	case res.Kind == switchyard.Redeployed:
 		ch.DeploymentID = res.NewDeploymentID
 	default:
@@ -173,7 +173,7 @@ func (h *Handler) settleRollbackRequest(ctx context.Context, p switchyard.Pendin
 func (h *Handler) rollbackRefused(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, err error) {
 	var busy *switchyard.BusyError
 	if errors.As(err, &busy) && busy.Active != "" && h.rollsBack(ctx, busy.Active, rec.ID) {
-		h.refuse(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s is already rolling back %s; let it finish.", busy.Active, rec.ID))
+		h.refuse(ctx, r, actRollback, a.Name, env.Name, blocks.AlreadyRollingBack(busy.Active, rec.ID))
 		return
 	}
 	if switchyard.ErrorCode(err) == switchyard.ECONFLICT {
@@ -198,25 +198,13 @@ func (h *Handler) rollsBack(ctx context.Context, active, id string) bool {
 // running: only a person who has read that may start it.
 func (h *Handler) askToConfirmRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record, plan *switchyard.Plan) {
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: rec.ID,
+	p, ok := h.ask(ctx, r, actRollback, switchyard.Pending{Kind: switchyard.KindRollback, RollbackOf: rec.ID,
 		App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
 		RequestedBy: r.user, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
-	if err != nil {
-		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
-		return
+	if ok {
+		r.ts = p.MessageTS
+		h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s needs confirmation: it deploys %s, request %s", rec.ID, plan.Deploy, p.ID))
 	}
-	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(confirmation(p, plan)))
-	if err != nil {
-		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
-		h.fail(ctx, r, actRollback, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE,
-			"I couldn't post the rollback's confirmation card in this channel; nothing was rolled back.", err))
-		return
-	}
-	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
-		h.log.Error("remember the confirmation card", zap.String("pending_id", p.ID), zap.Error(err))
-	}
-	r.ts = ts
-	h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s needs confirmation: it deploys %s, request %s", rec.ID, plan.Deploy, p.ID))
 }
 
 // keyedMutex is one mutex per key, made on first use.
@@ -242,7 +230,7 @@ func (k *keyedMutex) lock(key string) func() {
 }
 
 func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.App, env switchyard.Environment, rec switchyard.Record) {
-	reason := fmt.Sprintf("%s %s was rolled back (%s); unlock when the fix is ready", a.Name, rec.Version, rec.ID)
+	reason := blocks.RollbackLockReason(a.Name, rec.Version, rec.ID)
 	l, err := h.st.Lock(ctx, switchyard.Lock{App: a.Name, Reason: reason, LockedBy: r.user, Created: h.now()})
 	switch {
 	case switchyard.ErrorCode(err) == switchyard.ECONFLICT:

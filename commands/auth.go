@@ -112,18 +112,37 @@ func (h *Handler) refuse(ctx context.Context, r request, action, app, env, why s
 }
 
 // permit checks that r.user is in list for action, and refuses otherwise.
-func (h *Handler) permit(ctx context.Context, r request, action string, app *config.App, env string, list []string, doing string) bool {
+func (h *Handler) permit(ctx context.Context, r request, action string, app *config.App, env string, list []string) bool {
 	ok, err := h.allowed(ctx, r.user, list)
 	if ok {
 		return true
 	}
-	why := fmt.Sprintf("You may not %s: you are not on the %s list of %s in the bot's config.", doing, accessName(action), app.Name)
+	why := blocks.NotOnList(actOf(action), app.Name, env, accessName(action))
 	if err != nil {
 		h.log.Warn("user group lookup failed", zap.String("user", r.user), zap.Error(err))
-		why = fmt.Sprintf("You may not %s: I couldn't check your user groups with Slack just now. Try again in a minute.", doing)
+		why = blocks.GroupsUnchecked(actOf(action), app.Name, env)
 	}
 	h.refuse(ctx, r, action, app.Name, env, why)
 	return false
+}
+
+// actOf is how a refusal names action: a Confirm is a deploy.
+func actOf(action string) blocks.Act {
+	switch action {
+	case actApprove:
+		return blocks.ActApprove
+	case actRollback:
+		return blocks.ActRollback
+	case actShift:
+		return blocks.ActShift
+	case actFinish:
+		return blocks.ActFinish
+	case actLock:
+		return blocks.ActLock
+	case actUnlock:
+		return blocks.ActUnlock
+	}
+	return blocks.ActDeploy
 }
 
 func accessName(action string) string {
@@ -150,11 +169,7 @@ func (h *Handler) inChannel(ctx context.Context, r request, action string, app *
 	if slices.Contains(env.Channels, r.channel) {
 		return true
 	}
-	where := blocks.Channels(env.Channels)
-	why := fmt.Sprintf("%s in %s is handled in %s only, where the team sees it. Run the command there.", app.Name, env.Name, where)
-	if strings.HasPrefix(r.channel, "D") {
-		why = fmt.Sprintf("I don't take that in a direct message: %s in %s is handled in %s, where the team sees it.", app.Name, env.Name, where)
-	}
+	why := blocks.NotHere(app.Name, env.Name, env.Channels, strings.HasPrefix(r.channel, "D"))
 	h.refuse(ctx, r, action, app.Name, env.Name, why)
 	return false
 }
@@ -171,13 +186,8 @@ func (h *Handler) lookupApp(ctx context.Context, r request, action, name string)
 
 // unknownApp says that name is no app, with the closest one or the list.
 func (h *Handler) unknownApp(name string) string {
-	why := fmt.Sprintf("I don't know the app `%s`.", name)
-	if s := Suggest(name, h.cfg.Names()); s != "" {
-		why += fmt.Sprintf(" Did you mean `%s`?", s)
-	} else if names := h.cfg.Names(); len(names) > 0 {
-		why += " I know " + codeJoin(names) + "."
-	}
-	return why
+	names := h.cfg.Names()
+	return blocks.UnknownApp(name, Suggest(name, names), names)
 }
 
 // lookupEnv finds the environment named (or the default), or refuses.
@@ -185,11 +195,8 @@ func (h *Handler) lookupEnv(ctx context.Context, r request, action string, a *co
 	if e, ok := a.Env(name); ok {
 		return e, true
 	}
-	why := fmt.Sprintf("%s has no environment `%s`: use %s.", a.Name, name, codeJoin(a.EnvNames()))
-	if s := Suggest(name, a.EnvNames()); s != "" {
-		why = fmt.Sprintf("%s has no environment `%s`. Did you mean `%s`?", a.Name, name, s)
-	}
-	h.refuse(ctx, r, action, a.Name, name, why)
+	envs := a.EnvNames()
+	h.refuse(ctx, r, action, a.Name, name, blocks.UnknownEnv(a.Name, name, Suggest(name, envs), envs))
 	return switchyard.Environment{}, false
 }
 
@@ -226,12 +233,4 @@ func (h *Handler) lockedOut(ctx context.Context, r request, action, app, env str
 
 func lockInfo(l switchyard.Lock) blocks.LockInfo {
 	return blocks.LockInfo{App: l.App, Env: l.Env, Reason: l.Reason, By: l.LockedBy, Since: l.Created}
-}
-
-func codeJoin(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = "`" + n + "`"
-	}
-	return strings.Join(q, ", ")
 }

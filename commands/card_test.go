@@ -1,39 +1,22 @@
 package commands
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 const ecrWeb = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web"
 
 // golden compares m's JSON with testdata/<name>.golden.json.
 func golden(t *testing.T, name string, m blocks.Message) {
 	t.Helper()
-	got, err := json.MarshalIndent(m, "", "  ")
-	must(t, err)
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		must(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	must(t, err)
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (run go test -run %s -update and review the diff):\n%s", name, path, t.Name(), got)
-	}
+	simtest.Golden(t, name, m)
 }
 
 // pendingFor is a request as requestDeploy stores it.

@@ -51,12 +51,12 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 	}
 	a, ok := h.cfg.Lookup(p.App)
 	if !ok {
-		h.refuse(ctx, r, action, p.App, p.Env, fmt.Sprintf("%s is no longer in the bot's config; nothing was deployed.", p.App))
+		h.refuse(ctx, r, action, p.App, p.Env, blocks.AppGone(p.App))
 		return
 	}
 	env, ok := a.Env(p.Env)
 	if !ok {
-		h.refuse(ctx, r, action, p.App, p.Env, fmt.Sprintf("%s has no environment %s any more; nothing was deployed.", p.App, p.Env))
+		h.refuse(ctx, r, action, p.App, p.Env, blocks.EnvGone(p.App, p.Env))
 		return
 	}
 	// A rollback asked for confirmation (it deploys another family or
@@ -64,39 +64,38 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 	// whoever may roll back, and no lock holds it back.
 	rollback := p.Kind == switchyard.KindRollback
 	needsApproval := (plan.Env.RequireApproval || env.RequireApproval) && !rollback
-	owner := blocks.Mention(p.RequestedBy)
 	switch action {
 	case blocks.ActionCancel:
 		if r.user != p.RequestedBy {
-			h.refuse(ctx, r, actCancel, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this deploy, can cancel it.", owner))
+			h.refuse(ctx, r, actCancel, p.App, p.Env, blocks.OnlyRequesterCancels(p.RequestedBy, rollback))
 			return
 		}
 		h.cancel(ctx, r, p, plan)
 	case blocks.ActionConfirm:
 		switch {
 		case needsApproval:
-			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("%s in %s needs a second person: someone allowed to approve presses Approve.", p.App, p.Env))
+			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.NeedsApprover(p.App, p.Env))
 		case r.user != p.RequestedBy && rollback:
-			h.refuse(ctx, r, actRollback, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this rollback, can confirm it.", owner))
+			h.refuse(ctx, r, actRollback, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, true))
 		case r.user != p.RequestedBy:
-			h.refuse(ctx, r, actConfirm, p.App, p.Env, fmt.Sprintf("Only %s, who asked for this deploy, can confirm it. Run `/deploy` yourself to deploy.", owner))
+			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, false))
 		case rollback:
 			if h.inChannel(ctx, r, actRollback, a, env) &&
-				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a), fmt.Sprintf("roll back %s in %s", a.Name, env.Name)) {
+				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
 				h.start(ctx, r, p, plan, false)
 			}
 		case h.inChannel(ctx, r, actConfirm, a, env) &&
-			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)):
+			h.permit(ctx, r, actConfirm, a, env.Name, a.Access.Deploy):
 			h.start(ctx, r, p, plan, false)
 		}
 	case blocks.ActionApprove:
 		switch {
 		case !needsApproval:
-			h.refuse(ctx, r, actApprove, p.App, p.Env, fmt.Sprintf("This deploy needs no approval; only %s can confirm it.", owner))
+			h.refuse(ctx, r, actApprove, p.App, p.Env, blocks.NoApprovalNeeded(p.RequestedBy))
 		case r.user == p.RequestedBy:
-			h.refuse(ctx, r, actApprove, p.App, p.Env, fmt.Sprintf("You can't approve your own deploy: %s in %s needs a second person allowed to approve.", p.App, p.Env))
+			h.refuse(ctx, r, actApprove, p.App, p.Env, blocks.OwnApproval(p.App, p.Env))
 		case h.inChannel(ctx, r, actApprove, a, env) &&
-			h.permit(ctx, r, actApprove, a, env.Name, a.Access.Approve, fmt.Sprintf("approve deploys of %s to %s", a.Name, env.Name)):
+			h.permit(ctx, r, actApprove, a, env.Name, a.Access.Approve):
 			h.start(ctx, r, p, plan, true)
 		}
 	default:
@@ -239,7 +238,7 @@ func (h *Handler) closeCutShort(ctx context.Context) {
 	}
 	for _, p := range list {
 		_, err := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed,
-			switchyard.Change{At: h.now(), Error: "the start was cut short: the bot stopped before AWS answered"})
+			switchyard.Change{At: h.now(), Error: blocks.RequestCutShort})
 		if err != nil && switchyard.ErrorCode(err) != switchyard.ECONFLICT {
 			h.log.Warn("close a request cut short", zap.String("pending_id", p.ID), zap.Error(err))
 		}

@@ -74,8 +74,13 @@ func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 		t.Fatalf("%d deployments recorded", len(recs))
 	}
 	rec := recs[0]
-	if rec.CardChannel != deploys || rec.CardTS != ts || rec.RequestedBy != alice || rec.ConfirmedBy != alice || rec.Version != "v1.4" {
-		t.Fatalf("record = %+v", rec)
+	// The request, confirmed once, carries the deployment: notify makes
+	// its record (with this card) from it.
+	p, err := w.st.FindRequest(context.Background(), rec.ID)
+	must(t, err)
+	if p.Channel != deploys || p.MessageTS != ts || p.RequestedBy != alice || p.ChangedBy != alice || p.Version != "v1.4" ||
+		p.State != switchyard.StateConfirmed || p.Plan == nil || p.Plan.ImageNext == "" {
+		t.Fatalf("request = %+v", p)
 	}
 	if got := w.watch.seen(); !slices.Equal(got, []string{rec.ID}) {
 		t.Fatalf("watched %v, want [%s]", got, rec.ID)
@@ -86,7 +91,7 @@ func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 	}
 	wantIn(t, "card", shown(card), "Confirmed by <@U0ALICE>", "starting the deployment")
 	wantIn(t, "the second click's answer", w.lastEphemeral(deploys, alice), "already confirmed by <@U0ALICE>")
-	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	p, err = w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
 	if p.State != switchyard.StateConfirmed || p.DeploymentID != rec.ID {
 		t.Fatalf("pending = %+v", p)
@@ -178,13 +183,13 @@ func TestApprovalBySecondPerson(t *testing.T) {
 	wantIn(t, "card", shown(card), "Approved by <@U0DAVE>")
 	recs, err := w.st.ListByApp(context.Background(), "web", "production", 1)
 	must(t, err)
-	if len(recs) != 1 || recs[0].RequestedBy != alice || recs[0].ConfirmedBy != dave || recs[0].CardTS != ts {
+	if len(recs) != 1 || recs[0].CardTS != ts {
 		t.Fatalf("records = %+v", recs)
 	}
-	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
+	p, err := w.st.FindRequest(context.Background(), recs[0].ID)
 	must(t, err)
-	if p.ApprovedBy != dave || p.State != switchyard.StateConfirmed {
-		t.Fatalf("pending = %+v", p)
+	if p.ApprovedBy != dave || p.RequestedBy != alice || p.State != switchyard.StateConfirmed || p.MessageTS != ts {
+		t.Fatalf("request = %+v", p)
 	}
 	var refused int
 	for _, a := range w.audits() {
@@ -259,5 +264,32 @@ func TestStartFailureShowsOnCard(t *testing.T) {
 	}
 	if a := w.lastAudit(); a.Action != actStart || a.Result != switchyard.ResultFailed {
 		t.Fatalf("audit = %+v", a)
+	}
+}
+
+// A rollback's own confirmation card, like a deploy's, belongs to the
+// person who asked for it, and the refusals call it a rollback.
+func TestSomeoneElsesClickOnARollbackCardIsRefused(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	plan := &switchyard.Plan{App: "web", Env: switchyard.Environment{Name: "staging"}, Version: "v1.3",
+		ImageNow: ecrWeb + ":v1.4", ImageNext: "evil.example.com/x:v1.3",
+		Config: "CodeDeployDefault.ECSAllAtOnce", Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}}
+	p := pendingFor(plan)
+	p.ID, p.Kind, p.RollbackOf, p.Plan = "", switchyard.KindRollback, "d-ABCDEFGHI", plan
+	p, err := w.st.CreatePending(context.Background(), p)
+	must(t, err)
+	ts, err := w.h.post(context.Background(), deploys, blocks.ConfirmCard(confirmation(p, plan)))
+	must(t, err)
+	must(t, w.st.SetPendingMessage(context.Background(), p.ID, deploys, ts))
+
+	w.click(bob, ts, blocks.ActionCancel)
+	wantIn(t, "bob's cancel", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this rollback, can cancel it.")
+	w.click(bob, ts, blocks.ActionConfirm)
+	wantIn(t, "bob's confirm", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this rollback, can confirm it.")
+	if a := w.lastAudit(); a.User != bob || a.Action != actRollback || a.Result != switchyard.ResultRefused {
+		t.Fatalf("audit = %+v", a)
+	}
+	if w.dep.starts.Load() != 0 || w.dep.rollbacks.Load() != 0 || len(w.card().Edits) != 0 {
+		t.Fatal("a refused click changed something")
 	}
 }

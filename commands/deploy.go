@@ -26,15 +26,14 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 	if !ok || !h.inChannel(ctx, r, actDeploy, a, env) {
 		return
 	}
-	if !h.permit(ctx, r, actDeploy, a, env.Name, a.Access.Deploy, fmt.Sprintf("deploy %s to %s", a.Name, env.Name)) {
+	if !h.permit(ctx, r, actDeploy, a, env.Name, a.Access.Deploy) {
 		return
 	}
 	if !h.unlocked(ctx, r, actDeploy, a.Name, env.Name) {
 		return
 	}
 	if c.Config != "" && !h.knownConfig(c.Config) {
-		h.refuse(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("I don't know the deployment config `%s`: use canary, linear, all-at-once, %s.",
-			c.Config, codeJoin(append(config.PredefinedConfigs(), h.cfg.CustomConfigs...))))
+		h.refuse(ctx, r, actDeploy, a.Name, env.Name, blocks.UnknownConfig(c.Config, append(config.PredefinedConfigs(), h.cfg.CustomConfigs...)))
 		return
 	}
 	plan, err := h.dep.Plan(ctx, env, c.Version, switchyard.PlanOptions{App: a.Name, Config: c.Config})
@@ -43,25 +42,34 @@ func (h *Handler) requestDeploy(ctx context.Context, r request, c Command) {
 		return
 	}
 	now := h.now()
-	p, err := h.st.CreatePending(ctx, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
+	p, ok := h.ask(ctx, r, actDeploy, switchyard.Pending{App: a.Name, Env: env.Name, Version: plan.Version, Plan: plan,
 		RequestedBy: r.user, Reason: c.Reason, Channel: r.channel, Created: now, Expires: now.Add(h.opts.ApprovalTimeout)})
-	if err != nil {
-		h.fail(ctx, r, actDeploy, a.Name, env.Name, err)
-		return
+	if ok {
+		r.ts = p.MessageTS
+		h.done(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("asked for %s (%s), request %s", plan.Version, plan.Config, p.ID))
 	}
-	conf := confirmation(p, plan)
-	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(conf))
+}
+
+// ask records request p and posts its confirmation card in the channel,
+// where it waits for a click. ok is false when either failed; the person
+// was told, and a request whose card could not be posted is failed.
+func (h *Handler) ask(ctx context.Context, r request, action string, p switchyard.Pending) (switchyard.Pending, bool) {
+	p, err := h.st.CreatePending(ctx, p)
 	if err != nil {
-		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: "the card could not be posted"})
-		h.fail(ctx, r, actDeploy, a.Name, env.Name, switchyard.Wrap(switchyard.EUNAVAILABLE,
-			"I couldn't post the confirmation card in this channel; nothing was deployed. Is the bot allowed to post here?", err))
-		return
+		h.fail(ctx, r, action, p.App, p.Env, err)
+		return p, false
+	}
+	ts, err := h.post(ctx, r.channel, blocks.ConfirmCard(confirmation(p, p.Plan)))
+	if err != nil {
+		_, _ = h.st.Transition(ctx, p.ID, openStates, switchyard.StateFailed, switchyard.Change{By: r.user, At: h.now(), Error: blocks.RequestCardNotPosted})
+		h.fail(ctx, r, action, p.App, p.Env, switchyard.Wrap(switchyard.EUNAVAILABLE, blocks.CardNotPosted(p.Kind == switchyard.KindRollback), err))
+		return p, false
 	}
 	if err := h.st.SetPendingMessage(ctx, p.ID, r.channel, ts); err != nil {
 		h.log.Error("remember the confirmation card", zap.String("pending_id", p.ID), zap.Error(err))
 	}
-	r.ts = ts
-	h.done(ctx, r, actDeploy, a.Name, env.Name, fmt.Sprintf("asked for %s (%s), request %s", plan.Version, plan.Config, p.ID))
+	p.Channel, p.MessageTS = r.channel, ts
+	return p, true
 }
 
 // knownConfig reports whether name is a predefined or configured custom

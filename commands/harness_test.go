@@ -2,11 +2,7 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +17,7 @@ import (
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 	"github.com/switchyard/switchyard/store"
 )
@@ -43,24 +40,6 @@ const (
 var _ Store = (*store.Store)(nil)
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-// clock is the handler's and the store's clock; it moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // fakeWatcher stands in for notify: it remembers the deployments it is
 // told to look at and, as notify's first look would, records a deployment
@@ -87,17 +66,10 @@ func (w *fakeWatcher) Watch(ctx context.Context, id string) {
 		return
 	}
 	rec := switchyard.Record{Deployment: switchyard.Deployment{ID: id, App: req.App, Env: req.Env, Version: req.Version,
-		Status: switchyard.StatusCreated, RequestedBy: req.RequestedBy, ConfirmedBy: req.RequestedBy, Created: req.Changed}}
-	if req.ApprovedBy != "" {
-		rec.ConfirmedBy = req.ApprovedBy
-	}
+		Status: switchyard.StatusCreated, RequestedBy: req.RequestedBy, Created: req.Changed}, CardChannel: req.Channel, CardTS: req.MessageTS}
 	if req.Kind == switchyard.KindRollback {
 		rec.RollbackOf = req.RollbackOf
 	}
-	if p := req.Plan; p != nil {
-		rec.ImageBefore, rec.ImageAfter, rec.Config, rec.PreviousTaskDefinition = p.ImageNow, p.ImageNext, p.Config, p.TaskDefinition
-	}
-	rec.CardChannel, rec.CardTS = req.Channel, req.MessageTS
 	_, _ = w.st.CreateDeployment(ctx, rec)
 }
 
@@ -153,7 +125,7 @@ type world struct {
 	cfg   *config.Config
 	dep   *countingDeployer
 	watch *fakeWatcher
-	clock *clock
+	clock *simtest.Clock
 	h     *Handler
 	// stop ends Run and waits for it to return.
 	stop func()
@@ -174,31 +146,18 @@ type worldOptions struct {
 
 func newWorld(t testing.TB, wo worldOptions) *world {
 	t.Helper()
-	w := &world{t: t, clock: &clock{t: t0}, watch: &fakeWatcher{}}
+	w := &world{t: t, clock: simtest.NewClock(t0), watch: &fakeWatcher{}}
 	w.cond = sync.NewCond(&w.mu)
 
-	raw, err := os.ReadFile(filepath.Join("testdata", "world.yaml"))
-	must(t, err)
-	seed, err := awssim.LoadWorld(raw)
-	must(t, err)
-	w.aws = awssim.New(seed.Options(awssim.Options{Start: t0}))
-	must(t, w.aws.Seed(seed))
-	must(t, w.aws.Start("127.0.0.1:0"))
-	t.Cleanup(func() { _ = w.aws.Close() })
-
-	w.cfg, err = config.Load(filepath.Join("testdata", "switchyard.yaml"))
-	must(t, err)
+	w.aws = simtest.AWS(t, "commands/testdata/world.yaml", t0)
+	w.cfg = simtest.Config(t, "commands/testdata/switchyard.yaml")
 
 	ws := slacksim.DefaultWorkspace()
 	ws.Channels = append(ws.Channels, slacksim.Channel{ID: random, Name: "random",
 		Members: []string{alice, bob, carol, dave, ws.Bot.UserID}})
-	w.slack = slacksim.New(slacksim.Options{Workspace: ws, PingInterval: 500 * time.Millisecond})
-	must(t, w.slack.Start("127.0.0.1:0"))
-	t.Cleanup(w.slack.Close)
-
+	w.slack = simtest.Slack(t, slacksim.Options{Workspace: ws, PingInterval: 500 * time.Millisecond})
 	ctx := context.Background()
-	w.st, err = store.OpenOptions(ctx, filepath.Join(t.TempDir(), "switchyard.db"), store.Options{Now: w.clock.Now})
-	must(t, err)
+	w.st, _ = simtest.Store(t, w.clock.Now)
 	w.watch.st = w.st
 	t.Cleanup(func() { _ = w.st.Close() })
 
@@ -397,40 +356,15 @@ func (w *world) request(user, text string) string {
 }
 
 // actions lists the action_ids of a message's buttons.
-func actions(m slacksim.Message) []string {
-	var bl []struct {
-		Type     string `json:"type"`
-		Elements []struct {
-			ActionID string `json:"action_id"`
-		} `json:"elements"`
-	}
-	_ = json.Unmarshal(m.Blocks, &bl)
-	var out []string
-	for _, b := range bl {
-		if b.Type != "actions" {
-			continue
-		}
-		for _, e := range b.Elements {
-			out = append(out, e.ActionID)
-		}
-	}
-	return out
-}
+func actions(m slacksim.Message) []string { return simtest.Buttons(m) }
 
-// shown is a message's blocks as JSON, with the <, > and & that Go's
-// encoder escapes put back, so that tests read what Slack shows.
-func shown(m slacksim.Message) string {
-	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks))
-}
+// shown is what Slack shows of a message's blocks.
+func shown(m slacksim.Message) string { return simtest.Shown(m) }
 
 // wantIn fails unless every want is in s.
 func wantIn(t *testing.T, what, s string, want ...string) {
 	t.Helper()
-	for _, x := range want {
-		if !strings.Contains(s, x) {
-			t.Errorf("%s lacks %q:\n%s", what, x, s)
-		}
-	}
+	simtest.WantIn(t, what, s, want...)
 }
 
 // audits returns the audit trail, oldest first.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/switchyard/switchyard/internal/blocks"
 )
 
 // Kind names what a /deploy text asks for.
@@ -68,7 +70,7 @@ type Command struct {
 	N           int         // history: how many deployments, 1–MaxHistory
 	Topic       string      // help: a subcommand, or "" for everything
 	// Reply is a short sentence for the person, in Slack mrkdwn with what
-	// they typed escaped.
+	// they typed escaped: Parse decides what is wrong, blocks says it.
 	Reply string
 }
 
@@ -91,8 +93,7 @@ var (
 // cannot read gives a KindReply command saying why.
 func Parse(text string) Command {
 	if n := utf8.RuneCountInString(text); n > MaxText {
-		return replyf("That command is %s characters long; I read at most %s. Put long notes in the deployment's thread.",
-			thousands(n), thousands(MaxText))
+		return reply(blocks.CommandTooLong(n, MaxText))
 	}
 	toks := tokenize(normaliseSpace(unescapeSlack(text)))
 	if len(toks) > 0 && !toks[0].quoted && strings.EqualFold(toks[0].val, "/deploy") {
@@ -123,7 +124,7 @@ func Parse(text string) Command {
 			return Command{Kind: KindList}
 		}
 		if isFlag(first) {
-			return replyf("Start with the app name, then the version: `/deploy web v1.4.2 --config canary`. See `/deploy help`.")
+			return reply(blocks.OptionFirst())
 		}
 	}
 	return parseDeploy(first, args)
@@ -132,12 +133,12 @@ func Parse(text string) Command {
 func parseDeploy(first token, args []token) Command {
 	c := Command{Kind: KindDeploy}
 	var bad string
-	if c.App, bad = checkName("app name", first.val); bad != "" {
-		return replyf("%s See `/deploy help`.", bad)
+	if c.App, bad = checkName(blocks.FieldApp, first.val); bad != "" {
+		return reply(blocks.WithHelp(bad))
 	}
 	rest, config, bad := takeConfig(args)
 	if bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	c.Config = config
 	i := 0
@@ -147,27 +148,27 @@ func parseDeploy(first token, args []token) Command {
 	if i >= len(rest) || isWord(rest[i], "to") {
 		// The name may be a mistyped subcommand rather than an app: App
 		// tells the handler which, since only it knows the apps.
-		ask := replyf("Which version of %s should I deploy? For example: `/deploy %s v1.4.2`.", c.App, c.App)
+		ask := reply(blocks.WhichVersion(c.App))
 		ask.App = c.App
 		return ask
 	}
 	if c.Version, c.VersionKind, bad = checkVersion(rest[i].val); bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	i++
 	if c.Env == "" && i < len(rest) && isWord(rest[i], "to") {
 		if i+1 >= len(rest) {
-			return replyf("Say which environment after “to”, for example: `/deploy %s %s to production`.", c.App, c.Version)
+			return reply(blocks.EnvAfterTo(c.App + " " + c.Version))
 		}
 		c.Env, i = rest[i+1].val, i+2
 	}
 	if c.Env != "" {
-		if c.Env, bad = checkName("environment", c.Env); bad != "" {
-			return replyf("%s", bad)
+		if c.Env, bad = checkName(blocks.FieldEnv, c.Env); bad != "" {
+			return reply(bad)
 		}
 	}
 	if c.Reason, bad = readReason(rest[i:]); bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	return c
 }
@@ -187,15 +188,15 @@ func parseHelp(args []token) Command {
 
 func parseStatus(args []token) Command {
 	if bad := noFlags("status", args); bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	c := Command{Kind: KindStatus}
 	if len(args) == 0 {
 		return c
 	}
 	var bad string
-	if c.App, bad = checkName("app name", args[0].val); bad != "" {
-		return replyf("%s", bad)
+	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
+		return reply(bad)
 	}
 	if len(args) > 1 {
 		return extraWords("status "+c.App, args[1:])
@@ -205,23 +206,23 @@ func parseStatus(args []token) Command {
 
 func parseHistory(args []token) Command {
 	if bad := noFlags("history", args); bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	if len(args) == 0 {
-		return replyf("Which app? For example: `/deploy history web 20`.")
+		return reply(blocks.WhichApp("history"))
 	}
 	c := Command{Kind: KindHistory, N: DefaultHistory}
 	var bad string
-	if c.App, bad = checkName("app name", args[0].val); bad != "" {
-		return replyf("%s", bad)
+	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
+		return reply(bad)
 	}
 	if len(args) >= 2 {
 		n, err := strconv.Atoi(args[1].val)
 		switch {
 		case err != nil && !isDigits(args[1].val):
-			return replyf("I couldn't read %s as a number of deployments; try `/deploy history %s 20`.", quoteInput(args[1].val), c.App)
+			return reply(blocks.NotANumber(args[1].val, c.App))
 		case err != nil || n < 1 || n > MaxHistory:
-			return replyf("History shows 1 to %d deployments, not %s.", MaxHistory, quoteInput(args[1].val))
+			return reply(blocks.HistoryRange(args[1].val, MaxHistory))
 		}
 		c.N = n
 	}
@@ -235,7 +236,7 @@ func parseHistory(args []token) Command {
 func parseScoped(kind Kind, args []token) Command {
 	c, rest, bad := appAndEnv(kind, args)
 	if bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	if len(rest) > 0 {
 		return extraWords(string(kind)+" "+c.App, rest)
@@ -246,13 +247,13 @@ func parseScoped(kind Kind, args []token) Command {
 func parseLock(args []token) Command {
 	c, rest, bad := appAndEnv(KindLock, args)
 	if bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	if c.Reason, bad = readReason(rest); bad != "" {
-		return replyf("%s", bad)
+		return reply(bad)
 	}
 	if c.Reason == "" {
-		return replyf("Say why you are locking %s, so that people know: `/deploy lock %s database migration until 15:00`.", c.App, c.App)
+		return reply(blocks.LockNeedsReason(c.App))
 	}
 	return c
 }
@@ -264,18 +265,18 @@ func appAndEnv(kind Kind, args []token) (Command, []token, string) {
 		return c, nil, bad
 	}
 	if len(args) == 0 {
-		return c, nil, fmt.Sprintf("Which app? For example: `/deploy %s web`.", kind)
+		return c, nil, blocks.WhichApp(string(kind))
 	}
 	var bad string
-	if c.App, bad = checkName("app name", args[0].val); bad != "" {
+	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
 		return c, nil, bad
 	}
 	rest := args[1:]
 	if len(rest) > 0 && isWord(rest[0], "to") {
 		if len(rest) == 1 {
-			return c, nil, fmt.Sprintf("Say which environment after “to”, for example: `/deploy %s %s to production`.", kind, c.App)
+			return c, nil, blocks.EnvAfterTo(string(kind) + " " + c.App)
 		}
-		if c.Env, bad = checkName("environment", rest[1].val); bad != "" {
+		if c.Env, bad = checkName(blocks.FieldEnv, rest[1].val); bad != "" {
 			return c, nil, bad
 		}
 		rest = rest[2:]
@@ -296,15 +297,15 @@ func takeConfig(args []token) (rest []token, config, bad string) {
 		}
 		name, value, inline := strings.Cut(strings.TrimLeft(t.val, "-—–"), "=")
 		if !strings.EqualFold(name, "config") {
-			return nil, "", fmt.Sprintf("I don't know the option %s. The only option is `--config canary|linear|all-at-once|&lt;config name&gt;`; quote a reason that has dashes in it.", quoteInput(t.val))
+			return nil, "", blocks.UnknownOption(t.val)
 		}
 		if seen {
-			return nil, "", "Give `--config` once."
+			return nil, "", blocks.ConfigTwice()
 		}
 		seen = true
 		if !inline {
 			if i+1 >= len(args) || isFlag(args[i+1]) {
-				return nil, "", "`--config` needs a value: canary, linear, all-at-once or a CodeDeploy config name."
+				return nil, "", blocks.ConfigNeedsValue()
 			}
 			i++
 			value = args[i].val
@@ -319,7 +320,7 @@ func takeConfig(args []token) (rest []token, config, bad string) {
 func noFlags(cmd string, args []token) string {
 	for _, t := range args {
 		if isFlag(t) {
-			return fmt.Sprintf("`/deploy %s` takes no options such as %s.", cmd, quoteInput(t.val))
+			return blocks.NoOptions(cmd, t.val)
 		}
 	}
 	return ""
@@ -336,15 +337,15 @@ func checkConfig(v string) (string, string) {
 		return ConfigAllAtOnce, ""
 	}
 	if r, ok := oddRune(v, isConfigByte); ok {
-		return "", fmt.Sprintf("I couldn't read the deployment config %s: it contains %s.", quoteInput(v), describe(r))
+		return "", blocks.ConfigOddChar(v, r)
 	}
 	if !configRE.MatchString(v) {
-		return "", fmt.Sprintf("I couldn't read the deployment config %s: use canary, linear, all-at-once or a CodeDeploy config name of at most 100 letters, digits, “.”, “_” and “-”.", quoteInput(v))
+		return "", blocks.ConfigUnreadable(v)
 	}
 	if !strings.Contains(v, ".") {
 		for _, s := range []string{"canary", "linear", "all-at-once"} {
 			if d := levenshtein(lower, s); d > 0 && d <= 2 {
-				return "", fmt.Sprintf("I don't know the deployment config %s. Did you mean `--config %s`?", quoteInput(v), s)
+				return "", blocks.ConfigTypo(v, s)
 			}
 		}
 	}
@@ -352,82 +353,79 @@ func checkConfig(v string) (string, string) {
 }
 
 // checkName checks an app or environment name and returns it in lower case.
-func checkName(what, s string) (string, string) {
+func checkName(what blocks.Field, s string) (string, string) {
 	if s == "" {
-		return "", fmt.Sprintf("The %s is empty.", what)
+		return "", blocks.NameEmpty(what)
 	}
 	if r, ok := oddRune(s, func(b byte) bool { return isAlnum(b) || b == '-' }); ok {
-		return "", fmt.Sprintf("I couldn't read the %s %s: it contains %s.", what, quoteInput(s), describe(r))
+		return "", blocks.NameOddChar(what, s, r)
 	}
 	lower := strings.ToLower(s) // ASCII only by now, so no look-alike can become a letter
 	if !appRE.MatchString(lower) {
-		return "", fmt.Sprintf("I couldn't read the %s %s: names are letters, digits and “-”, start with a letter or digit, and have at most 63 characters.", what, quoteInput(s))
+		return "", blocks.NameUnreadable(what, s)
 	}
 	return lower, ""
 }
 
 // checkVersion checks a tag, digest or full image reference.
 func checkVersion(v string) (string, VersionKind, string) {
-	bad := func(format string, args ...any) (string, VersionKind, string) {
-		return "", "", "I couldn't read that version " + quoteInput(v) + ": " + fmt.Sprintf(format, args...)
-	}
 	if r, ok := oddRune(v, isRefByte); ok {
-		return bad("it contains %s.", describe(r))
+		return "", "", blocks.VersionOddChar(v, r)
 	}
 	if d, ok := strings.CutPrefix(strings.ToLower(strings.TrimPrefix(v, "@")), "sha256:"); ok {
 		switch {
 		case len(d) != 64:
-			return bad("a digest is “sha256:” and 64 hex digits (I got %d characters).", len(d))
+			return "", "", blocks.DigestLength(v, len(d))
 		case !hex64RE.MatchString(d):
-			return bad("a digest is “sha256:” and 64 hex digits, 0–9 and a–f.")
+			return "", "", blocks.BadVersion(v, blocks.DigestNotHex)
 		}
 		return "sha256:" + d, VersionDigest, ""
 	}
 	if !strings.ContainsAny(v, "/:@") {
 		if !tagRE.MatchString(v) {
-			return bad("a tag is at most 128 letters, digits, “_”, “.” and “-”, and can't start with “.” or “-”.")
+			return "", "", blocks.BadVersion(v, blocks.TagUnreadable)
 		}
 		return v, VersionTag, ""
 	}
-	if why := checkImageRef(v); why != "" {
-		return bad("%s", why)
+	if bad := checkImageRef(v); bad != "" {
+		return "", "", bad
 	}
 	return v, VersionImage, ""
 }
 
 // checkImageRef checks registry/repo[:tag][@sha256:digest] as Docker and
-// ECR read it, and requires a tag or a digest.
+// ECR read it, and requires a tag or a digest. It returns the reply, or "".
 func checkImageRef(v string) string {
 	name, digest, hasDigest := strings.Cut(v, "@")
 	if hasDigest {
 		d, ok := strings.CutPrefix(digest, "sha256:")
 		if !ok || !hex64RE.MatchString(d) {
-			return "after “@” comes “sha256:” and 64 lower-case hex digits."
+			return blocks.BadVersion(v, blocks.DigestAfterAt)
 		}
 	}
 	tag, hasTag := "", false
 	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
 		name, tag, hasTag = name[:i], name[i+1:], true
 		if !tagRE.MatchString(tag) {
-			return "the tag after the last “:” is at most 128 letters, digits, “_”, “.” and “-”."
+			return blocks.BadVersion(v, blocks.TagAfterColon)
 		}
 	}
 	if !hasTag && !hasDigest {
-		return "an image reference needs a “:tag” or an “@sha256:” digest."
+		return blocks.BadVersion(v, blocks.NoTagOrDigest)
 	}
 	if name == "" || len(name) > 255 {
-		return "the repository name must have 1 to 255 characters."
+		return blocks.BadVersion(v, blocks.RepositoryLength)
 	}
 	parts := strings.Split(name, "/")
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == "localhost") {
 		if !domainRE.MatchString(parts[0]) {
-			return "the registry " + quoteInput(parts[0]) + " is not a host name."
+			return blocks.NotAHost(v, parts[0])
 		}
 		parts = parts[1:]
 	}
 	for _, p := range parts {
 		if !pathCompRE.MatchString(p) {
-			return "repository names are lower-case letters and digits separated by “/”, “.”, “_” or “-”."
+			return blocks.BadVersion(v, blocks.RepositoryName)
 		}
 	}
 	return ""
@@ -455,7 +453,7 @@ func readReason(toks []token) (string, string) {
 	}, s)), " ")
 	n := utf8.RuneCountInString(s)
 	if n > MaxReasonInput {
-		return "", fmt.Sprintf("That reason is %s characters long; keep it under %s and put the details in the thread.", thousands(n), thousands(MaxReasonInput))
+		return "", blocks.ReasonTooLong(n, MaxReasonInput)
 	}
 	if n > MaxReason {
 		s = string([]rune(s)[:MaxReason-1]) + "…"
@@ -468,9 +466,10 @@ func extraWords(cmd string, extra []token) Command {
 	for i, t := range extra {
 		raws[i] = t.raw
 	}
-	return replyf("I don't know what to do with %s after `/deploy %s`. See `/deploy help`.", quoteInput(strings.Join(raws, " ")), cmd)
+	return reply(blocks.ExtraWords(strings.Join(raws, " "), cmd))
 }
 
-func replyf(format string, args ...any) Command {
-	return Command{Kind: KindReply, Reply: fmt.Sprintf(format, args...)}
+// reply is the command that only answers, with why.
+func reply(why string) Command {
+	return Command{Kind: KindReply, Reply: why}
 }

@@ -1,16 +1,14 @@
 package commands
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // This file holds the text handling under Parse: Slack's escaping,
-// whitespace and invisible characters, quotes, look-alike letters, and
-// Suggest.
+// whitespace and invisible characters, quotes, and Suggest. What a reply
+// says about the characters it finds is blocks' to word.
 
 // token is one word of the command, or one quoted phrase.
 type token struct {
@@ -144,84 +142,6 @@ func oddRune(s string, ok func(byte) bool) (rune, bool) {
 		}
 	}
 	return 0, false
-}
-
-// describe names a character that cannot be in a name, by its code point
-// when it is not plain ASCII, and says which letter it imitates.
-func describe(r rune) string {
-	switch {
-	case r == utf8.RuneError:
-		return "a character that is not valid text"
-	case r < utf8.RuneSelf && unicode.IsPrint(r):
-		return "“" + escapeSlack(string(r)) + "”, which is not allowed there"
-	case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || !unicode.IsPrint(r):
-		return fmt.Sprintf("an invisible character (U+%04X); retype it", r)
-	case r >= 0xFF01 && r <= 0xFF5E:
-		return fmt.Sprintf("“%c” (U+%04X), a full-width character that looks like “%s”; switch to half-width input", r, r, escapeSlack(string(r-0xFEE0)))
-	}
-	script := "non-ASCII"
-	for _, s := range []struct {
-		name  string
-		table *unicode.RangeTable
-	}{{"Cyrillic", unicode.Cyrillic}, {"Greek", unicode.Greek}, {"Armenian", unicode.Armenian}} {
-		if unicode.Is(s.table, r) {
-			script = s.name
-		}
-	}
-	if l := lookalike(r); l != 0 {
-		return fmt.Sprintf("“%c” (U+%04X), a %s letter that looks like the Latin “%c”; type it in plain ASCII", r, r, script, l)
-	}
-	return fmt.Sprintf("“%c” (U+%04X), a %s character; only plain ASCII letters and digits work", r, r, script)
-}
-
-// lookalike returns the ASCII letter that r is commonly mistaken for, or 0.
-func lookalike(r rune) rune {
-	const pairs = "аaеeоoрpсcхxуyіiјjѕsԁdһhԛqԝwАAВBЕEКKМMНHОOРPСCТTХXЅSІIЈJ" +
-		"οoαaνvιiκkρpτtυuΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXօoսuցg"
-	rs := []rune(pairs)
-	for i := 0; i+1 < len(rs); i += 2 {
-		if rs[i] == r {
-			return rs[i+1]
-		}
-	}
-	switch r {
-	case '\u0131': // dotless i
-		return 'i'
-	case '\u212A': // Kelvin sign
-		return 'K'
-	}
-	return 0
-}
-
-// quote shows what the person typed inside a reply: shortened, in quotes,
-// with Slack's control characters escaped so it cannot mention or link.
-// Invisible characters show as "�" so that, for example, a right-to-left
-// override cannot reorder the rest of the reply.
-func quoteInput(s string) string {
-	if rs := []rune(s); len(rs) > 40 {
-		s = string(rs[:39]) + "…"
-	}
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return utf8.RuneError
-		}
-		return r
-	}, s)
-	return "“" + escapeSlack(s) + "”"
-}
-
-// escape applies Slack's escaping of &, < and >.
-func escapeSlack(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// thousands formats n with comma separators.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // Suggest returns the known name closest to name, for "unknown app, did you

@@ -65,7 +65,7 @@ func (p *pool) submit(h *Handler, j job) {
 	case h.busy <- struct{}{}:
 		go func() {
 			defer func() { <-h.busy }()
-			h.tell(p.ctx, j.channel, j.user, blocks.Problem("I'm too busy to take that right now; nothing was done. Try again in a minute."))
+			h.tell(p.ctx, j.channel, j.user, blocks.TooBusy())
 		}()
 	default: // already telling many people; the log has it
 	}
@@ -105,8 +105,7 @@ func (h *Handler) runJob(ctx context.Context, j job) {
 		}
 		h.log.Error("job panicked", zap.String("what", j.what), zap.String("user", j.user),
 			zap.String("channel", j.channel), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
-		h.tell(ctx, j.channel, j.user, blocks.Problem(
-			"Something went wrong on our side while handling that; it was stopped. The details are in the bot's log."))
+		h.tell(ctx, j.channel, j.user, blocks.Crashed())
 		h.audit(ctx, switchyard.AuditEntry{User: j.user, Action: "panic", Channel: j.channel, Result: switchyard.ResultFailed, Detail: j.what})
 	}()
 	j.run(ctx)

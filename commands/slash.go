@@ -22,7 +22,8 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 		if _, known := h.cfg.Lookup(c.App); c.App != "" && !known {
 			// A lone unknown word is more likely a mistyped app or
 			// subcommand than an app without its version.
-			h.refuse(ctx, r, actBadInput, c.App, "", h.unknownApp(c.App)+" To see the commands I take, run `/deploy help`.")
+			names := h.cfg.Names()
+			h.refuse(ctx, r, actBadInput, c.App, "", blocks.UnknownCommand(c.App, Suggest(c.App, names), names))
 			return
 		}
 		h.tell(ctx, r.channel, r.user, blocks.Notice(c.Reply))
@@ -167,21 +168,13 @@ func (h *Handler) lockScope(ctx context.Context, r request, action string, c Com
 			channels = append(channels, a.Environments[n].Channels...)
 		}
 	}
-	if !h.inChannel(ctx, r, action, a, switchyard.Environment{Name: envWords(c.Env), Channels: channels}) {
+	if !h.inChannel(ctx, r, action, a, switchyard.Environment{Name: c.Env, Channels: channels}) {
 		return nil, "", false
 	}
-	doing := fmt.Sprintf("%s %s", action, a.Name)
-	if !h.permit(ctx, r, action, a, c.Env, a.Access.Lock, doing) {
+	if !h.permit(ctx, r, action, a, c.Env, a.Access.Lock) {
 		return nil, "", false
 	}
 	return a, c.Env, true
-}
-
-func envWords(env string) string {
-	if env == "" {
-		return "any environment"
-	}
-	return env
 }
 
 // lock takes a lock and says so in the channel: a freeze concerns everyone
@@ -240,7 +233,7 @@ func (h *Handler) unlock(ctx context.Context, r request, c Command) {
 	if switchyard.ErrorCode(err) == switchyard.ENOTFOUND {
 		why := switchyard.ErrorMessage(err)
 		if held, _ := h.lockOf(ctx, a.Name, env); held != nil && held.Env != env {
-			why = fmt.Sprintf("The lock is on %s; run `/deploy unlock %s%s`.", lockInfo(*held).App+scopeWords(held.Env), a.Name, toEnv(held.Env))
+			why = blocks.LockElsewhere(lockInfo(*held))
 		}
 		h.refuse(ctx, r, actUnlock, a.Name, env, why)
 		return
@@ -251,20 +244,6 @@ func (h *Handler) unlock(ctx context.Context, r request, c Command) {
 	}
 	h.announce(ctx, r, blocks.LockReleased(lockInfo(l), r.user))
 	h.done(ctx, r, actUnlock, a.Name, env, "was: "+l.Reason)
-}
-
-func scopeWords(env string) string {
-	if env == "" {
-		return " (the whole app)"
-	}
-	return " in " + env
-}
-
-func toEnv(env string) string {
-	if env == "" {
-		return ""
-	}
-	return " to " + env
 }
 
 // announce posts m in the channel, falling back to telling the person

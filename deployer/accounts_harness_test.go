@@ -53,7 +53,7 @@ type accounts struct {
 
 func newAccounts(t testing.TB) *accounts {
 	t.Helper()
-	sim, transport := startWorld(t, "testdata/accounts.yaml")
+	sim, transport := startWorld(t, "deployer/testdata/accounts.yaml")
 	cfg := sim.Config()
 	cfg.HTTPClient = &http.Client{Transport: transport}
 

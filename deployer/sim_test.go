@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // start is the simulated time every test begins at.
@@ -49,7 +49,7 @@ func newHarness(t testing.TB) *harness {
 // clients (to put a hand-written fake in front of one interface).
 func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) *harness {
 	t.Helper()
-	sim, transport := startWorld(t, "testdata/world.yaml")
+	sim, transport := startWorld(t, "deployer/testdata/world.yaml")
 	rec := &recorder{next: transport}
 	cfg := sim.Config()
 	cfg.HTTPClient = &http.Client{Transport: rec}
@@ -80,28 +80,14 @@ func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) 
 	}
 }
 
-// startWorld starts a simulator seeded with the world file at path, and
-// gives a transport of its own for clients, closed before the simulator:
-// the SDK's parallel calls can leave a dialled connection that never
-// carried a request, and the server's graceful shutdown waits for those.
+// startWorld starts a simulator seeded with the world file at path (from
+// the module's root), and gives a transport of its own for clients, closed
+// before the simulator: the SDK's parallel calls can leave a dialled
+// connection that never carried a request, and the server's graceful
+// shutdown waits for those.
 func startWorld(t testing.TB, path string) (*awssim.Sim, *http.Transport) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := awssim.New(w.Options(awssim.Options{Start: start}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := simtest.AWS(t, path, start)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(transport.CloseIdleConnections)
 	return sim, transport

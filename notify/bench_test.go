@@ -193,7 +193,7 @@ func Benchmark100Concurrent(b *testing.B) {
 			done := 0
 			for _, id := range ids {
 				got, err := st.Replies(ctx, id)
-				if err == nil && got[keyFinal] != "" {
+				if err == nil && got[switchyard.KeyFinal] != "" {
 					done++
 				}
 			}

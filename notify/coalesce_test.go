@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // While one edit of a card is held up, the deployment runs to its end:
@@ -33,7 +35,7 @@ func TestCardEditsCoalesceOneInFlight(t *testing.T) {
 			break
 		}
 		r.aws.Advance(15 * time.Second)
-		time.Sleep(40 * time.Millisecond)
+		r.caughtUp(id)
 	}
 	if !r.record(id).Status.Done() {
 		t.Fatal("the deployment did not end")
@@ -42,7 +44,7 @@ func TestCardEditsCoalesceOneInFlight(t *testing.T) {
 		t.Fatalf("%d edits finished while the first was held", n)
 	}
 	release()
-	waitUntil(t, func() bool { return r.finished(id)() && r.n.cards.idle() })
+	simtest.WaitFor(t, "the final state shown", func() bool { return r.finished(id)() && r.n.out.Idle() }, nil)
 
 	ups := spy.updates(ts)
 	if n := spy.mostInFlight(); n != 1 {
@@ -67,6 +69,6 @@ func TestCardEditsCoalesceOneInFlight(t *testing.T) {
 	if !strings.Contains(string(card.Blocks), "100% green") || !strings.Contains(string(card.Blocks), "*Succeeded*") {
 		t.Errorf("the last edit is not the final state: %s", card.Blocks)
 	}
-	noDuplicates(t, r.thread(ts))
+	simtest.NoDuplicates(t, r.thread(ts))
 	t.Logf("%d card edits, %d thread replies", len(ups), replies)
 }

@@ -54,7 +54,7 @@ func (n *Notifier) readEvents(ctx context.Context) {
 			failures++
 			wait := min(time.Second<<min(failures, 5), 30*time.Second)
 			log.Warn("receive events", zap.Error(err), zap.Duration("retry_in", wait))
-			n.cards.sleep(ctx, wait)
+			sleep(ctx, wait)
 			continue
 		}
 		failures = 0
@@ -169,4 +169,14 @@ func (n *Notifier) groupEnv(application, group string) (string, switchyard.Envir
 		}
 	}
 	return "", switchyard.Environment{}, false
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

@@ -3,9 +3,6 @@ package notify
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +20,7 @@ import (
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/setup"
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 	"github.com/switchyard/switchyard/store"
 )
@@ -82,48 +80,17 @@ func newRig(t testing.TB, opts Options) *rig {
 func newRigSlack(t testing.TB, opts Options, wrap func(Slack) Slack) *rig {
 	t.Helper()
 	ctx := context.Background()
-	b, err := os.ReadFile("testdata/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	sim := awssim.New(w.Options(awssim.Options{Start: start}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	cb, err := os.ReadFile("testdata/switchyard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse("switchyard.yaml", cb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.AWS(t, simtest.SandboxWorld, start)
+	cfg := simtest.Config(t, simtest.SandboxConfig)
 	calls, throttled := &atomic.Int64{}, &atomic.Int64{}
 	awsCfg := sim.Config()
 	awsCfg.HTTPClient = countingTransport{n: calls, throttled: throttled, next: awshttp.NewBuildableClient()}
 	if _, err := setup.Run(ctx, cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	ss := slacksim.New(slacksim.Options{})
-	if err := ss.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ss.Close)
-	dbPath := filepath.Join(t.TempDir(), "switchyard.db")
-	st, err := store.OpenOptions(ctx, dbPath, store.Options{Now: sim.Clock().Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	ss := simtest.Slack(t, slacksim.Options{})
+	st, dbPath := simtest.Store(t, sim.Clock().Now)
 	r := &rig{
 		t: t, aws: sim, slack: ss, cfg: cfg, store: st, dbPath: dbPath, awsCalls: calls, throttled: throttled,
 		sc:       slack.New(ss.BotToken(), slack.OptionAPIURL(ss.URL())),
@@ -267,36 +234,37 @@ func (r *rig) transition(id string, from []switchyard.PendingState, ch switchyar
 	}
 }
 
-// settle waits until the Notifier has looked at every deployment it
-// tracks since the simulated clock last moved, and sent everything.
+// settle waits until the Notifier has shown everything as of the
+// simulated clock's now, asking it to look at what lags.
 func (r *rig) settle() {
 	r.t.Helper()
 	now := r.aws.Clock().Now()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		r.n.mu.Lock()
-		ids := make([]string, 0, len(r.n.tracked))
-		for id := range r.n.tracked {
-			ids = append(ids, id)
-		}
-		ok := len(r.n.nudges) == 0
-		for _, t := range r.n.tracked {
-			if t.running || t.observed.Before(now) {
-				ok = false
-			}
-		}
-		r.n.mu.Unlock()
-		if ok && r.n.cards.idle() {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("notifier did not settle; tracking %v", ids)
-		}
-		for _, id := range ids {
+	simtest.WaitFor(r.t, "the Notifier to catch up", func() bool {
+		lagging, ok := r.n.CaughtUp(now)
+		for _, id := range lagging {
 			r.n.Watch(context.Background(), id)
 		}
-		time.Sleep(3 * time.Millisecond)
-	}
+		return ok
+	}, func() string { return simtest.Texts(r.slack.Messages(channel)) })
+}
+
+// caughtUp waits until the stored record of id shows what AWS says of it
+// now: the Notifier observed the latest state, whether or not Slack has
+// been told yet.
+func (r *rig) caughtUp(id string) {
+	r.t.Helper()
+	simtest.WaitFor(r.t, "the record of "+id+" to follow AWS", func() bool {
+		obs, err := r.dep.Describe(context.Background(), r.env(r.record(id).App), id)
+		if err != nil {
+			return false
+		}
+		rec := r.record(id)
+		if rec.Status != obs.Status || rec.Traffic != obs.Traffic {
+			r.n.Watch(context.Background(), id)
+			return false
+		}
+		return true
+	}, nil)
 }
 
 // run advances the simulated clock by step until done says so (or max
@@ -328,7 +296,7 @@ func (r *rig) record(id string) switchyard.Record {
 func (r *rig) finished(id string) func() bool {
 	return func() bool {
 		rec, err := r.store.GetDeployment(context.Background(), id)
-		return err == nil && rec.Status.Done() && r.hasReply(id, keyFinal)
+		return err == nil && rec.Status.Done() && r.hasReply(id, switchyard.KeyFinal)
 	}
 }
 
@@ -365,43 +333,6 @@ func (r *rig) card(ts string) slacksim.Message {
 	if !ok {
 		r.t.Fatalf("no card %s", ts)
 	}
-	m.Blocks = []byte(strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks)))
+	m.Blocks = []byte(simtest.Unescape(string(m.Blocks)))
 	return m
-}
-
-// texts joins reply texts, one per line.
-func texts(ms []slacksim.Message) string {
-	var b strings.Builder
-	for _, m := range ms {
-		b.WriteString(m.Text + "\n")
-	}
-	return b.String()
-}
-
-// noDuplicates fails if two replies in the thread say the same thing.
-func noDuplicates(t testing.TB, ms []slacksim.Message) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, m := range ms {
-		for _, line := range strings.Split(m.Text, "\n") {
-			if seen[line] {
-				t.Errorf("duplicate reply %q in\n%s", line, texts(ms))
-			}
-			seen[line] = true
-		}
-	}
-}
-
-// inOrder fails unless each of want appears in s after the previous one.
-func inOrder(t testing.TB, s string, want ...string) {
-	t.Helper()
-	at := 0
-	for _, w := range want {
-		i := strings.Index(s[at:], w)
-		if i < 0 {
-			t.Errorf("%q missing or out of order in\n%s", w, s)
-			return
-		}
-		at += i + len(w)
-	}
 }

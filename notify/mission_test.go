@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // The mission: every stage and every traffic step of a linear deployment
@@ -15,9 +17,9 @@ func TestMissionLinear(t *testing.T) {
 	r.run(10*time.Second, 30*time.Minute, r.finished(id))
 
 	th := r.thread(ts)
-	all := texts(th)
-	noDuplicates(t, th)
-	inOrder(t, all,
+	all := simtest.Texts(th)
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, all,
 		"*BeforeInstall* succeeded", "*Install* succeeded", "*AfterInstall* succeeded",
 		"*BeforeAllowTraffic* succeeded", "*AllowTraffic* started",
 		"10% of traffic on green", "20% of traffic", "30% of traffic", "40% of traffic", "50% of traffic",
@@ -42,7 +44,7 @@ func TestMissionLinear(t *testing.T) {
 		t.Errorf("card edited %d times, want one per state at least", len(card.Edits))
 	}
 	if top := r.topLevel(); len(top) != 2 {
-		t.Errorf("top-level messages = %d, want the card and the broadcast:\n%s", len(top), texts(top))
+		t.Errorf("top-level messages = %d, want the card and the broadcast:\n%s", len(top), simtest.Texts(top))
 	}
 	if rec := r.record(id); rec.Status != "Succeeded" || rec.Traffic.Green != 100 || len(rec.Stages) == 0 {
 		t.Errorf("record = %+v", rec.Deployment)

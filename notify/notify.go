@@ -1,15 +1,24 @@
 // Package notify keeps every deployment's live card and thread in Slack true
-// to what AWS says. It reads CodeDeploy's state-change events from SQS,
-// polls every deployment in flight (stages and traffic are never in events),
-// discovers deployments started outside Slack, reconciles what it observed
-// with the store, and edits the card in place and threads the changes.
+// to what AWS says, in three steps:
+//
+//   - observe: CodeDeploy's state-change events from SQS (events.go), polling
+//     of every deployment in flight, since stages and traffic are never in
+//     events (poll.go), and discovery of deployments started outside Slack
+//     (discover.go) each only say "look at d-… now";
+//   - reconcile: one look describes the deployment, makes its record if it
+//     has none (from the request that started it, records.go: notify is the
+//     one writer of deployment records), merges the observation in one
+//     compare-and-set, and computes the card and the thread replies the new
+//     state calls for (reconcile.go, show.go; the replies themselves are the
+//     root package's ThreadReplies, their words internal/blocks');
+//   - deliver: internal/slackout sends them within Slack's limits, with the
+//     store as its ledger of what was posted (ledger.go).
 //
 // Input is at least once, output is idempotent: the observed state is merged
 // into the stored record in one compare-and-set, every thread reply has a key
-// that the store records once (Store.MarkReply), and cards are pure renders
-// of state. So duplicate, late, missing and out-of-order events, two sources
-// seeing the same change, and restarts never produce a wrong card or a
-// duplicate reply.
+// that the store records once, and cards are pure renders of state. So
+// duplicate, late, missing and out-of-order events, two sources seeing the
+// same change, and restarts never produce a wrong card or a duplicate reply.
 package notify
 
 import (
@@ -23,6 +32,7 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/slackout"
 )
 
 // Slack posts and edits messages. *slack.Client satisfies it. Errors are
@@ -153,7 +163,7 @@ type Notifier struct {
 	known   map[string]bool     // deployment ids with a record, seen by discovery
 	nudges  map[string]bool     // ids asked for by Watch or events, not yet looked at
 	wake    chan struct{}
-	cards   *cards
+	out     *slackout.Sender
 	alarms  *alarmCache
 	started time.Time
 	// ready is closed once Run has resumed the store's deployments.
@@ -175,7 +185,7 @@ func New(sl Slack, q Queue, d Describer, st Store, cfg *config.Config, log *zap.
 		wake:    make(chan struct{}, 1),
 		ready:   make(chan struct{}),
 	}
-	n.cards = newCards(n)
+	n.out = slackout.New(sl, ledger{st}, log)
 	n.alarms = newAlarmCache(opts.Alarms)
 	return n
 }
@@ -201,7 +211,7 @@ func (n *Notifier) Watch(_ context.Context, deploymentID string) {
 // edits and replies already started are finished first.
 func (n *Notifier) Run(ctx context.Context) error {
 	n.started = n.opts.Now()
-	defer n.cards.halt()
+	defer n.out.Halt()
 	var wg sync.WaitGroup
 	if err := n.resume(ctx); err != nil {
 		n.log.Warn("resume from the store", zap.Error(err))
@@ -213,6 +223,6 @@ func (n *Notifier) Run(ctx context.Context) error {
 	wg.Go(func() { n.discoverLoop(ctx) })
 	n.pollLoop(ctx)
 	wg.Wait()
-	n.cards.wait(n.opts.Grace)
+	n.out.Wait(n.opts.Grace)
 	return nil
 }

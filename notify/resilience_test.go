@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/switchyard/switchyard/internal/slacksim"
+
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // A deployment started with the AWS SDK directly (console, CLI, CI) gets a
@@ -39,19 +41,19 @@ func TestOutsideDeploymentGetsACard(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := aws.ToString(out.DeploymentId)
-	waitUntil(t, func() bool {
+	simtest.WaitFor(t, "the card to be posted", func() bool {
 		rec, err := r.store.GetDeployment(ctx, id)
 		return err == nil && rec.CardTS != ""
-	})
+	}, nil)
 	r.run(5*time.Second, 10*time.Minute, r.finished(id))
 	rec := r.record(id)
 	card := r.card(rec.CardTS)
 	if !strings.Contains(string(card.Blocks), "outside Slack") || !strings.Contains(card.Text, "succeeded") {
 		t.Errorf("card = %s", card.Blocks)
 	}
-	noDuplicates(t, r.thread(rec.CardTS))
+	simtest.NoDuplicates(t, r.thread(rec.CardTS))
 	if top := r.topLevel(); len(top) != 2 {
-		t.Errorf("top-level messages = %d:\n%s", len(top), texts(top))
+		t.Errorf("top-level messages = %d:\n%s", len(top), simtest.Texts(top))
 	}
 }
 
@@ -76,15 +78,15 @@ func TestEventsDuplicateOutOfOrderMalformed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitUntil(t, func() bool { return r.aws.QueueMessages(r.cfg.Events.Queue) == 0 })
+	simtest.WaitFor(t, "the queue to be drained", func() bool { return r.aws.QueueMessages(r.cfg.Events.Queue) == 0 }, nil)
 	r.settle()
 	if rec := r.record(id); rec.Status.Done() {
 		t.Fatalf("early SUCCESS/FAILURE events finished the deployment: %s", rec.Status)
 	}
 	r.run(5*time.Second, 10*time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	inOrder(t, texts(th), "100% of traffic on green", "myapp v1.4 is live")
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, simtest.Texts(th), "100% of traffic on green", "myapp v1.4 is live")
 	if !strings.Contains(r.card(ts).Text, "succeeded") {
 		t.Errorf("card = %s", r.card(ts).Text)
 	}
@@ -96,8 +98,8 @@ func TestMissingEventsPollingAlone(t *testing.T) {
 	r := newRig(t, Options{QueueURL: "off"})
 	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
 	r.run(5*time.Second, 10*time.Minute, r.finished(id))
-	noDuplicates(t, r.thread(ts))
-	inOrder(t, texts(r.thread(ts)), "*Install* succeeded", "100% of traffic on green", "myapp v1.4 is live")
+	simtest.NoDuplicates(t, r.thread(ts))
+	simtest.InOrder(t, simtest.Texts(r.thread(ts)), "*Install* succeeded", "100% of traffic on green", "myapp v1.4 is live")
 }
 
 // Slack answering 429 and AWS throttling end with the same correct card
@@ -114,18 +116,12 @@ func TestSlackRateLimitsAndAWSThrottling(t *testing.T) {
 			break
 		}
 		r.aws.Advance(15 * time.Second)
-		time.Sleep(60 * time.Millisecond)
+		r.caughtUp(id)
 	}
-	deadline := time.Now().Add(45 * time.Second)
-	for !r.finished(id)() || !r.n.cards.idle() {
-		if time.Now().After(deadline) {
-			t.Fatal("final state not shown under rate limits")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	simtest.WaitFor(t, "the final state shown under rate limits", func() bool { return r.finished(id)() && r.n.out.Idle() }, nil)
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	inOrder(t, texts(th), "myapp v1.4 is live")
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, simtest.Texts(th), "myapp v1.4 is live")
 	if !th[len(th)-1].ReplyBroadcast {
 		t.Errorf("last reply is not the broadcast final: %+v", th[len(th)-1])
 	}
@@ -162,29 +158,18 @@ func TestRestartMidDeployment(t *testing.T) {
 	r.startNotifier()
 	r.run(10*time.Second, 20*time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
+	simtest.NoDuplicates(t, th)
 	// What happened while down is told once, as it stands on resume: the
 	// steps missed are not made up afterwards.
-	inOrder(t, texts(th), "30% of traffic on green", "50% of traffic on green", "60% of traffic on green",
+	simtest.InOrder(t, simtest.Texts(th), "30% of traffic on green", "50% of traffic on green", "60% of traffic on green",
 		"100% of traffic on green", "myapp v1.4 is live")
-	if strings.Contains(texts(th), "40% of traffic") {
-		t.Errorf("a step taken while down was made up:\n%s", texts(th))
+	if strings.Contains(simtest.Texts(th), "40% of traffic") {
+		t.Errorf("a step taken while down was made up:\n%s", simtest.Texts(th))
 	}
 	if top := r.topLevel(); len(top) != 2 {
-		t.Errorf("top-level messages = %d, want the same card and the broadcast:\n%s", len(top), texts(top))
+		t.Errorf("top-level messages = %d, want the same card and the broadcast:\n%s", len(top), simtest.Texts(top))
 	}
 	if card := r.card(ts); !strings.Contains(card.Text, "succeeded") {
 		t.Errorf("card = %s", card.Text)
-	}
-}
-
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 const allAtOnce = "CodeDeployDefault.ECSAllAtOnce"
@@ -24,13 +25,13 @@ func TestFailedHookRollsBackOnSameCard(t *testing.T) {
 	})
 	rec := r.record(id)
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	all := texts(th)
-	inOrder(t, all, "*AfterInstall* failed", "smoke test returned 503",
+	simtest.NoDuplicates(t, th)
+	all := simtest.Texts(th)
+	simtest.InOrder(t, all, "*AfterInstall* failed", "smoke test returned 503",
 		"myapp v1.4 failed in production: AfterInstall failed", "CodeDeploy is rolling back", "<@U0ALICE>",
 		"Rollback "+rec.RollbackID, "Rollback of myapp in production finished")
 	if top := r.topLevel(); len(top) != 2 {
-		t.Errorf("top-level messages = %d, want the card and the failure broadcast:\n%s", len(top), texts(top))
+		t.Errorf("top-level messages = %d, want the card and the failure broadcast:\n%s", len(top), simtest.Texts(top))
 	}
 	card := r.card(ts)
 	for _, want := range []string{"AfterInstall failed: smoke test returned 503", rec.RollbackID} {
@@ -55,8 +56,8 @@ func TestAlarmStopsAndRollsBack(t *testing.T) {
 	}
 	r.run(5*time.Second, 5*time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	inOrder(t, texts(th), "20% of traffic on green", "all traffic is back on blue",
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, simtest.Texts(th), "20% of traffic on green", "all traffic is back on blue",
 		"was stopped: a watched alarm fired", "myapp-5xx", "Traffic is back on blue", "<@U0ALICE>")
 	card := r.card(ts)
 	if !strings.Contains(string(card.Blocks), "blue 100%") || !strings.Contains(string(card.Blocks), ":red_circle: `myapp-5xx` ALARM") {
@@ -77,10 +78,10 @@ func TestRollbackMidShift(t *testing.T) {
 	}
 	r.run(5*time.Second, 5*time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
+	simtest.NoDuplicates(t, th)
 	// Who rolled back is in the store before AWS is asked, and what comes
 	// after it is held until AWS has answered: the thread tells it in order.
-	inOrder(t, texts(th), "30% of traffic on green", "<@U0BOB> rolled back: traffic is going back to blue",
+	simtest.InOrder(t, simtest.Texts(th), "30% of traffic on green", "<@U0BOB> rolled back: traffic is going back to blue",
 		"all traffic is back on blue", "was stopped: stopped by <@U0BOB>")
 	card := string(r.card(ts).Blocks)
 	for _, want := range []string{"Rolled back by <@U0BOB>", "blue 100%"} {
@@ -117,8 +118,8 @@ func TestShiftNowAndFinishNow(t *testing.T) {
 	r.settle()
 	r.run(time.Second, time.Minute, r.finished(id))
 	th := r.thread(ts)
-	noDuplicates(t, th)
-	inOrder(t, texts(th), "Green is ready", "100% of traffic on green", "termination wait", "payments v1.4 is live")
+	simtest.NoDuplicates(t, th)
+	simtest.InOrder(t, simtest.Texts(th), "Green is ready", "100% of traffic on green", "termination wait", "payments v1.4 is live")
 	if card := string(r.card(ts).Blocks); strings.Contains(card, `"actions"`) {
 		t.Errorf("finished card still has buttons: %s", card)
 	}
@@ -137,8 +138,8 @@ func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
 		t.Fatalf("rollback = %+v", res)
 	}
 	r.run(30*time.Second, 20*time.Minute, r.finished(res.NewDeploymentID))
-	inOrder(t, texts(r.thread(ts)), "myapp v1.4 is live", "<@U0BOB> rolled back: redeploying the previous version as "+res.NewDeploymentID)
-	noDuplicates(t, r.thread(ts))
+	simtest.InOrder(t, simtest.Texts(r.thread(ts)), "myapp v1.4 is live", "<@U0BOB> rolled back: redeploying the previous version as "+res.NewDeploymentID)
+	simtest.NoDuplicates(t, r.thread(ts))
 	redo := r.record(res.NewDeploymentID)
 	if redo.CardTS == "" || redo.CardTS == ts {
 		t.Fatalf("redeployment card = %q", redo.CardTS)
@@ -147,5 +148,5 @@ func TestRollbackAfterSuccessGetsItsOwnCard(t *testing.T) {
 	if !strings.Contains(card.Text, "Rollback of myapp in production") || !strings.Contains(card.Text, "succeeded") {
 		t.Errorf("redeployment card = %s", card.Text)
 	}
-	inOrder(t, texts(r.thread(redo.CardTS)), "Rollback of myapp in production finished", "<@U0BOB>")
+	simtest.InOrder(t, simtest.Texts(r.thread(redo.CardTS)), "Rollback of myapp in production finished", "<@U0BOB>")
 }

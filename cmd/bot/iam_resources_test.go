@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -21,11 +21,9 @@ import (
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
-	"github.com/switchyard/switchyard/internal/sandbox"
 	"github.com/switchyard/switchyard/internal/setup"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
-
-const sandboxConfig = "../../internal/sandbox/switchyard.yaml"
 
 // TestIAMResourcesMatchWhatSetupAndTheBotTouch runs bot setup on the
 // sandbox's two accounts and checks every resource it reports, and every
@@ -33,18 +31,8 @@ const sandboxConfig = "../../internal/sandbox/switchyard.yaml"
 // that must allow it: the rule names setup really creates, the queue, the
 // bus, the roles.
 func TestIAMResourcesMatchWhatSetupAndTheBotTouch(t *testing.T) {
-	sim, err := sandbox.NewAWS(awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	cfg, err := config.Load(sandboxConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.AWS(t, simtest.SandboxWorld, time.Time{})
+	cfg := simtest.Config(t, simtest.SandboxConfig)
 	awsCfg := sim.Config()
 	steps, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{
 		Account: sim.Account(), Reach: setup.RoleReach(awsCfg, deployer.NewSessions(awsCfg, deployer.SessionOptions{}))})
@@ -144,10 +132,7 @@ func TestIAMResourcesMatchWhatSetupAndTheBotTouch(t *testing.T) {
 // simulated account: it lets the bot in only with a source identity, a
 // Slack user's or its own, and the sandbox's roles are that policy.
 func TestDeployRoleTrustPolicy(t *testing.T) {
-	raw, err := os.ReadFile("../../iam/deploy-role-trust.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := simtest.ReadFile(t, "iam/deploy-role-trust.json")
 	const bot = "arn:aws:iam::123456789012:user/switchyard"
 	trust := strings.ReplaceAll(string(raw), "BOT_PRINCIPAL_ARN", bot)
 	sim := awssim.New(awssim.Options{})
@@ -188,10 +173,7 @@ func TestDeployRoleTrustPolicy(t *testing.T) {
 	// The sandbox's roles carry that policy, for its bot's user.
 	var want any
 	_ = json.Unmarshal([]byte(trust), &want)
-	world, err := os.ReadFile("../../internal/sandbox/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	world := simtest.ReadFile(t, simtest.SandboxWorld)
 	var w struct {
 		Roles []struct {
 			TrustPolicy any `yaml:"trustPolicy"`

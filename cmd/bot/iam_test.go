@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/setup"
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/notify"
 )
 
@@ -34,12 +33,8 @@ type policy struct {
 
 func loadPolicy(t *testing.T, file string) policy {
 	t.Helper()
-	b, err := os.ReadFile(path.Join("../..", file))
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := policy{file: file}
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := json.Unmarshal(simtest.ReadFile(t, file), &p); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
 	return p

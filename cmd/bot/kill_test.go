@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/internal/sandbox"
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
@@ -99,7 +100,7 @@ func has(texts []string, s string) bool {
 func TestKilledMidDeploymentResumesOnTheSameCard(t *testing.T) {
 	dir := t.TempDir()
 	sb, cfgPath := simWorld(t, dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
 	var logA strings.Builder
@@ -111,16 +112,16 @@ func TestKilledMidDeploymentResumesOnTheSameCard(t *testing.T) {
 	if _, err := sb.Slack.Slash(ctx, slacksim.SlashRequest{UserID: "U0ALICE", ChannelID: "C0DEPLOYS", Command: "/deploy", Text: "myapp v1.4"}); err != nil {
 		t.Fatal(err)
 	}
-	msgs := waitFor(t, sb, "the confirmation card", 10*time.Second, func(m []slacksim.Message) bool { return len(m) > 0 })
+	msgs := waitFor(t, sb, "the confirmation card", simtest.Patience, func(m []slacksim.Message) bool { return len(m) > 0 })
 	card := msgs[0].TS
 	if _, err := sb.Slack.Click(ctx, slacksim.ClickRequest{UserID: "U0ALICE", ChannelID: "C0DEPLOYS", MessageTS: card, ActionID: "confirm"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, sb, "the deployment card", 15*time.Second, func(m []slacksim.Message) bool {
+	waitFor(t, sb, "the deployment card", simtest.Patience, func(m []slacksim.Message) bool {
 		return strings.Contains(m[0].Text, "myapp v1.4 → production")
 	})
 	sb.AWS.Advance(2 * time.Minute) // installed, traffic starting to shift
-	waitFor(t, sb, "traffic shifting in the thread", 30*time.Second, func(m []slacksim.Message) bool {
+	waitFor(t, sb, "traffic shifting in the thread", simtest.Patience, func(m []slacksim.Message) bool {
 		return has(thread(m, card), "of traffic on green")
 	})
 
@@ -134,11 +135,11 @@ func TestKilledMidDeploymentResumesOnTheSameCard(t *testing.T) {
 	var logB strings.Builder
 	b := botProcess(t, sb, cfgPath, dir, &logB)
 	defer func() { _ = b.Process.Kill() }()
-	waitFor(t, sb, "the new process catching up", 30*time.Second, func(m []slacksim.Message) bool {
+	waitFor(t, sb, "the new process catching up", simtest.Patience, func(m []slacksim.Message) bool {
 		return len(thread(m, card)) > len(before) && strings.Contains(string(m[0].Blocks), "70% green")
 	})
 	sb.AWS.Advance(15 * time.Minute) // rest of the shift and the termination wait
-	msgs = waitFor(t, sb, "the success broadcast", 40*time.Second, func(m []slacksim.Message) bool {
+	msgs = waitFor(t, sb, "the success broadcast", simtest.Patience, func(m []slacksim.Message) bool {
 		return has(thread(m, card), "is live in production")
 	})
 

@@ -9,9 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchyard/switchyard/internal/awssim"
-	"github.com/switchyard/switchyard/internal/sandbox"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // invoke runs the command in-process with the given environment.
@@ -175,14 +176,7 @@ func TestSetupAgainstSimulator(t *testing.T) {
 // accounts in two regions: the bot's credentials in one, staging reached
 // through its role, as a real deployment would be.
 func TestSetupOnTheSandboxAccounts(t *testing.T) {
-	sim, err := sandbox.NewAWS(awssim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := simtest.AWS(t, simtest.SandboxWorld, time.Time{})
 	for _, kv := range sim.Environ(nil) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

@@ -166,14 +166,7 @@ func stageLines(d sy.Deployment, now time.Time) string {
 }
 
 func trafficLine(t sy.Traffic) string {
-	return fmt.Sprintf(":large_blue_circle: blue %s%% %s %s%% green :large_green_circle:", pct(t.Blue), TrafficBar(t.Green), pct(t.Green))
-}
-
-func pct(f float64) string {
-	if f == float64(int(f)) {
-		return fmt.Sprintf("%d", int(f))
-	}
-	return fmt.Sprintf("%.1f", f)
+	return fmt.Sprintf(":large_blue_circle: blue %s%% %s %s%% green :large_green_circle:", sy.Percent(t.Blue), TrafficBar(t.Green), sy.Percent(t.Green))
 }
 
 // outcomeNote explains how the deployment ended or who intervened.

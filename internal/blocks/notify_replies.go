@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"time"
 
 	sy "github.com/switchyard/switchyard"
 )
@@ -16,5 +17,30 @@ func BackOnBlueReply(d sy.Deployment) string {
 // deployment CodeDeploy started, told in the thread of the deployment it
 // rolls back.
 func RollbackDeploymentPrefix(id string) string {
-	return fmt.Sprintf(":rewind: _Rollback %s_ · ", id)
+	return fmt.Sprintf(":rewind: _Rollback %s_ · ", safeID(id))
+}
+
+// ReplyText words reply r of deployment d for its thread as of now. child
+// marks a rollback deployment CodeDeploy started, told in the thread of the
+// deployment it rolls back: its stages and result carry a prefix naming it.
+func ReplyText(r sy.Reply, d sy.Deployment, child bool, now time.Time) string {
+	prefix := ""
+	if child {
+		prefix = RollbackDeploymentPrefix(d.ID)
+	}
+	switch r.Kind {
+	case sy.ReplyStage:
+		return prefix + StageReply(r.Stage, now)
+	case sy.ReplyTraffic:
+		return TrafficReply(r.Traffic)
+	case sy.ReplyWait:
+		return WaitReply(r.Wait)
+	case sy.ReplyRolledBack:
+		return RollbackReply(d.RolledBackBy, "")
+	case sy.ReplyBackOnBlue:
+		return BackOnBlueReply(d)
+	case sy.ReplyFinal:
+		return prefix + FinalReply(d)
+	}
+	return ""
 }

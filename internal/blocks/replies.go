@@ -30,7 +30,7 @@ func StageReply(s sy.Stage, now time.Time) string {
 
 // TrafficReply is the thread reply for a traffic step.
 func TrafficReply(t sy.Traffic) string {
-	return fmt.Sprintf("%s %s%% of traffic on green", TrafficBar(t.Green), pct(t.Green))
+	return fmt.Sprintf("%s %s%% of traffic on green", TrafficBar(t.Green), sy.Percent(t.Green))
 }
 
 // WaitReply is the thread reply when a deployment starts waiting.

@@ -2,9 +2,12 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,8 +43,9 @@ func artifacts(t *testing.T) string {
 }
 
 // browser starts headless Chromium with the flags this machine needs (no
-// sandbox as root, no background networking on a closed network).
-func browser(t *testing.T) context.Context {
+// sandbox as root, no background networking on a closed network), its page
+// width×height pixels as a laptop's screen would show it.
+func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
@@ -51,12 +55,17 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1500, 1000),
+		chromedp.WindowSize(width, height),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// The window's size includes the browser's own frame; the page gets
+	// exactly this.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+		t.Fatal(err)
+	}
 	return ctx
 }
 
@@ -138,10 +147,10 @@ func advanceUntil(ctx context.Context, t *testing.T, sb *Sandbox, step time.Dura
 // threadText opens the newest thread and returns what it shows.
 func threadText(ctx context.Context, t *testing.T) string {
 	t.Helper()
-	if err := chromedp.Do(ctx, evalJS(`(() => { const l = document.querySelectorAll('.replies-link'); l[l.length-1].click(); return true; })()`)); err != nil {
+	if err := chromedp.Do(ctx, evalJS(`(() => { const l = document.querySelectorAll('.replies-link'); l[l.length-1].click(); return true; })()`),
+		chromedp.WaitVisible(chromedp.CSS("#thread-replies .msg"))); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
 	got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#thread-replies")))
 	if err != nil {
 		t.Fatal(err)
@@ -149,10 +158,36 @@ func threadText(ctx context.Context, t *testing.T) string {
 	return got
 }
 
+// pageJSON runs a script that returns JSON and decodes it into v.
+func pageJSON(ctx context.Context, t *testing.T, script string, v any) {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+}
+
+// rawSlackCode finds Slack codes the console should have drawn: emoji codes,
+// control sequences, date tokens.
+var rawSlackCode = regexp.MustCompile(`:[a-z][a-z0-9_]+:|<[@#!][^>]*>|\{(date|time|ago)[a-z_]*\}`)
+
 // TestConsoleMission drives the sandbox console in headless Chromium as a
-// person would: alice deploys and watches the rollout finish, carol is
-// refused a rollback, bob rolls a second deployment back mid-shift.
+// person would, in a large window and in a 1280×720 laptop's: alice deploys
+// and watches the rollout finish, carol is refused a rollback, bob rolls a
+// second deployment back mid-shift.
 func TestConsoleMission(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{1500, 1000}, {1280, 720}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) { mission(t, size.w, size.h) })
+	}
+}
+
+func mission(t *testing.T, width, height int) {
+	shot := func(b context.Context, name string) {
+		screenshot(t, b, fmt.Sprintf("mission-%dx%d-%s", width, height, name))
+	}
 	sb, err := Start(Options{Speed: 0})
 	if err != nil {
 		t.Fatal(err)
@@ -162,13 +197,27 @@ func TestConsoleMission(t *testing.T) {
 	if err := sb.StartBot(ctx, BotOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	b := browser(t)
+	b := browser(t, width, height)
 	if err := chromedp.Do(b,
 		chromedp.Navigate(sb.URL()),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)),
-		pickUser("alice"),
-		slash("/deploy myapp v1.4 fix the login page"),
+		chromedp.WaitVisible(chromedp.CSS("#empty-hint")),
 	); err != nil {
+		t.Fatal(err)
+	}
+	// An empty channel says who may do what; so does the picker.
+	hint, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("#empty-hint")))
+	picker, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("#user-picker")))
+	for _, want := range []string{"alice may deploy, roll back, lock", "carol may only watch", "dave may approve", "/deploy myapp v1.4"} {
+		if !strings.Contains(hint, want) {
+			t.Errorf("the empty channel's hint lacks %q:\n%s", want, hint)
+		}
+	}
+	if !strings.Contains(picker, "carol — may only watch") || !strings.Contains(picker, "bob — may roll back, lock") {
+		t.Errorf("the user picker does not show roles:\n%s", picker)
+	}
+	shot(b, "0-empty")
+	if err := chromedp.Do(b, pickUser("alice"), slash("/deploy myapp v1.4 fix the login page")); err != nil {
 		t.Fatal(err)
 	}
 	waitText(b, t, "Deploy myapp v1.4 to production?", 20*time.Second)
@@ -176,11 +225,30 @@ func TestConsoleMission(t *testing.T) {
 		t.Fatal(err)
 	}
 	advanceUntil(b, t, sb, 20*time.Second, "30% green", time.Minute)
-	screenshot(t, b, "1-shifting")
+	// The card changes as traffic shifts; its element and its buttons stay
+	// the same ones, so a click aimed at them lands.
+	if err := chromedp.Do(b, evalJS(`(() => { const c = [...document.querySelectorAll('#messages .msg')].find(m => m.textContent.includes('30% green'));
+		window.card = c; window.cardButton = c.querySelector('button[data-action-id="rollback"]'); return !!window.cardButton; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	shot(b, "1-shifting")
+	advanceUntil(b, t, sb, 20*time.Second, "60% green", time.Minute)
+	var kept struct{ Card, Button, Updated bool }
+	pageJSON(b, t, `JSON.stringify({card: window.card.isConnected, button: window.cardButton.isConnected, updated: window.card.textContent.includes('60% green')})`, &kept)
+	if !kept.Card || !kept.Button || !kept.Updated {
+		t.Fatalf("the card was redrawn rather than patched: %+v", kept)
+	}
 	advanceUntil(b, t, sb, 30*time.Second, "is live in production", 2*time.Minute)
 	got, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("#messages")))
 	if !strings.Contains(got, "100% green") || !strings.Contains(got, "Succeeded") {
 		t.Fatalf("the finished card does not show 100%% green and success:\n%s", got)
+	}
+	// Emoji, mentions and dates as Slack draws them, in alice's time zone.
+	if m := rawSlackCode.FindString(got); m != "" {
+		t.Errorf("the channel shows %q raw:\n%s", m, got)
+	}
+	if !regexp.MustCompile(`Started\s+(Today|Yesterday) \d{1,2}:\d{2} [AP]M`).MatchString(got) || !strings.Contains(got, "✅") {
+		t.Errorf("the card does not show its start date or its emoji as Slack would:\n%s", got)
 	}
 	thread := threadText(b, t)
 	// The sandbox e2e tests pin every step; here the person sees the
@@ -193,7 +261,12 @@ func TestConsoleMission(t *testing.T) {
 	if n := strings.Count(thread, "of traffic on green"); n < 3 {
 		t.Errorf("the thread shows %d traffic steps, want several:\n%s", n, thread)
 	}
-	screenshot(t, b, "2-succeeded")
+	if m := rawSlackCode.FindString(thread); m != "" {
+		t.Errorf("the thread shows %q raw", m)
+	}
+	threadReadable(b, t)
+	shot(b, "2-succeeded")
+	deploymentPage(b, t, sb)
 
 	// A second deployment; carol (who may do nothing) tries to roll it back.
 	if err := chromedp.Do(b, slash("/deploy myapp v1.5")); err != nil {
@@ -209,7 +282,7 @@ func TestConsoleMission(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(b, t, "Only visible to you", 20*time.Second)
-	screenshot(t, b, "3-carol-refused")
+	shot(b, "3-carol-refused")
 	if cards := sb.Slack.Messages("C0DEPLOYS"); strings.Contains(string(cards[len(cards)-1].Text), "rolled back") {
 		t.Fatal("carol's click changed something")
 	}
@@ -221,5 +294,57 @@ func TestConsoleMission(t *testing.T) {
 	}
 	advanceUntil(b, t, sb, 5*time.Second, "Rolled back by @bob", time.Minute)
 	advanceUntil(b, t, sb, 10*time.Second, "blue 100%", time.Minute)
-	screenshot(t, b, "4-bob-rolled-back")
+	shot(b, "4-bob-rolled-back")
+}
+
+// threadReadable checks that the open thread's replies can be read: the
+// replies take most of the pane, each on its own lines, several in view,
+// none cut short.
+func threadReadable(b context.Context, t *testing.T) {
+	t.Helper()
+	var m struct {
+		Pane, Window, Visible, Total int
+		OwnLines, Clipped            bool
+		MinHeight                    float64
+	}
+	pageJSON(b, t, `(() => {
+		const pane = document.querySelector('#thread-replies').getBoundingClientRect();
+		const all = [...document.querySelectorAll('#thread-replies .msg')];
+		const seen = all.filter(r => { const x = r.getBoundingClientRect(); return x.height > 0 && x.top >= pane.top - 1 && x.bottom <= pane.bottom + 1; });
+		let own = true, clipped = false, min = 1e9;
+		seen.forEach((r, i) => {
+			const x = r.getBoundingClientRect();
+			if (i > 0 && x.top < seen[i-1].getBoundingClientRect().bottom - 1) own = false;
+			const body = r.querySelector('.blocks');
+			if (body.scrollHeight > body.clientHeight + 1) clipped = true;
+			min = Math.min(min, body.getBoundingClientRect().height);
+		});
+		return JSON.stringify({pane: Math.round(pane.height), window: innerHeight, visible: seen.length, total: all.length, ownLines: own, clipped, minHeight: min});
+	})()`, &m)
+	if m.Pane < m.Window*2/5 || m.Visible < 4 || !m.OwnLines || m.Clipped || m.MinHeight < 16 {
+		t.Fatalf("the thread's replies are not readable in a %d px window: %+v", m.Window, m)
+	}
+}
+
+// deploymentPage follows the card's deployment link to the sandbox's own
+// view of the deployment, and comes back.
+func deploymentPage(b context.Context, t *testing.T, sb *Sandbox) {
+	t.Helper()
+	href, err := chromedp.Run(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#messages a')].map(a => a.getAttribute('href')).find(h => h.startsWith('/aws/deployments/')) || ''`))
+	if err != nil || href == "" {
+		t.Fatalf("the card links nowhere in the sandbox (%v)", err)
+	}
+	if err := chromedp.Do(b, chromedp.Navigate(sb.URL()+href), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("main")))
+	for _, want := range []string{"Succeeded", "AfterAllowTraffic", "Green", "myapp:v1.4", "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the deployment page lacks %q:\n%s", want, page)
+		}
+	}
+	screenshot(t, b, "deployment")
+	if err := chromedp.Do(b, chromedp.Navigate(sb.URL()), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -91,7 +91,7 @@ func TestE2EBotKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.settle("myapp", id, ts)
-	if !strings.Contains(string(e.message(ts).Blocks), "blue "+pct(down.Traffic.Blue)+"%") {
+	if !strings.Contains(string(e.message(ts).Blocks), "blue "+switchyard.Percent(down.Traffic.Blue)+"%") {
 		t.Errorf("after the restart the card does not show %.0f%% green: %s", down.Traffic.Green, e.message(ts).Blocks)
 	}
 	d := e.advanceUntil("myapp", id, ts, 10*time.Second, 30*time.Minute, func(d switchyard.Deployment) bool { return d.Status.Done() })
@@ -102,7 +102,7 @@ func TestE2EBotKilledAndRestarted(t *testing.T) {
 	noDuplicates(t, th)
 	all := replyTexts(th)
 	inOrder(t, all, "*BeforeAllowTraffic* succeeded", "10% of traffic on green", "30% of traffic on green",
-		pct(down.Traffic.Green)+"% of traffic on green", "100% of traffic on green", "*AfterAllowTraffic* succeeded", "myapp v1.4 is live")
+		switchyard.Percent(down.Traffic.Green)+"% of traffic on green", "100% of traffic on green", "*AfterAllowTraffic* succeeded", "myapp v1.4 is live")
 	if top := e.topLevel(); len(top) != 2 || top[0].TS != ts {
 		t.Errorf("the channel shows %d messages, want the same card and the broadcast:\n%s", len(top), e.dump())
 	}
@@ -133,23 +133,11 @@ func TestE2ERateLimitsAndThrottling(t *testing.T) {
 			break
 		}
 		e.sb.AWS.Advance(30 * time.Second)
-		time.Sleep(150 * time.Millisecond)
 	}
 	if d := e.truth("myapp", id); d.Status != switchyard.StatusSucceeded {
 		t.Fatalf("AWS says %s", d.Status)
 	}
-	deadline := time.Now().Add(25 * time.Second)
-	var th []slacksim.Message
-	for {
-		th = e.thread(ts)
-		if len(th) > 0 && th[len(th)-1].ReplyBroadcast {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the final reply never came under rate limits:\n%s", e.dump())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	th := e.finished(ts)
 	noDuplicates(t, th)
 	inOrder(t, replyTexts(th), "*BeforeAllowTraffic* succeeded", "100% of traffic on green", "myapp v1.4 is live in production")
 	card := e.message(ts)

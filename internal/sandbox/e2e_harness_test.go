@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/deployer"
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
@@ -108,20 +108,12 @@ func (e *e2e) message(ts string) slacksim.Message {
 	return m
 }
 
-func unescape(b []byte) []byte {
-	return []byte(strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b)))
-}
+func unescape(b []byte) []byte { return []byte(simtest.Unescape(string(b))) }
 
 // waitFor waits (in real time) until cond holds.
 func (e *e2e) waitFor(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s\n%s", what, e.dump())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	simtest.WaitFor(e.t, what, cond, e.dump)
 }
 
 // dump is the channel as text, for failure messages.
@@ -225,7 +217,7 @@ func (e *e2e) truth(app, id string) switchyard.Deployment {
 func (e *e2e) shows(ts string, d switchyard.Deployment) bool {
 	m := e.message(ts)
 	blocks := string(m.Blocks)
-	traffic := fmt.Sprintf("blue %s%%", pct(d.Traffic.Blue))
+	traffic := fmt.Sprintf("blue %s%%", switchyard.Percent(d.Traffic.Blue))
 	if !strings.Contains(blocks, traffic) && !(d.Traffic.Blue == 0 && d.Traffic.Green == 0) {
 		return false
 	}
@@ -240,20 +232,13 @@ func (e *e2e) shows(ts string, d switchyard.Deployment) bool {
 	return true
 }
 
-func pct(f float64) string {
-	if f == float64(int(f)) {
-		return fmt.Sprintf("%d", int(f))
-	}
-	return fmt.Sprintf("%.1f", f)
-}
-
 // settle waits until the card shows what AWS has now.
 func (e *e2e) settle(app, id, ts string) switchyard.Deployment {
 	e.t.Helper()
 	d := e.truth(app, id)
 	e.waitFor(fmt.Sprintf("the card to show %s at %.0f%% green", d.Status, d.Traffic.Green), func() bool { return e.shows(ts, d) })
 	if d.Traffic.Green > 0 && !d.Status.Done() {
-		step := pct(d.Traffic.Green) + "% of traffic on green"
+		step := switchyard.Percent(d.Traffic.Green) + "% of traffic on green"
 		e.waitFor("the thread to tell "+step, func() bool { return strings.Contains(replyTexts(e.thread(ts)), step) })
 	}
 	return d
@@ -276,70 +261,25 @@ func (e *e2e) advanceUntil(app, id, ts string, step, limit time.Duration, done f
 }
 
 // thread is the replies under a card, oldest first.
-func (e *e2e) thread(ts string) []slacksim.Message {
-	var out []slacksim.Message
-	for _, m := range e.messages() {
-		if m.ThreadTS == ts && m.TS != ts {
-			out = append(out, m)
-		}
-	}
-	return out
-}
+func (e *e2e) thread(ts string) []slacksim.Message { return simtest.Thread(e.messages(), ts) }
 
 // replyTexts joins the thread's replies, one per line.
-func replyTexts(ms []slacksim.Message) string {
-	var b strings.Builder
-	for _, m := range ms {
-		b.WriteString(m.Text + "\n")
-	}
-	return b.String()
-}
+func replyTexts(ms []slacksim.Message) string { return simtest.Texts(ms) }
 
 // noDuplicates fails if two replies in the thread say the same thing.
 func noDuplicates(t *testing.T, ms []slacksim.Message) {
 	t.Helper()
-	seen := map[string]bool{}
-	for _, m := range ms {
-		if seen[m.Text] {
-			t.Errorf("duplicate reply %q in\n%s", m.Text, replyTexts(ms))
-		}
-		seen[m.Text] = true
-	}
+	simtest.NoDuplicates(t, ms)
 }
 
 // inOrder fails unless each of want appears in s after the previous one.
 func inOrder(t *testing.T, s string, want ...string) {
 	t.Helper()
-	at := 0
-	for _, w := range want {
-		i := strings.Index(s[at:], w)
-		if i < 0 {
-			t.Errorf("%q missing or out of order in\n%s", w, s)
-			return
-		}
-		at += i + len(w)
-	}
+	simtest.InOrder(t, s, want...)
 }
 
 // buttons lists the action ids of a message's buttons.
-func buttons(m slacksim.Message) []string {
-	var blocks []struct {
-		Elements []struct {
-			Type     string `json:"type"`
-			ActionID string `json:"action_id"`
-		} `json:"elements"`
-	}
-	_ = json.Unmarshal(m.Blocks, &blocks)
-	var out []string
-	for _, b := range blocks {
-		for _, el := range b.Elements {
-			if el.Type == "button" {
-				out = append(out, el.ActionID)
-			}
-		}
-	}
-	return out
-}
+func buttons(m slacksim.Message) []string { return simtest.Buttons(m) }
 
 // advanceUntilCard moves the simulated clock by step, letting the card
 // catch up after each, until the card satisfies done.

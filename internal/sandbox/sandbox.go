@@ -114,8 +114,13 @@ func Start(opts Options) (*Sandbox, error) {
 	}
 	cfg.Store = filepath.Join(sb.dir, "switchyard.db")
 
-	if sb.AWS, err = NewAWS(awssim.Options{Speed: opts.Speed, Log: log.Named("awssim")}); err != nil {
-		return nil, err
+	world, err := awssim.LoadWorld(worldYAML)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox world: %w", err)
+	}
+	sb.AWS = awssim.New(awssim.Options{Account: world.Account, Region: world.Region, Speed: opts.Speed, Log: log.Named("awssim")})
+	if err := sb.AWS.Seed(world); err != nil {
+		return nil, fmt.Errorf("seed the AWS simulator: %w", err)
 	}
 	if err := sb.AWS.Start(orDefault(opts.AWSAddr, "127.0.0.1:0")); err != nil {
 		return nil, fmt.Errorf("start the AWS simulator: %w", err)
@@ -136,6 +141,10 @@ func Start(opts Options) (*Sandbox, error) {
 	if so.Log == nil {
 		so.Log = log.Named("slacksim")
 	}
+	if so.Now == nil {
+		// One clock: messages are stamped with the time the cards speak of.
+		so.Now = sb.AWS.Clock().Now
+	}
 	sb.Slack = slacksim.New(so)
 
 	ln, err := net.Listen("tcp", orDefault(opts.Addr, "127.0.0.1:0"))
@@ -148,22 +157,6 @@ func Start(opts Options) (*Sandbox, error) {
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = sb.srv.Serve(ln) }()
 	return sb, nil
-}
-
-// NewAWS returns the AWS simulator seeded with the sandbox's world: two
-// accounts in two regions, each with its switchyard-deploy role. It is not
-// started, and has no event path yet: what `bot setup` finds in new
-// accounts. The world decides the account and region of opts.
-func NewAWS(opts awssim.Options) (*awssim.Sim, error) {
-	world, err := awssim.LoadWorld(worldYAML)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox world: %w", err)
-	}
-	sim := awssim.New(world.Options(opts))
-	if err := sim.Seed(world); err != nil {
-		return nil, fmt.Errorf("seed the AWS simulator: %w", err)
-	}
-	return sim, nil
 }
 
 func orDefault(s, def string) string {
@@ -187,6 +180,7 @@ func (sb *Sandbox) routes() http.Handler {
 	mux.HandleFunc("POST /_sim/aws/alarm", sb.ctlAlarm)
 	mux.HandleFunc("POST /_sim/socket/drop", sb.ctlDrop)
 	mux.HandleFunc("GET /_sim/world", sb.ctlWorld)
+	sb.routeConsole(mux)
 	static, _ := fs.Sub(consoleFS, "console")
 	mux.Handle("/", http.FileServerFS(static))
 	return mux

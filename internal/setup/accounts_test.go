@@ -3,7 +3,6 @@ package setup
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 const (
@@ -40,26 +40,8 @@ type sandbox struct {
 
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	raw, err := os.ReadFile("../sandbox/world.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := awssim.LoadWorld(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := awssim.New(w.Options(awssim.Options{}))
-	if err := sim.Seed(w); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	cfg, err := config.Load("../sandbox/switchyard.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.AWS(t, simtest.SandboxWorld, time.Time{})
+	cfg := simtest.Config(t, simtest.SandboxConfig)
 	c := sim.Config()
 	return &sandbox{sim: sim, staging: sim.Partition(stagingAccount, "eu-west-1"), cfg: cfg,
 		eb: eventbridge.NewFromConfig(c), q: sqs.NewFromConfig(c)}

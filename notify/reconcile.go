@@ -11,153 +11,8 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// tracked is one deployment being watched. Its fields are guarded by
-// Notifier.mu; a reconciliation of it runs at most once at a time.
-type tracked struct {
-	id      string
-	next    time.Time // real time of the next poll
-	running bool      // a reconciliation is in flight
-	again   bool      // look again as soon as it finishes
-	fails   int       // consecutive failed looks, for backoff
-	// last is the deployment as last shown, to skip identical renders.
-	last *switchyard.Deployment
-	// observed is the clock time of the last successful look.
-	observed time.Time
-	// posted holds reply keys known to be recorded in the store.
-	posted map[string]bool
-}
-
 // errUnchanged tells UpdateDeploymentIf to save nothing.
 var errUnchanged = errors.New("unchanged")
-
-// resume tracks every deployment the store says is in flight.
-func (n *Notifier) resume(ctx context.Context) error {
-	recs, err := n.store.ListActive(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range recs {
-		n.Watch(ctx, r.ID)
-	}
-	n.log.Info("resumed", zap.Int("deployments", len(recs)))
-	return nil
-}
-
-// pollLoop starts a reconciliation for every deployment due or nudged,
-// until ctx ends.
-func (n *Notifier) pollLoop(ctx context.Context) {
-	tick := min(max(n.opts.FastPoll/4, 5*time.Millisecond), 250*time.Millisecond)
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	sem := make(chan struct{}, n.opts.Workers)
-	for {
-		for _, id := range n.due() {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				n.drainWorkers(sem)
-				return
-			}
-			go func() {
-				defer func() { <-sem }()
-				n.look(ctx, id)
-			}()
-		}
-		select {
-		case <-ctx.Done():
-			n.drainWorkers(sem)
-			return
-		case <-t.C:
-		case <-n.wake:
-		}
-	}
-}
-
-// drainWorkers waits for every running reconciliation.
-func (n *Notifier) drainWorkers(sem chan struct{}) {
-	for range cap(sem) {
-		sem <- struct{}{}
-	}
-}
-
-// due returns the ids to look at now and marks them running.
-func (n *Notifier) due() []string {
-	now := time.Now()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for id := range n.nudges {
-		t := n.tracked[id]
-		if t == nil {
-			t = &tracked{id: id}
-			n.tracked[id] = t
-		}
-		if t.running {
-			t.again = true
-		} else {
-			t.next = time.Time{}
-		}
-	}
-	clear(n.nudges)
-	var ids []string
-	for id, t := range n.tracked {
-		if !t.running && !t.next.After(now) {
-			t.running, t.again = true, false
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-// look reconciles one deployment and schedules its next look.
-func (n *Notifier) look(ctx context.Context, id string) {
-	log := n.log.With(zap.String("deployment_id", id))
-	next, err := n.reconcile(ctx, id)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	t := n.tracked[id]
-	if t == nil {
-		return
-	}
-	t.running = false
-	switch {
-	case err != nil && ctx.Err() == nil:
-		t.fails++
-		wait := min(n.opts.FastPoll<<min(t.fails, 5), 4*n.opts.Poll)
-		log.Warn("look at deployment", zap.Error(err), zap.Duration("retry_in", wait))
-		t.next = time.Now().Add(wait)
-	case next < 0:
-		delete(n.tracked, id)
-		return
-	default:
-		t.fails = 0
-		t.next = time.Now().Add(next)
-	}
-	if t.again {
-		t.next = time.Time{}
-		select {
-		case n.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// trackedState returns a copy of what look needs from the tracker.
-func (n *Notifier) trackedState(id string) (last *switchyard.Deployment, posted map[string]bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if t := n.tracked[id]; t != nil {
-		return t.last, t.posted
-	}
-	return nil, nil
-}
-
-func (n *Notifier) setTrackedState(id string, d switchyard.Deployment, posted map[string]bool, observed time.Time) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if t := n.tracked[id]; t != nil {
-		t.last, t.posted, t.observed = &d, posted, observed
-	}
-}
 
 // reconcile reads deployment id from AWS, merges it into the stored record,
 // and publishes the card and the replies the new state calls for. A
@@ -206,16 +61,14 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 		for k, ts := range got {
 			// A claimed reply without a ts was cut off before it was
 			// posted. Only the final result is worth the risk of a repeat.
-			if ts != "" || k != keyFinal {
+			if ts != "" || k != switchyard.KeyFinal {
 				posted[k] = true
 			}
 		}
 	}
 	// While a rollback of it waits for AWS's answer, the final result
 	// waits too: it will name who rolled back, or not.
-	if err := n.show(ctx, rec, d, obs, last, posted, inFlight); err != nil {
-		return 0, err
-	}
+	n.show(ctx, rec, d, obs, last, posted, inFlight)
 	n.setTrackedState(id, d, posted, observed)
 	switch {
 	case inFlight && d.Status.Done():
