@@ -70,7 +70,7 @@ func checkEnvAccount(p *problems, m *mapping, e switchyard.Environment) {
 	if cm == nil || e.RoleARN == "" {
 		return
 	}
-	if acct := RoleAccount(e.RoleARN); acct != cm[1] {
+	if acct := RoleAccount(e.RoleARN); acct != "" && acct != cm[1] {
 		p.add(m.node, "%s: the cluster %s is in account %s but role_arn is in account %s", m.where, e.Cluster, cm[1], acct)
 	}
 }
