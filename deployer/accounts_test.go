@@ -101,6 +101,55 @@ func TestDeploysInTwoAccountsUnderThePersonsName(t *testing.T) {
 	}
 }
 
+// Continue and the redeploy that rolls back a finished deployment are the
+// clicking person's too.
+func TestContinueAndRedeployAreThePersons(t *testing.T) {
+	a := newAccounts(t)
+	ctx := context.Background()
+
+	// Bob ends staging's termination wait early.
+	staging := a.deploy(shopStaging, "v2", "U0ALICE")
+	for range 30 {
+		st, err := a.d.Describe(ctx, shopStaging, staging)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Waiting == switchyard.WaitTermination {
+			break
+		}
+		a.sim.Advance(time.Minute)
+	}
+	if err := a.d.Continue(ctx, shopStaging, staging, switchyard.WaitTermination, switchyard.Actor{User: "U0BOB"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.sourceIdentities(shopStaging, "ContinueDeployment"); !slices.Equal(got, []string{"U0BOB"}) {
+		t.Errorf("ContinueDeployment in staging by %v, want [U0BOB]", got)
+	}
+
+	// Dave rolls production back after it succeeded: the previous revision
+	// is deployed again, in his name, nothing registered.
+	p, err := a.d.Plan(ctx, shopProd, "v2", switchyard.PlanOptions{App: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := a.d.Start(ctx, p, switchyard.Actor{User: "U0ALICE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.finish(shopProd, prod)
+	res, err := a.d.Rollback(ctx, shopProd, switchyard.Deployment{ID: prod, App: "shop", Env: "production",
+		PreviousTaskDefinition: p.TaskDefinition}, switchyard.Actor{User: "W0DAVE"})
+	if err != nil || res.Kind != switchyard.Redeployed {
+		t.Fatalf("rollback = %+v, %v", res, err)
+	}
+	if got := a.sourceIdentities(shopProd, "CreateDeployment"); !slices.Equal(got, []string{"W0DAVE", "U0ALICE"}) {
+		t.Errorf("CreateDeployment in production by %v (newest first), want [W0DAVE U0ALICE]", got)
+	}
+	if got := a.sourceIdentities(shopProd, "RegisterTaskDefinition"); !slices.Equal(got, []string{"U0ALICE"}) {
+		t.Errorf("RegisterTaskDefinition in production by %v, want [U0ALICE]", got)
+	}
+}
+
 // Every session comes from the bot's own credentials, never from another
 // session: CloudTrail in the bot's account shows each AssumeRole made by
 // its IAM user.

@@ -173,7 +173,7 @@ func explain(err error, doing string) error {
 	if errors.As(err, &ae) {
 		switch code := ae.ErrorCode(); {
 		case strings.Contains(code, "AccessDenied"):
-			return fmt.Errorf("AWS refused to let these credentials %s (%s); grant the statements of iam/setup-policy.json: %w", doing, code, err)
+			return fmt.Errorf("AWS refused to let these credentials %s (%s); grant the Setup statements of iam-policy.json (of iam/ with several accounts): %w", doing, code, err)
 		case strings.Contains(code, "Throttl"):
 			return fmt.Errorf("AWS is throttling us while trying to %s; run setup again in a minute: %w", doing, err)
 		}

@@ -169,7 +169,7 @@ func TestMissingPermissionIsExplained(t *testing.T) {
 	if err == nil {
 		t.Fatal("setup succeeded without events:PutRule")
 	}
-	for _, want := range []string{"AWS refused to let these credentials write the EventBridge rule switchyard-deployments", "AccessDeniedException", "iam/setup-policy.json"} {
+	for _, want := range []string{"AWS refused to let these credentials write the EventBridge rule switchyard-deployments", "AccessDeniedException", "iam-policy.json"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
