@@ -2,7 +2,6 @@ package config
 
 import (
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/switchyard/switchyard"
@@ -104,13 +103,4 @@ func RoleAccount(arn string) string {
 		return m[1]
 	}
 	return ""
-}
-
-// RoleName returns the name of an IAM role ARN without its path, or "".
-func RoleName(arn string) string {
-	m := reRoleARN.FindStringSubmatch(arn)
-	if m == nil {
-		return ""
-	}
-	return m[2][strings.LastIndexByte(m[2], '/')+1:]
 }
