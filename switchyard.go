@@ -136,6 +136,14 @@ type Environment struct {
 	// RequireApproval means a second authorised person must approve before
 	// a deployment starts.
 	RequireApproval bool
+
+	// App is the name of the app the environment belongs to.
+	App string
+	// RoleARN is the IAM role the bot assumes to act in this environment,
+	// which names its account; "" means the bot's own credentials.
+	// ExternalID goes with it when the role's trust policy asks for one.
+	RoleARN    string
+	ExternalID string
 }
 
 // Deployment is what the bot knows of one CodeDeploy deployment.
@@ -239,11 +247,14 @@ const (
 // Actor is who a write to AWS is made for: the Slack user who confirmed,
 // approved or clicked, the channel it happened in, and the deploy request
 // it carries out. The deployer names them in what it writes (the
-// description), so that a deployment can be traced to its request.
+// description), so that a deployment can be traced to its request, and in
+// an environment with a role it acts as them: the user is the session's
+// source identity, the user and team its tags.
 type Actor struct {
 	User    string // Slack user ID (U…, W…)
 	Channel string // Slack channel ID
 	Request string // the deploy request's id, "" when there is none
+	Team    string // Slack team (workspace) ID (T…), "" when unknown
 }
 
 // RollbackKind says how a rollback was done.

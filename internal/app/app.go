@@ -32,8 +32,8 @@ type Deps struct {
 	AppToken string
 	// SlackAPIURL is the Web API base ("https://slack.com/api/" when empty).
 	SlackAPIURL string
-	// AWS is the base AWS configuration; each environment's region is
-	// applied per call.
+	// AWS is the base AWS configuration, the bot's own credentials; each
+	// environment's region, and role if it names one, is applied per call.
 	AWS aws.Config
 	Log *zap.Logger
 	// Now is the clock of cards and confirmations (default time.Now); the
@@ -70,7 +70,11 @@ func Run(ctx context.Context, d Deps) error {
 	log.Info("connected to Slack", zap.String("team", who.Team), zap.String("bot_user", who.UserID))
 	sm := socketmode.New(api)
 
-	dep := deployer.NewFromConfig(d.AWS, log.Named("deployer"), deployer.Options{Now: d.Now})
+	// Environments with a role are reached through it: a session per
+	// person for what they do, one for the bot's reads, each lasting
+	// role_session_duration.
+	sessions := deployer.NewSessions(d.AWS, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
+	dep := deployer.NewFromConfig(d.AWS, log.Named("deployer"), deployer.Options{Now: d.Now, Sessions: sessions})
 
 	eventsCfg := d.AWS.Copy()
 	if cfg.Events.Region != "" {

@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard/commands"
+	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/app"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
@@ -127,9 +128,12 @@ func Start(opts Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("start the AWS simulator: %w", err)
 	}
 
-	// The event path, as `bot setup` would build it in a real account.
+	// The event path, as `bot setup` would build it in real accounts:
+	// staging's account forwards to the bot's, reached through its role.
 	awsCfg := sb.AWS.Config()
-	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
+	reach := setup.RoleReach(awsCfg, deployer.NewSessions(awsCfg, deployer.SessionOptions{}))
+	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg),
+		setup.Options{Account: sb.AWS.Account(), Reach: reach}); err != nil {
 		_ = sb.AWS.Close()
 		return nil, fmt.Errorf("set up the event path: %w", err)
 	}
