@@ -184,6 +184,15 @@ type AuditEntry struct {
 	Detail    string
 }
 
+// AuditQuery selects audit entries, newest first: about App (any app when
+// empty), at or after Since (any time when zero), at most Limit (50 when
+// zero or less).
+type AuditQuery struct {
+	App   string
+	Since time.Time
+	Limit int
+}
+
 // Lease is a replica's hold on a deployment (its key is the deployment's
 // id) or on a job only one replica should run at a time: until Expires
 // only Owner acts for it. Fence grows at every change of owner; a write

@@ -140,6 +140,8 @@ type Backend interface {
 	// RecentAudit returns the latest limit entries, newest first (limit <=
 	// 0 means 50).
 	RecentAudit(ctx context.Context, limit int) ([]switchyard.AuditEntry, error)
+	// ReadAudit returns the entries q selects, newest first.
+	ReadAudit(ctx context.Context, q switchyard.AuditQuery) ([]switchyard.AuditEntry, error)
 
 	// Version returns the schema version of the database.
 	Version(ctx context.Context) (int, error)

@@ -60,6 +60,7 @@ func subcommands() []subcommand {
 		{"run", "connect to Slack and AWS and serve /deploy", runBot},
 		{"setup", "create or verify the EventBridge rule and SQS queue the bot reads", runSetup},
 		{"sandbox", "run the whole product locally on the AWS and Slack simulators", runSandbox},
+		{"audit", "print the audit trail: every command and click, newest first", runAudit},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -126,13 +127,13 @@ func newFlags(name, synopsis string, e env) *flag.FlagSet {
 }
 
 // parseFlags parses args, turning mistakes into usage errors; -h prints
-// the usage and returns flag.ErrHelp.
+// the usage (once: the flag package calls fs.Usage) and returns
+// flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fs.Usage()
-		return err
+		return err // the flag package has printed the usage
 	case err != nil:
 		return usagef("%v (run 'bot %s -h')", err, fs.Name())
 	case fs.NArg() > 0:

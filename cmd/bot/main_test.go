@@ -35,13 +35,13 @@ func TestHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bot -h exit %d", code)
 	}
-	for _, c := range []string{"run", "setup", "sandbox", "version"} {
+	for _, c := range []string{"run", "setup", "sandbox", "audit", "version"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("bot -h does not list %s:\n%s", c, out)
 		}
 		code, sub, _ := invoke(t, nil, c, "-h")
-		if code != 0 || !strings.Contains(sub, "Usage: bot "+c) {
-			t.Errorf("bot %s -h: exit %d, out %q", c, code, sub)
+		if code != 0 || strings.Count(sub, "Usage: bot "+c) != 1 {
+			t.Errorf("bot %s -h: exit %d, want the usage once:\n%s", c, code, sub)
 		}
 	}
 	if code, _, _ := invoke(t, nil); code != exitUsage {
