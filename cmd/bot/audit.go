@@ -51,7 +51,7 @@ func runAudit(ctx context.Context, args []string, e env) error {
 	}
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
-		return fmt.Errorf("open the store %s: %w", store.Redact(cfg.Store), err)
+		return err // it names the store, without a password
 	}
 	defer func() { _ = st.Close() }()
 	entries, err := st.ReadAudit(ctx, switchyard.AuditQuery{App: *app, Since: from, Limit: *limit})

@@ -50,6 +50,12 @@ func TestHelp(t *testing.T) {
 	if code, _, errOut := invoke(t, nil, "deploy"); code != exitUsage || !strings.Contains(errOut, `unknown command "deploy"`) {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
 	}
+	tokens := map[string]string{"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_BOT_TOKEN": "xoxb-1-test"}
+	missing := filepath.Join(t.TempDir(), "switchyard.yaml")
+	if code, _, errOut := invoke(t, tokens, "run", "-config", missing); code != exitUsage ||
+		!strings.Contains(errOut, "there is no configuration file at "+missing+": copy switchyard.example.yaml") {
+		t.Errorf("a missing configuration: exit %d, %q", code, errOut)
+	}
 	if code, _, errOut := invoke(t, nil, "version", "-x"); code != exitUsage || !strings.Contains(errOut, "-x") {
 		t.Errorf("unknown flag: exit %d, %q", code, errOut)
 	}

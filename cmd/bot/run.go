@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net"
 	"net/url"
 	"strings"
@@ -64,7 +66,10 @@ func loopback(host string) bool {
 // store: SWITCHYARD_STORE) and turns problems into a usage error (exit 2).
 func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
 	cfg, err := config.Load(path)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usagef("there is no configuration file at %s: copy switchyard.example.yaml to start one, or pass -config", path)
+	case err != nil:
 		return nil, usagef("invalid configuration:\n%v", err)
 	}
 	if err := cfg.ApplyEnv(getenv); err != nil {

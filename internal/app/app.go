@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,7 +55,7 @@ func Run(ctx context.Context, d Deps) error {
 	cfg := d.Config
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
-		return fmt.Errorf("open the store %s: %w", store.Redact(cfg.Store), err)
+		return err // it names the store, without a password
 	}
 	defer st.Close()
 
@@ -65,7 +66,7 @@ func Run(ctx context.Context, d Deps) error {
 	api := slack.New(d.BotToken, opts...)
 	who, err := api.AuthTestContext(ctx)
 	if err != nil {
-		return fmt.Errorf("slack refused the bot token (auth.test): %w", err)
+		return authError(err)
 	}
 	log.Info("connected to Slack", zap.String("team", who.Team), zap.String("bot_user", who.UserID))
 	sm := socketmode.New(api)
@@ -124,4 +125,19 @@ func lastPart(s string) string {
 		}
 	}
 	return s
+}
+
+// authError says why auth.test failed: Slack answered and refused the
+// token, or Slack could not be reached at all, which no token fixes.
+func authError(err error) error {
+	var refused slack.SlackErrorResponse
+	var unreachable *url.Error
+	switch {
+	case errors.As(err, &refused):
+		return fmt.Errorf("Slack refused the bot token (auth.test answered %s): check SLACK_BOT_TOKEN", refused.Err)
+	case errors.As(err, &unreachable):
+		return fmt.Errorf("could not reach Slack to check the bot token (auth.test): %w", unreachable.Err)
+	default:
+		return fmt.Errorf("could not check the bot token with Slack (auth.test): %w", err)
+	}
 }
