@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
 )
@@ -298,5 +301,24 @@ func TestShutdownDrainsJobsInFlight(t *testing.T) {
 	<-stopped
 	if n := len(w.channelMessages(deploys)); n != 1 {
 		t.Fatalf("the job in flight posted %d cards, want 1", n)
+	}
+}
+
+// A tag that does not exist is the person's to fix: they are told, and
+// the operator's log gets no warning for it (nor for the alarm read the
+// abandoned plan cut short).
+func TestATypoIsNotAnOperatorWarning(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	w := newWorld(t, worldOptions{log: zap.New(core)})
+	w.slash(alice, deploys, "web v9.9.9")
+	wantIn(t, "answer", w.lastEphemeral(deploys, alice), "There is no image v9.9.9")
+	w.stop()
+	for _, e := range logs.All() {
+		if e.Level >= zap.WarnLevel {
+			t.Errorf("a typo was logged at %s: %s %v", e.Level, e.Message, e.ContextMap())
+		}
+	}
+	if logs.FilterMessage("action failed").Len() != 1 {
+		t.Errorf("the failed plan is not logged once at info: %v", logs.All())
 	}
 }
