@@ -109,6 +109,12 @@ func New(o Options) *Metrics {
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "build_info",
 		Help: "Always 1; the version label says which build runs.", ConstLabels: prometheus.Labels{"version": label(o.Version, "unknown")}})
 	build.Set(1)
+	// The envelope types every bot receives show from the start, at 0, so
+	// that a rate over them exists before the first command.
+	for _, kind := range []string{"slash_commands", "interactive", "events_api"} {
+		m.envelopes.WithLabelValues(kind)
+		m.ack.WithLabelValues(kind)
+	}
 	reg.MustRegister(build, m.envelopes, m.ack, m.actions, m.socketUp, m.connections, m.tracked, m.takeovers,
 		m.sqsReceived, m.sqsDeleted, m.slackCalls, m.slackSeconds, m.cardEdit, m.awsCalls, m.awsSeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

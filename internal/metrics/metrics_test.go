@@ -59,6 +59,7 @@ func TestObservers(t *testing.T) {
 switchyard_build_info{version="v1.2.3"} 1
 # HELP switchyard_slack_envelopes_total Socket Mode envelopes acked, by envelope type.
 # TYPE switchyard_slack_envelopes_total counter
+switchyard_slack_envelopes_total{type="events_api"} 0
 switchyard_slack_envelopes_total{type="interactive"} 1
 switchyard_slack_envelopes_total{type="slash_commands"} 2
 # HELP switchyard_actions_total Audited commands and clicks, by action and result (ok, refused, failed).
@@ -111,7 +112,7 @@ switchyard_card_edit_delay_seconds_bucket{le="+Inf"} 1
 switchyard_card_edit_delay_seconds_sum 0.3
 switchyard_card_edit_delay_seconds_count 1
 `, "switchyard_card_edit_delay_seconds")
-	if n, err := testutil.GatherAndCount(m.Gatherer(), "switchyard_slack_ack_seconds"); err != nil || n != 2 {
+	if n, err := testutil.GatherAndCount(m.Gatherer(), "switchyard_slack_ack_seconds"); err != nil || n != 3 {
 		t.Errorf("ack histograms: %d, %v; want one per envelope type", n, err)
 	}
 
