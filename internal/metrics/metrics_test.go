@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -10,12 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/slack-go/slack"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/commands"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/internal/slackout"
+	"github.com/switchyard/switchyard/internal/slacksim"
 	"github.com/switchyard/switchyard/notify"
 )
 
@@ -218,5 +221,50 @@ switchyard_aws_calls_total{code="error",operation="ListQueues",service="SQS"} 1
 `, "switchyard_aws_calls_total")
 	if n, err := testutil.GatherAndCount(m.Gatherer(), "switchyard_aws_call_seconds"); err != nil || n != 3 {
 		t.Errorf("call duration series: %d, %v; want one per operation", n, err)
+	}
+}
+
+// The Slack wrapper counts real calls of slack-go against the simulator:
+// successes, Slack's refusal by its code, and a 429 apart.
+func TestSlackWrapper(t *testing.T) {
+	sim := slacksim.New(slacksim.Options{Workspace: slacksim.DefaultWorkspace()})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	m := metrics.New(metrics.Options{})
+	api := m.Slack(slack.New(sim.BotToken(), slack.OptionAPIURL(sim.URL())))
+	ctx := context.Background()
+	if _, ts, err := api.PostMessageContext(ctx, "C0DEPLOYS", slack.MsgOptionText("hello", false)); err != nil {
+		t.Fatal(err)
+	} else if _, _, _, err := api.UpdateMessageContext(ctx, "C0DEPLOYS", ts, slack.MsgOptionText("hello again", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.PostEphemeralContext(ctx, "C0DEPLOYS", "U0ALICE", slack.MsgOptionText("psst", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C0NOWHERE", slack.MsgOptionText("lost", false)); err == nil {
+		t.Fatal("a post to a missing channel succeeded")
+	}
+	// Tight limits: one call of a Tier 2 method, then one in ten seconds.
+	sim.SetRateLimit(slacksim.RateTight)
+	if _, err := api.GetUserGroupMembersContext(ctx, "S0ONCALL"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.GetUserGroupMembersContext(ctx, "S0ONCALL"); err == nil {
+		t.Fatal("the second call under tight limits was not limited")
+	}
+	compare(t, m, `
+# HELP switchyard_slack_calls_total Slack Web API calls by method and result: ok, rate_limited (429), Slack's error code, or error (no answer).
+# TYPE switchyard_slack_calls_total counter
+switchyard_slack_calls_total{method="chat.postEphemeral",result="ok"} 1
+switchyard_slack_calls_total{method="chat.postMessage",result="channel_not_found"} 1
+switchyard_slack_calls_total{method="chat.postMessage",result="ok"} 1
+switchyard_slack_calls_total{method="chat.update",result="ok"} 1
+switchyard_slack_calls_total{method="usergroups.users.list",result="ok"} 1
+switchyard_slack_calls_total{method="usergroups.users.list",result="rate_limited"} 1
+`, "switchyard_slack_calls_total")
+	if got := metrics.SlackResult(errors.New("dial tcp: connection refused")); got != "error" {
+		t.Errorf("no answer = %q, want error", got)
 	}
 }
