@@ -60,6 +60,7 @@ func subcommands() []subcommand {
 		{"run", "connect to Slack and AWS and serve /deploy", runBot},
 		{"setup", "create or verify the EventBridge rule and SQS queue the bot reads", runSetup},
 		{"sandbox", "run the whole product locally on the AWS and Slack simulators", runSandbox},
+		{"healthcheck", "exit 0 if a running bot is ready (GET /readyz), else 1: a container health check", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -105,7 +106,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: bot <command> [flags]")
 	fmt.Fprintln(w)
 	for _, c := range subcommands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'bot <command> -h' for a command's flags.")

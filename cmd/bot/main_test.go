@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/pgtest"
 )
 
 // invoke runs the command in-process with the given environment.
@@ -33,7 +34,7 @@ func TestHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bot -h exit %d", code)
 	}
-	for _, c := range []string{"run", "setup", "sandbox", "version"} {
+	for _, c := range []string{"run", "setup", "sandbox", "healthcheck", "version"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("bot -h does not list %s:\n%s", c, out)
 		}
@@ -124,7 +125,7 @@ func staticBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m)
 	if built.path != "" {
 		_ = os.RemoveAll(filepath.Dir(built.path))
 	}
