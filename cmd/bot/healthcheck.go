@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,31 +23,19 @@ const defaultHealthAddr = "127.0.0.1:9090"
 // when ready, 1 for anything else, a bad flag included (Docker reserves 2),
 // with one line on standard error either way.
 func runHealthcheck(ctx context.Context, args []string, e env) error {
-	fs := newFlags("healthcheck", "Asks a running 'bot run -http' whether it is ready (GET /readyz: the Slack socket is up and the\n"+
-		"store answers) and exits 0 if it answers 200, else 1, with one line on standard error. For container\n"+
-		"health checks: the image has no shell and no curl.", e)
-	addr := fs.String("http", defaultHealthAddr, "HOST:PORT that 'bot run -http' serves on; a host of 0.0.0.0, :: or none means this machine")
-	live := fs.Bool("live", false, "ask /healthz (the process answers at all) instead of /readyz")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
-	if err := parseFlags(fs, args); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return errors.New(ue.msg)
-		}
-		return err
-	}
-	if *timeout <= 0 {
-		return errors.New("-timeout must be above 0")
-	}
-	path := "/readyz"
-	if *live {
-		path = "/healthz"
-	}
-	url, err := probeURL(*addr, path)
+	o, err := healthcheckFlags(e).parse(args)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	path := "/readyz"
+	if o.live {
+		path = "/healthz"
+	}
+	url, err := probeURL(o.addr, path)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -67,6 +56,50 @@ func runHealthcheck(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stderr, "ready: %s answered %d %s\n", url, res.StatusCode, oneLine(body))
 	return nil
+}
+
+// healthcheckOptions are bot healthcheck's flags.
+type healthcheckOptions struct {
+	addr    string
+	live    bool
+	timeout time.Duration
+}
+
+// healthcheckSet is bot healthcheck's flag set, apart so that the tests of
+// the Dockerfile and the ECS sample can parse their commands with it.
+type healthcheckSet struct {
+	fs *flag.FlagSet
+	o  *healthcheckOptions
+}
+
+func healthcheckFlags(e env) healthcheckSet {
+	fs := newFlags("healthcheck", "Asks a running 'bot run -http' whether it is ready (GET /readyz: the Slack socket is up and the\n"+
+		"store answers) and exits 0 if it answers 200, else 1, with one line on standard error. For container\n"+
+		"health checks: the image has no shell and no curl.", e)
+	o := &healthcheckOptions{}
+	fs.StringVar(&o.addr, "http", defaultHealthAddr, "HOST:PORT that 'bot run -http' serves on; a host of 0.0.0.0, :: or none means this machine")
+	fs.BoolVar(&o.live, "live", false, "ask /healthz (the process answers at all) instead of /readyz")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "how long to wait for the answer")
+	return healthcheckSet{fs: fs, o: o}
+}
+
+// parse reads args; every mistake is a plain error, exit 1, not a usage
+// error's 2, which Docker reserves.
+func (h healthcheckSet) parse(args []string) (healthcheckOptions, error) {
+	if err := parseFlags(h.fs, args); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return *h.o, errors.New(ue.msg)
+		}
+		return *h.o, err
+	}
+	if h.o.timeout <= 0 {
+		return *h.o, errors.New("-timeout must be above 0")
+	}
+	if _, err := probeURL(h.o.addr, "/"); err != nil {
+		return *h.o, err
+	}
+	return *h.o, nil
 }
 
 // probeURL turns a listen address into the URL to ask: a host that means

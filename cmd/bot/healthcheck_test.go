@@ -82,7 +82,7 @@ func TestHealthcheck(t *testing.T) {
 	}
 }
 
-// bot run's -http and the config's http: key: the flag wins, ” serves
+// bot run's -http and the config's http: key: the flag wins, -http "" serves
 // nothing, the key is used without the flag, and a bad address is a usage
 // error. Slack is unreachable here, so each run stops after the listen.
 func TestRunHTTPAddress(t *testing.T) {
