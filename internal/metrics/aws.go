@@ -16,7 +16,10 @@ const awsMiddlewareID = "switchyard.metrics.aws"
 // AWSMiddleware returns an APIOptions entry for an aws.Config: every call
 // of every client made from that config is counted once, after its
 // retries, as switchyard_aws_calls_total{service,operation,code} with its
-// duration in switchyard_aws_call_seconds.
+// duration in switchyard_aws_call_seconds. It goes last in the Initialize
+// step: some service clients name their service and operation in an
+// Initialize middleware of their own, which must run first; it still
+// wraps serialization, signing and every retry.
 //
 // code is "ok" for a success, AWS's error code (smithy APIError.ErrorCode,
 // such as ThrottlingException or DeploymentDoesNotExistException) when
@@ -36,7 +39,7 @@ func (m *Metrics) AWSMiddleware() func(*middleware.Stack) error {
 				out, md, err := next.HandleInitialize(ctx, in)
 				m.AWSCall(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), AWSCode(err), time.Since(start))
 				return out, md, err
-			}), middleware.Before)
+			}), middleware.After)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/slack-go/slack"
@@ -198,6 +199,13 @@ func TestAWSMiddleware(t *testing.T) {
 		t.Fatal("a denied call succeeded")
 	}
 
+	// CodeDeploy's client names its service and operation in a middleware
+	// of its own, unlike SQS's.
+	cd := codedeploy.NewFromConfig(cfg)
+	if _, err := cd.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String("d-NOSUCH123")}); err == nil {
+		t.Fatal("GetDeployment of a missing deployment succeeded")
+	}
+
 	// Nobody listens there: no answer at all.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -214,12 +222,13 @@ func TestAWSMiddleware(t *testing.T) {
 # HELP switchyard_aws_calls_total AWS API calls by service, operation and code: ok, AWS's error code, or error (no answer).
 # TYPE switchyard_aws_calls_total counter
 switchyard_aws_calls_total{code="AccessDenied",operation="GetQueueUrl",service="SQS"} 1
+switchyard_aws_calls_total{code="DeploymentDoesNotExistException",operation="GetDeployment",service="CodeDeploy"} 1
 switchyard_aws_calls_total{code="ok",operation="CreateQueue",service="SQS"} 1
 switchyard_aws_calls_total{code="ok",operation="GetQueueUrl",service="SQS"} 1
 switchyard_aws_calls_total{code="`+missing+`",operation="GetQueueUrl",service="SQS"} 1
 switchyard_aws_calls_total{code="error",operation="ListQueues",service="SQS"} 1
 `, "switchyard_aws_calls_total")
-	if n, err := testutil.GatherAndCount(m.Gatherer(), "switchyard_aws_call_seconds"); err != nil || n != 3 {
+	if n, err := testutil.GatherAndCount(m.Gatherer(), "switchyard_aws_call_seconds"); err != nil || n != 4 {
 		t.Errorf("call duration series: %d, %v; want one per operation", n, err)
 	}
 }
