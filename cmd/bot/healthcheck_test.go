@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -14,11 +15,15 @@ import (
 // on 200 and 1 on anything else, a bad flag included, always with one line
 // on standard error and nothing on standard output.
 func TestHealthcheck(t *testing.T) {
+	var mu sync.Mutex // guards code and body, which each case sets
 	var code int
 	var body string
 	asked := make(chan string, 10)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked <- r.Method + " " + r.URL.Path
+		mu.Lock()
+		code, body := code, body
+		mu.Unlock()
 		if code == http.StatusFound {
 			http.Redirect(w, r, "/elsewhere", code)
 			return
@@ -51,7 +56,9 @@ func TestHealthcheck(t *testing.T) {
 			"bot healthcheck: not ready: http://" + addr + "/readyz answered 302 <a href=\"/elsewhere\">Found</a>."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
 			code, body = tc.code, tc.body
+			mu.Unlock()
 			args := append([]string{"healthcheck", "-http", addr}, tc.args...)
 			exit, out, errOut := invoke(t, nil, args...)
 			if exit != tc.wantExit || out != "" || errOut != tc.wantStderr+"\n" {
