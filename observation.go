@@ -36,6 +36,8 @@ type Observation struct {
 	// Alarms are the watched alarms with their states; nil when they were
 	// not read with this observation (the record keeps the last ones).
 	Alarms []Alarm `json:"alarms,omitempty"`
+	// Next is what comes next by itself, and when.
+	Next Next `json:"next,omitzero"`
 
 	ErrorCode string `json:"error_code,omitempty"`
 	ErrorText string `json:"error_text,omitempty"`
@@ -82,9 +84,9 @@ func (o *Observation) Apply(d *Deployment) {
 	}
 	done := o.Status.Done()
 	d.BlueAlive = o.BlueAlive && !done
-	d.Waiting = WaitNone
+	d.Waiting, d.Next = WaitNone, Next{}
 	if !done {
-		d.Waiting = o.Waiting
+		d.Waiting, d.Next = o.Waiting, o.Next
 	}
 	if o.Alarms != nil {
 		d.Alarms = o.Alarms

@@ -136,6 +136,14 @@ type Environment struct {
 	// RequireApproval means a second authorised person must approve before
 	// a deployment starts.
 	RequireApproval bool
+
+	// App is the name of the app the environment belongs to.
+	App string
+	// RoleARN is the IAM role the bot assumes to act in this environment,
+	// which names its account; "" means the bot's own credentials.
+	// ExternalID goes with it when the role's trust policy asks for one.
+	RoleARN    string
+	ExternalID string
 }
 
 // Deployment is what the bot knows of one CodeDeploy deployment.
@@ -184,6 +192,30 @@ type Deployment struct {
 	// PreviousTaskDefinition.
 	TaskDefinition         string
 	PreviousTaskDefinition string
+
+	// Reason is why the requester deployed, as they typed it.
+	Reason string
+	// Next is what happens next without anyone's click, and when: the
+	// next traffic step, the end of a wait. Zero when nothing is due.
+	Next Next
+}
+
+// NextKind says what comes next in a deployment by itself.
+type NextKind string
+
+// Next kinds.
+const (
+	NextNone         NextKind = ""
+	NextTrafficStep  NextKind = "traffic-step"  // Percent of traffic moves to green at At
+	NextReadyTimeout NextKind = "ready-timeout" // the ready wait ends at At, stopping the deployment
+	NextBlueRemoved  NextKind = "blue-removed"  // the termination wait ends at At: blue is removed, no instant rollback after
+)
+
+// Next is what happens next in a deployment without anyone's click.
+type Next struct {
+	Kind    NextKind  `json:"kind,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	Percent float64   `json:"percent,omitempty"`
 }
 
 // Wait is a pause in a blue/green deployment that a person can end early.
@@ -215,11 +247,14 @@ const (
 // Actor is who a write to AWS is made for: the Slack user who confirmed,
 // approved or clicked, the channel it happened in, and the deploy request
 // it carries out. The deployer names them in what it writes (the
-// description), so that a deployment can be traced to its request.
+// description), so that a deployment can be traced to its request, and in
+// an environment with a role it acts as them: the user is the session's
+// source identity, the user and team its tags.
 type Actor struct {
 	User    string // Slack user ID (U…, W…)
 	Channel string // Slack channel ID
 	Request string // the deploy request's id, "" when there is none
+	Team    string // Slack team (workspace) ID (T…), "" when unknown
 }
 
 // RollbackKind says how a rollback was done.

@@ -19,7 +19,10 @@ import (
 // ask on every poll keep their own short cache. Errors are
 // *switchyard.Error with a message safe to show.
 func (d *Deployer) Alarms(ctx context.Context, env switchyard.Environment) ([]switchyard.Alarm, error) {
-	c := d.clients(env.Region)
+	c, err := d.reads(ctx, env, "")
+	if err != nil {
+		return nil, err
+	}
 	g, err := d.readGroup(ctx, c, env)
 	if err != nil {
 		return nil, err

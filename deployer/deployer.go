@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.uber.org/zap"
+
+	"github.com/switchyard/switchyard"
 )
 
 // ECS reads services and task definitions and registers the cloned task
@@ -130,45 +132,49 @@ type Options struct {
 	RecentLimit int
 	// Now stamps plans; the default is time.Now.
 	Now func() time.Time
+	// Sessions assumes the roles of environments that name one
+	// (NewFromConfig only); the default is NewSessions(cfg, SessionOptions{}).
+	Sessions *Sessions
 }
 
 // Deployer plans, starts, describes, rolls back and continues deployments.
 // It is safe for concurrent use.
 type Deployer struct {
-	log     *zap.Logger
-	opts    Options
-	clients func(region string) Clients
-	memo    *memo
+	log  *zap.Logger
+	opts Options
+	src  clientSource
+	memo *memo
 }
 
-// New returns a Deployer that uses c for every region.
+// New returns a Deployer that uses c for every region and environment, as
+// given: it assumes no role.
 func New(c Clients, log *zap.Logger, opts Options) *Deployer {
-	return newDeployer(func(string) Clients { return c }, log, opts)
+	return newDeployer(fixedClients(c), log, opts)
 }
 
 // NewFromConfig returns a Deployer that builds real SDK clients from cfg for
-// each region an environment names, on first use. It opens no connection.
+// each region an environment names, on first use, and for an environment
+// with a role, through opts.Sessions: a session per person for what they
+// do, the bot's own session for reads (see access.go). It opens no
+// connection.
 func NewFromConfig(cfg aws.Config, log *zap.Logger, opts Options) *Deployer {
-	var mu sync.Mutex
-	byRegion := map[string]Clients{}
-	return newDeployer(func(region string) Clients {
-		if region == "" {
-			region = cfg.Region
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		c, ok := byRegion[region]
-		if !ok {
-			rc := cfg.Copy()
-			rc.Region = region
-			c = ClientsFromConfig(rc)
-			byRegion[region] = c
-		}
-		return c
-	}, log, opts)
+	if opts.Sessions == nil {
+		opts.Sessions = NewSessions(cfg, SessionOptions{})
+	}
+	return newDeployer(newConfigClients(cfg, opts.Sessions), log, opts)
 }
 
-func newDeployer(clients func(string) Clients, log *zap.Logger, opts Options) *Deployer {
+// reads returns the clients of env's reads, in region ("" for env's own).
+func (d *Deployer) reads(ctx context.Context, env switchyard.Environment, region string) (Clients, error) {
+	return d.src.clients(ctx, env, region, nil)
+}
+
+// writes returns the clients of what by does in env.
+func (d *Deployer) writes(ctx context.Context, env switchyard.Environment, by switchyard.Actor) (Clients, error) {
+	return d.src.clients(ctx, env, env.Region, &by)
+}
+
+func newDeployer(src clientSource, log *zap.Logger, opts Options) *Deployer {
 	if log == nil {
 		log = zap.NewNop()
 	}
@@ -182,10 +188,10 @@ func newDeployer(clients func(string) Clients, log *zap.Logger, opts Options) *D
 		opts.Now = time.Now
 	}
 	return &Deployer{
-		log:     log.Named("deployer"),
-		opts:    opts,
-		clients: clients,
-		memo:    newMemo(),
+		log:  log.Named("deployer"),
+		opts: opts,
+		src:  src,
+		memo: newMemo(),
 	}
 }
 
@@ -224,12 +230,13 @@ type memo struct {
 	// stands for the first one, for apps that name no container.
 	images map[string]map[string]string
 	sets   map[string][2]string // deployment id → {blue, green} task definition ARNs
+	shapes map[string]switchyard.TrafficShape
 }
 
 const memoLimit = 512
 
 func newMemo() *memo {
-	return &memo{images: map[string]map[string]string{}, sets: map[string][2]string{}}
+	return &memo{images: map[string]map[string]string{}, sets: map[string][2]string{}, shapes: map[string]switchyard.TrafficShape{}}
 }
 
 func (m *memo) image(taskDef, container string) (string, bool) {
@@ -271,4 +278,20 @@ func (m *memo) putTaskSets(id string, blue, green string) {
 		green = old[1]
 	}
 	m.sets[id] = [2]string{blue, green}
+}
+
+func (m *memo) shape(config string) (switchyard.TrafficShape, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.shapes[config]
+	return s, ok
+}
+
+func (m *memo) putShape(config string, s switchyard.TrafficShape) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.shapes) >= memoLimit {
+		clear(m.shapes)
+	}
+	m.shapes[config] = s
 }

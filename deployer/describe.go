@@ -24,7 +24,10 @@ func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id 
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
-	c := d.clients(env.Region)
+	c, err := d.reads(ctx, env, "")
+	if err != nil {
+		return nil, err
+	}
 	info, err := d.getDeployment(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -35,6 +38,7 @@ func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id 
 		return nil, err
 	}
 	d.fillTaskDefinitions(ctx, c, env, st)
+	st.Next = d.nextOf(ctx, c, info, st)
 	return st, nil
 }
 

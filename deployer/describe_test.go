@@ -40,6 +40,12 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 	if st.Traffic != (switchyard.Traffic{Blue: 90, Green: 10}) || st.Green.Running != 3 {
 		t.Errorf("canary traffic %+v green %+v", st.Traffic, st.Green)
 	}
+	// The canary's next step, all traffic, comes five minutes after the
+	// shift began: the card names that time.
+	if allow, _ := stage(st, switchyard.AllowTraffic); st.Next != (switchyard.Next{Kind: switchyard.NextTrafficStep,
+		At: allow.Start.Add(5 * time.Minute), Percent: 100}) {
+		t.Errorf("next = %+v, AllowTraffic started %v", st.Next, allow.Start)
+	}
 	var names []string
 	for _, s := range st.Stages {
 		names = append(names, s.Name)
@@ -59,6 +65,9 @@ func TestDescribeFollowsADeploymentThroughItsStages(t *testing.T) {
 	}
 
 	st = h.advanceUntil(webEnv, id, 30*time.Second, 10*time.Minute, func(s *switchyard.Observation) bool { return s.Waiting == switchyard.WaitTermination })
+	if after, _ := stage(st, switchyard.AfterAllowTraffic); st.Next != (switchyard.Next{Kind: switchyard.NextBlueRemoved, At: after.End.Add(5 * time.Minute)}) {
+		t.Errorf("in the termination wait next = %+v, AfterAllowTraffic ended %v", st.Next, after.End)
+	}
 	if st.Status != switchyard.StatusInProgress || st.TargetStatus != "Succeeded" || st.Traffic != (switchyard.Traffic{Blue: 0, Green: 100}) || !st.BlueAlive {
 		t.Errorf("termination wait: %+v traffic %+v", st, st.Traffic)
 	}

@@ -28,7 +28,10 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
-	c := d.clients(env.Region)
+	c, err := d.reads(ctx, env, "")
+	if err != nil {
+		return nil, err
+	}
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
 		return nil, err
@@ -255,7 +258,11 @@ func (d *Deployer) checkImage(ctx context.Context, next switchyard.ImageRef, p *
 	} else {
 		id.ImageTag = aws.String(next.Tag)
 	}
-	out, err := d.clients(region).ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{
+	c, err := d.reads(ctx, p.Env, region)
+	if err != nil {
+		return err
+	}
+	out, err := c.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RegistryId: aws.String(account), RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{id},
 	})
 	if err != nil {

@@ -20,7 +20,10 @@ func (d *Deployer) Recent(ctx context.Context, env switchyard.Environment, since
 	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
-	c := d.clients(env.Region)
+	c, err := d.reads(ctx, env, "")
+	if err != nil {
+		return nil, err
+	}
 	in := &codedeploy.ListDeploymentsInput{
 		ApplicationName:     aws.String(env.Application),
 		DeploymentGroupName: aws.String(env.DeploymentGroup),

@@ -30,7 +30,10 @@ func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, tar
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
-	c := d.clients(env.Region)
+	c, err := d.writes(ctx, env, by)
+	if err != nil {
+		return nil, err
+	}
 	log := d.log.With(zap.String("deployment_id", id), zap.String("who", by.User))
 	// Two rounds: a deployment may finish between reading and stopping it.
 	for range 2 {
@@ -303,7 +306,11 @@ func (d *Deployer) Continue(ctx context.Context, env switchyard.Environment, id 
 	if !ok {
 		return switchyard.Errorf(switchyard.EINVALID, "%q is not a wait a deployment can be continued from.", wait)
 	}
-	_, err := d.clients(env.Region).Control.ContinueDeployment(ctx, &codedeploy.ContinueDeploymentInput{
+	c, err := d.writes(ctx, env, by)
+	if err != nil {
+		return err
+	}
+	_, err = c.Control.ContinueDeployment(ctx, &codedeploy.ContinueDeploymentInput{
 		DeploymentId: aws.String(id), DeploymentWaitType: waitType,
 	}, codedeployWrite)
 	if err == nil {

@@ -49,13 +49,7 @@ func newHarness(t testing.TB) *harness {
 // clients (to put a hand-written fake in front of one interface).
 func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) *harness {
 	t.Helper()
-	sim := simtest.AWS(t, "deployer/testdata/world.yaml", start)
-	// A transport of our own, closed before the simulator: the SDK's
-	// parallel calls can leave a dialled connection that never carried a
-	// request, and the server's graceful shutdown waits for those.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(transport.CloseIdleConnections)
-
+	sim, transport := startWorld(t, "deployer/testdata/world.yaml")
 	rec := &recorder{next: transport}
 	cfg := sim.Config()
 	cfg.HTTPClient = &http.Client{Transport: rec}
@@ -84,6 +78,19 @@ func newHarnessWith(t testing.TB, wrap func(deployer.Clients) deployer.Clients) 
 		cd:  codedeploy.NewFromConfig(outside),
 		ecs: ecs.NewFromConfig(outside),
 	}
+}
+
+// startWorld starts a simulator seeded with the world file at path (from
+// the module's root), and gives a transport of its own for clients, closed
+// before the simulator: the SDK's parallel calls can leave a dialled
+// connection that never carried a request, and the server's graceful
+// shutdown waits for those.
+func startWorld(t testing.TB, path string) (*awssim.Sim, *http.Transport) {
+	t.Helper()
+	sim := simtest.AWS(t, path, start)
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(transport.CloseIdleConnections)
+	return sim, transport
 }
 
 // Environments of the seeded world.

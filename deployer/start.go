@@ -33,16 +33,19 @@ func (d *Deployer) Start(ctx context.Context, plan *switchyard.Plan, by switchya
 		return "", switchyard.Errorf(switchyard.EINVALID, "There is no plan to start.")
 	}
 	desc := describeStart(by, plan)
-	return d.start(ctx, plan, desc)
+	return d.start(ctx, plan, desc, by)
 }
 
 // start is Start with the description already written.
-func (d *Deployer) start(ctx context.Context, plan *switchyard.Plan, desc description) (string, error) {
+func (d *Deployer) start(ctx context.Context, plan *switchyard.Plan, desc description, by switchyard.Actor) (string, error) {
 	env := plan.Env
 	if err := checkEnv(env); err != nil {
 		return "", err
 	}
-	c := d.clients(env.Region)
+	c, err := d.writes(ctx, env, by)
+	if err != nil {
+		return "", err
+	}
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
 		return "", err

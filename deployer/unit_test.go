@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -201,5 +202,28 @@ func TestCloneTaskDefinition(t *testing.T) {
 	}
 	if _, _, err := cloneTaskDefinition(td, nil, "api", "api:2"); switchyard.ErrorCode(err) != switchyard.EINVALID {
 		t.Errorf("unknown container: %v", err)
+	}
+}
+
+func TestNextStep(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	linear := switchyard.TrafficShape{Type: switchyard.RoutingLinear, Percent: 10, IntervalMinutes: 1}
+	canary := switchyard.TrafficShape{Type: switchyard.RoutingCanary, Percent: 10, IntervalMinutes: 5}
+	for _, tc := range []struct {
+		shape switchyard.TrafficShape
+		green float64
+		want  switchyard.Next
+	}{
+		{linear, 0, switchyard.Next{Kind: switchyard.NextTrafficStep, At: start, Percent: 10}},
+		{linear, 10, switchyard.Next{Kind: switchyard.NextTrafficStep, At: start.Add(time.Minute), Percent: 20}},
+		{linear, 90, switchyard.Next{Kind: switchyard.NextTrafficStep, At: start.Add(9 * time.Minute), Percent: 100}},
+		{linear, 100, switchyard.Next{}},
+		{canary, 10, switchyard.Next{Kind: switchyard.NextTrafficStep, At: start.Add(5 * time.Minute), Percent: 100}},
+		{switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}, 0, switchyard.Next{}},
+		{switchyard.TrafficShape{Type: switchyard.RoutingLinear, Percent: 30, IntervalMinutes: 2}, 90, switchyard.Next{Kind: switchyard.NextTrafficStep, At: start.Add(6 * time.Minute), Percent: 100}},
+	} {
+		if got := nextStep(tc.shape, start, tc.green); got != tc.want {
+			t.Errorf("%+v at %.0f%%: %+v, want %+v", tc.shape, tc.green, got, tc.want)
+		}
 	}
 }

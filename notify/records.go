@@ -84,7 +84,7 @@ func (n *Notifier) requestOf(ctx context.Context, app string, env switchyard.Env
 // fromRequest fills in what only the bot knows of a deployment it started.
 func fromRequest(rec *switchyard.Record, req switchyard.Pending) {
 	d := &rec.Deployment
-	d.RequestedBy, d.ConfirmedBy = req.RequestedBy, req.RequestedBy
+	d.RequestedBy, d.ConfirmedBy, d.Reason = req.RequestedBy, req.RequestedBy, req.Reason
 	if req.ApprovedBy != "" {
 		d.ConfirmedBy = req.ApprovedBy
 	}

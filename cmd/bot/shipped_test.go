@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"go/parser"
 	"go/token"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/switchyard/switchyard/deployer"
-	"github.com/switchyard/switchyard/internal/setup"
 	"github.com/switchyard/switchyard/notify"
 )
 
@@ -27,85 +25,6 @@ func methods(prefix string, v any) []string {
 		out = append(out, prefix+":"+t.Method(i).Name)
 	}
 	return out
-}
-
-// policyActions reads iam-policy.json: the actions of the statements whose
-// Sid starts with prefix.
-func policyActions(t *testing.T, prefix string) []string {
-	t.Helper()
-	b, err := os.ReadFile("../../iam-policy.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Statement []struct {
-			Sid      string
-			Effect   string
-			Action   any
-			Resource any
-		}
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("iam-policy.json: %v", err)
-	}
-	var out []string
-	for _, s := range doc.Statement {
-		if !strings.HasPrefix(s.Sid, prefix) {
-			continue
-		}
-		if s.Effect != "Allow" || s.Resource == "" || s.Resource == nil {
-			t.Errorf("statement %s: effect %q, resource %v", s.Sid, s.Effect, s.Resource)
-		}
-		switch a := s.Action.(type) {
-		case string:
-			out = append(out, a)
-		case []any:
-			for _, x := range a {
-				out = append(out, x.(string))
-			}
-		}
-	}
-	for _, a := range out {
-		if strings.Contains(a, "*") {
-			t.Errorf("%s: wildcard actions are not least privilege", a)
-		}
-	}
-	return out
-}
-
-// TestIAMPolicyCoversEveryCall derives the AWS calls from the interfaces the
-// code declares, so a new call without a policy line fails here, not in
-// production with AccessDenied.
-func TestIAMPolicyCoversEveryCall(t *testing.T) {
-	var run []string
-	run = append(run, methods("ecs", (*deployer.ECS)(nil))...)
-	run = append(run, methods("ecr", (*deployer.ECR)(nil))...)
-	run = append(run, methods("cloudwatch", (*deployer.Alarms)(nil))...)
-	for _, v := range []any{(*deployer.Groups)(nil), (*deployer.Deployments)(nil), (*deployer.History)(nil), (*deployer.Targets)(nil), (*deployer.Control)(nil)} {
-		run = append(run, methods("codedeploy", v)...)
-	}
-	// notify reads the events queue itself; everything else it learns from
-	// AWS (deployments, alarms) it asks the deployer, so the deployer's
-	// interfaces above cover it. TestOnlyTheDeployerCallsAWS keeps it so.
-	run = append(run, methods("sqs", (*notify.Queue)(nil))...)
-	run = append(run, "sqs:GetQueueUrl") // internal/app finds the queue at start
-	have := policyActions(t, "Run")
-	for _, a := range run {
-		if !slices.Contains(have, a) {
-			t.Errorf("bot run calls %s but no Run statement of iam-policy.json allows it", a)
-		}
-	}
-	if !slices.Contains(have, "iam:PassRole") {
-		t.Error("RegisterTaskDefinition with task roles needs iam:PassRole")
-	}
-
-	set := append(methods("events", (*setup.EventBridge)(nil)), methods("sqs", (*setup.SQS)(nil))...)
-	haveSetup := policyActions(t, "Setup")
-	for _, a := range set {
-		if !slices.Contains(haveSetup, a) {
-			t.Errorf("bot setup calls %s but no Setup statement of iam-policy.json allows it", a)
-		}
-	}
 }
 
 // What notify reads from AWS besides its queue comes from the deployer.

@@ -34,8 +34,8 @@ type Deps struct {
 	AppToken string
 	// SlackAPIURL is the Web API base ("https://slack.com/api/" when empty).
 	SlackAPIURL string
-	// AWS is the base AWS configuration; each environment's region is
-	// applied per call.
+	// AWS is the base AWS configuration, the bot's own credentials; each
+	// environment's region, and role if it names one, is applied per call.
 	AWS aws.Config
 	Log *zap.Logger
 	// Now is the clock of cards and confirmations (default time.Now); the
@@ -85,8 +85,12 @@ func Run(ctx context.Context, d Deps) error {
 	log.Info("connected to Slack", zap.String("team", who.Team), zap.String("bot_user", who.UserID))
 	sm := socketmode.New(api)
 
+	// Environments with a role are reached through it: a session per
+	// person for what they do, one for the bot's reads, each lasting
+	// role_session_duration.
 	awsCfg := counted(d.AWS, m)
-	dep := deployer.NewFromConfig(awsCfg, log.Named("deployer"), deployer.Options{Now: d.Now})
+	sessions := deployer.NewSessions(awsCfg, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
+	dep := deployer.NewFromConfig(awsCfg, log.Named("deployer"), deployer.Options{Now: d.Now, Sessions: sessions})
 
 	eventsCfg := awsCfg.Copy()
 	if cfg.Events.Region != "" {

@@ -16,6 +16,8 @@ type ecsState struct {
 	// taskDefs holds each family's revisions; revision N is taskDefs[family][N-1].
 	taskDefs   map[string][]*taskDef
 	taskSetSeq int64
+	// native holds the service deployments (ecsdeploy*.go).
+	native svcDeployState
 }
 
 type ecsCluster struct {
@@ -43,12 +45,16 @@ type ecsService struct {
 	tags          []ecsTag
 	// greenUnhealthy makes tasks of new task sets never become healthy.
 	greenUnhealthy bool
+	// native is set for a service that plays service deployments.
+	native *nativeService
 }
 
 type ecsLoadBalancer struct {
 	TargetGroupArn string `json:"targetGroupArn,omitempty"`
 	ContainerName  string `json:"containerName,omitempty"`
 	ContainerPort  int    `json:"containerPort,omitempty"`
+	// AdvancedConfiguration is an ECS-native blue/green service's.
+	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitempty"`
 }
 
 // ecsTaskSet is one task set of a CODE_DEPLOY service.
@@ -112,6 +118,7 @@ func (s *Sim) registerECS() {
 	for op, fn := range ops {
 		s.handle(ecsTarget, "ecs", op, fn)
 	}
+	s.registerServiceDeployments()
 }
 
 // callerArn is the identity the simulator pretends every caller has; it

@@ -73,6 +73,10 @@ func (s *Sim) renderService(svc *ecsService, withTags bool) map[string]any {
 		out["deployments"] = []any{}
 		return out
 	}
+	if svc.isNative() {
+		s.renderNative(out, svc)
+		return out
+	}
 	out["deployments"] = []map[string]any{{
 		"id":                 "ecs-svc/" + svcDeploymentID(svc),
 		"status":             "PRIMARY",

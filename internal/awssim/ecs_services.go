@@ -114,6 +114,9 @@ func (s *Sim) ecsDescribeClusters(_ context.Context, req *request) (any, error) 
 // counts sums the running and pending tasks of the service: over its task
 // sets for a CODE_DEPLOY service, else the desired count, all running.
 func (svc *ecsService) counts() (running, pending int) {
+	if svc.isNative() {
+		return svc.native.counts()
+	}
 	if svc.controller != "CODE_DEPLOY" && svc.controller != "EXTERNAL" {
 		return svc.desiredCount, 0
 	}
@@ -189,6 +192,7 @@ func (s *Sim) ecsDescribeServices(_ context.Context, req *request) (any, error) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.catchUpLocked()
 	c := s.ecs.cluster(in.Cluster)
 	if c == nil {
 		return nil, errClusterNotFound()
@@ -272,11 +276,15 @@ func (s *Sim) ecsUpdateService(_ context.Context, req *request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.catchUpLocked()
 	svc, aerr := s.ecs.clusterService(in.Cluster, in.Service)
 	if aerr != nil {
 		return nil, aerr
 	}
 	now := s.clock.Now()
+	if out, ok, err := s.nativeUpdateLocked(svc, req, now); ok {
+		return out, err
+	}
 	if svc.controller == "CODE_DEPLOY" {
 		// AWS's rule: with CodeDeploy in charge, only counts and
 		// scheduling options change here; anything that needs new tasks

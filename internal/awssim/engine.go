@@ -7,7 +7,9 @@ import "time"
 // next transition with that exact time as its timestamp. What each
 // lifecycle event does is its stage's (engine_stages.go); what the
 // blue/green waits do is theirs (engine_waits.go); this file only moves
-// deployments from one to the next.
+// deployments from one to the next. ECS service deployments
+// (ecsdeploy*.go) are played by the same loop, in one time order with
+// CodeDeploy's.
 //
 // Simulated durations (CodeDeploy gives no exact figures; these keep tests
 // short and are the simulator's own choice):
@@ -46,33 +48,72 @@ func (s *Sim) startEngine() {
 }
 
 // runDueLocked steps every active deployment due at or before until, the
-// earliest first (creation order breaks ties). With setClock the clock
+// earliest first (creation order breaks ties; CodeDeploy's go before ECS
+// service deployments due at the same time). With setClock the clock
 // follows each step.
 func (s *Sim) runDueLocked(until time.Time, setClock bool) {
 	for {
-		var next *cdDeployment
-		for _, d := range s.codedeploy.active {
-			if d.due.After(until) {
-				continue
-			}
-			if next == nil || d.due.Before(next.due) || (d.due.Equal(next.due) && d.seq < next.seq) {
-				next = d
-			}
-		}
-		if next == nil {
+		at, step, ok := s.nextStepLocked(until)
+		if !ok {
 			break
 		}
-		at := next.due
 		if setClock {
 			s.clock.set(at)
 		}
-		s.checkAlarmsLocked(at)
-		if next.phase == phaseDone || !next.due.Equal(at) {
-			continue // an alarm stopped it
-		}
-		s.stepLocked(next, at)
+		s.watchAlarmsLocked(at)
+		step(at) // a no-op when an alarm has already moved it
 	}
-	s.checkAlarmsLocked(until)
+	s.watchAlarmsLocked(until)
+}
+
+// nextStepLocked finds the earliest transition due at or before until and
+// returns its time and how to play it.
+func (s *Sim) nextStepLocked(until time.Time) (time.Time, func(time.Time), bool) {
+	cd, cdOK := earliestDue(s.codedeploy.active, until)
+	sd, sdOK := earliestDue(s.ecs.native.active, until)
+	switch {
+	case cdOK && (!sdOK || !sd.due.Before(cd.due)):
+		return cd.due, func(at time.Time) {
+			if cd.phase != phaseDone && cd.due.Equal(at) {
+				s.stepLocked(cd, at)
+			}
+		}, true
+	case sdOK:
+		return sd.due, func(at time.Time) { s.sdStepIfDueLocked(sd, at) }, true
+	}
+	return time.Time{}, nil, false
+}
+
+// scheduled is what the engine plays: something with a due time and a
+// creation order.
+type scheduled interface {
+	dueTime() time.Time
+	order() int64
+}
+
+func (d *cdDeployment) dueTime() time.Time  { return d.due }
+func (d *cdDeployment) order() int64        { return d.seq }
+func (d *svcDeployment) dueTime() time.Time { return d.due }
+func (d *svcDeployment) order() int64       { return d.seq }
+
+// earliestDue is the item due earliest at or before until (creation order
+// breaks ties); ok is false when none is due.
+func earliestDue[T scheduled](items []T, until time.Time) (next T, ok bool) {
+	for _, d := range items {
+		if d.dueTime().After(until) {
+			continue
+		}
+		if !ok || d.dueTime().Before(next.dueTime()) || (d.dueTime().Equal(next.dueTime()) && d.order() < next.order()) {
+			next, ok = d, true
+		}
+	}
+	return next, ok
+}
+
+// watchAlarmsLocked stops or rolls back what watches an alarm now in ALARM.
+func (s *Sim) watchAlarmsLocked(at time.Time) {
+	s.checkAlarmsLocked(at)
+	s.sdCheckAlarmsLocked(at)
 }
 
 // catchUpLocked plays what is due by now when the clock runs by itself, so

@@ -167,7 +167,7 @@ func (s *Sim) Advance(d time.Duration) {
 	defer f.mu.Unlock()
 	now := f.clock.Now()
 	for _, p := range f.order {
-		p.checkAlarmsLocked(now)
+		p.watchAlarmsLocked(now)
 	}
 	until := now.Add(d)
 	// With steps due in several partitions, play them a moment at a time:
@@ -210,18 +210,9 @@ func (f *front) nextDueLocked(until time.Time) (time.Time, bool) {
 }
 
 // nextDueLocked is the earliest due time by until of the deployments this
-// partition's engine plays. It must know every kind of work runDueLocked
-// plays (engine.go).
+// partition's engine plays: the step runDueLocked would play next
+// (engine.go), so it knows every kind of work there is.
 func (s *Sim) nextDueLocked(until time.Time) (time.Time, bool) {
-	var next time.Time
-	found := false
-	for _, d := range s.codedeploy.active {
-		if d.due.After(until) {
-			continue
-		}
-		if !found || d.due.Before(next) {
-			next, found = d.due, true
-		}
-	}
-	return next, found
+	at, _, ok := s.nextStepLocked(until)
+	return at, ok
 }

@@ -49,6 +49,14 @@ type ServiceSeed struct {
 	// Controller is the deployment controller: CODE_DEPLOY (the default),
 	// ECS or EXTERNAL.
 	Controller string `yaml:"controller"`
+	// DeploymentController is the API's spelling of Controller ({type:
+	// ECS}); give either, or both alike.
+	DeploymentController *DeploymentController `yaml:"deploymentController"`
+	// DeploymentConfiguration is an ECS-controller service's, in the API's
+	// member names; with strategy BLUE_GREEN, LINEAR or CANARY the service
+	// plays service deployments and needs a load balancer with an
+	// advancedConfiguration.
+	DeploymentConfiguration *DeploymentConfiguration `yaml:"deploymentConfiguration"`
 	// DesiredCount defaults to 1.
 	DesiredCount *int `yaml:"desiredCount"`
 	// LaunchType defaults to FARGATE, PlatformVersion then to LATEST.
@@ -84,6 +92,8 @@ type LoadBalancerSeed struct {
 	TargetGroupArn string `yaml:"targetGroupArn"`
 	ContainerName  string `yaml:"containerName"`
 	ContainerPort  int    `yaml:"containerPort"`
+	// AdvancedConfiguration is for ECS-native blue/green strategies.
+	AdvancedConfiguration *AdvancedConfiguration `yaml:"advancedConfiguration"`
 }
 
 // RepositorySeed is an ECR repository and the tags pushed to it.
@@ -208,6 +218,9 @@ func (s *Sim) putServiceLocked(cluster string, in ServiceSeed) error {
 	if s.ecs.service(cluster, in.Name) != nil {
 		return fmt.Errorf("service %s/%s already exists", cluster, in.Name)
 	}
+	if err := seedController(&in); err != nil {
+		return fmt.Errorf("service %s: %w", in.Name, err)
+	}
 	if in.Controller == "" {
 		in.Controller = "CODE_DEPLOY"
 	}
@@ -241,7 +254,12 @@ func (s *Sim) putServiceLocked(cluster string, in ServiceSeed) error {
 		if !hasContainer(td.body, lb.ContainerName) {
 			return fmt.Errorf("service %s: the container %s does not exist in the task definition", in.Name, lb.ContainerName)
 		}
-		lbs = append(lbs, ecsLoadBalancer{TargetGroupArn: lb.TargetGroupArn, ContainerName: lb.ContainerName, ContainerPort: lb.ContainerPort})
+		lbs = append(lbs, ecsLoadBalancer{TargetGroupArn: lb.TargetGroupArn, ContainerName: lb.ContainerName, ContainerPort: lb.ContainerPort,
+			AdvancedConfiguration: lb.AdvancedConfiguration})
+	}
+	deployCfg, err := seedDeploymentConfig(in, lbs)
+	if err != nil {
+		return fmt.Errorf("service %s: %w", in.Name, err)
 	}
 	var network json.RawMessage
 	if in.NetworkConfiguration != nil {
@@ -267,6 +285,9 @@ func (s *Sim) putServiceLocked(cluster string, in ServiceSeed) error {
 		tags:          sortedTags(in.Tags),
 	}
 	c.services[in.Name] = svc
+	if deployCfg != nil {
+		s.initNativeLocked(svc, *deployCfg, now)
+	}
 	if in.Controller == "CODE_DEPLOY" {
 		ts := s.newTaskSet(svc, td.arn, "", now)
 		ts.status = "PRIMARY"

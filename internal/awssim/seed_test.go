@@ -29,10 +29,15 @@ func loadWorldFile(t *testing.T, path string) World {
 // with it; opts gives the rest of its options.
 func startWorld(t *testing.T, path string, opts Options) *Sim {
 	t.Helper()
-	w := loadWorldFile(t, path)
+	return startSeeded(t, loadWorldFile(t, path), opts)
+}
+
+// startSeeded starts a simulator on 127.0.0.1 seeded with w.
+func startSeeded(t *testing.T, w World, opts Options) *Sim {
+	t.Helper()
 	s := New(w.Options(opts))
 	if err := s.Seed(w); err != nil {
-		t.Fatalf("seed %s: %v", path, err)
+		t.Fatalf("seed: %v", err)
 	}
 	if err := s.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,9 @@ type apiError struct {
 	// QueryCode is SQS's legacy code sent as x-amzn-query-error
 	// ("AWS.SimpleQueueService.NonExistentQueue;Sender").
 	QueryCode string
+	// Fields are further members of the error body, such as ECS
+	// ConflictException's resourceIds.
+	Fields map[string]any
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -87,7 +90,11 @@ func writeJSONError(w http.ResponseWriter, err *apiError) {
 		status = http.StatusBadRequest
 	}
 	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]string{"__type": err.Code, "message": err.Message})
+	body := map[string]any{"__type": err.Code, "message": err.Message}
+	for k, v := range err.Fields {
+		body[k] = v
+	}
+	b, _ := json.Marshal(body)
 	_, _ = w.Write(b)
 }
 

@@ -105,6 +105,19 @@ func Date(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
+// Ago renders t as Slack's relative time ("3 minutes ago"), which each
+// reader's client keeps up to date, so a card never reads a stale "35s so
+// far"; the fallback is the UTC clock time.
+func Ago(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{ago}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
+}
+
+// Clock renders t as a clock time in each reader's time zone: when
+// something comes next.
+func Clock(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
+}
+
 // Duration renders d the way a person says it: 45s, 3m 05s, 1h 02m.
 func Duration(d time.Duration) string {
 	d = d.Round(time.Second)

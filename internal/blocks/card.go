@@ -44,6 +44,7 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 		"Confirmed by", confirmed,
 		"Config", "`"+d.Config+"`",
 		"Started", startedAt(d),
+		"Reason", Escape(truncate(raw.Reason, 500)),
 	))
 	if len(d.Stages) > 0 {
 		bl = append(bl, section(stageLines(d, now)))
@@ -118,9 +119,26 @@ func statusLine(d sy.Deployment, now time.Time) string {
 	case !d.Completed.IsZero() && !d.Created.IsZero():
 		elapsed = " after " + Duration(d.Completed.Sub(d.Created))
 	case !d.Created.IsZero():
-		elapsed = " · " + Duration(now.Sub(d.Created)) + " so far"
+		elapsed = " · started " + Ago(d.Created)
 	}
-	return fmt.Sprintf("%s *%s*%s", icon, capitalise(statusWord(d)), elapsed)
+	line := fmt.Sprintf("%s *%s*%s", icon, capitalise(statusWord(d)), elapsed)
+	if next := nextWords(d.Next); next != "" {
+		line += "\n" + next
+	}
+	return line
+}
+
+// nextWords names what comes next by itself, and its clock time.
+func nextWords(n sy.Next) string {
+	switch n.Kind {
+	case sy.NextTrafficStep:
+		return fmt.Sprintf(":hourglass_flowing_sand: Next: %s%% of traffic on green at %s", sy.Percent(n.Percent), Clock(n.At))
+	case sy.NextReadyTimeout:
+		return fmt.Sprintf(":hourglass_flowing_sand: Stops by itself at %s unless someone shifts traffic", Clock(n.At))
+	case sy.NextBlueRemoved:
+		return fmt.Sprintf(":hourglass_flowing_sand: Blue is removed at %s; until then Rollback is instant", Clock(n.At))
+	}
+	return ""
 }
 
 func capitalise(s string) string {
@@ -149,12 +167,14 @@ func stageLines(d sy.Deployment, now time.Time) string {
 	var lines []string
 	for _, s := range d.Stages {
 		line := fmt.Sprintf("%s %s", stageIcon(s.Status), s.Name)
-		switch s.Status {
-		case sy.StageSucceeded, sy.StageFailed:
+		switch {
+		case s.Status == sy.StageSucceeded || s.Status == sy.StageFailed:
 			line += " · " + Duration(s.Duration(now))
-		case sy.StageInProgress:
-			line += " · " + Duration(s.Duration(now)) + " so far"
-		case sy.StageSkipped:
+		case s.Status == sy.StageInProgress:
+			line += " · started " + Ago(s.Start)
+		case interrupted(s):
+			line = fmt.Sprintf(":black_square_for_stop: %s · interrupted after %s", s.Name, Duration(s.Duration(now)))
+		case s.Status == sy.StageSkipped:
 			line += " · skipped"
 		}
 		if s.Diagnostic != "" {
@@ -169,6 +189,12 @@ func trafficLine(t sy.Traffic) string {
 	return fmt.Sprintf(":large_blue_circle: blue %s%% %s %s%% green :large_green_circle:", sy.Percent(t.Blue), TrafficBar(t.Green), sy.Percent(t.Green))
 }
 
+// interrupted reports whether a stage was cut short: it had started when
+// a stop or a rollback skipped it.
+func interrupted(s sy.Stage) bool {
+	return s.Status == sy.StageSkipped && !s.Start.IsZero()
+}
+
 // outcomeNote explains how the deployment ended or who intervened.
 func outcomeNote(d sy.Deployment) string {
 	var parts []string
@@ -181,7 +207,9 @@ func outcomeNote(d sy.Deployment) string {
 	if d.RollbackOf != "" {
 		parts = append(parts, fmt.Sprintf("Rolls back <%s|%s>.", ConsoleURL(d.Region, d.RollbackOf), d.RollbackOf))
 	}
-	if d.Status == sy.StatusFailed || d.Status == sy.StatusStopped {
+	// Who rolled back is the why of a stop they made: say it once.
+	stoppedByThem := d.ErrorCode == "MANUAL_STOP" && d.RolledBackBy != ""
+	if (d.Status == sy.StatusFailed || d.Status == sy.StatusStopped) && !stoppedByThem {
 		if reason := failureReason(d); reason != "" {
 			parts = append(parts, "*Why:* "+reason)
 		}
@@ -211,7 +239,7 @@ func failureReason(d sy.Deployment) string {
 	case d.ErrorCode == "MANUAL_STOP":
 		return "stopped by hand (console, CLI or API). " + text
 	case d.ErrorCode == "ALARM_ACTIVE":
-		return "a watched alarm fired: " + text
+		return "a watched alarm fired: " + firedAlarms(d)
 	case stage.Name != "" && stage.Diagnostic != "":
 		return fmt.Sprintf("%s failed: %s", stage.Name, Escape(truncate(stage.Diagnostic, 500)))
 	case stage.Name != "":
@@ -243,4 +271,29 @@ func cardButtons(d sy.Deployment) *slack.ActionBlock {
 		return nil
 	}
 	return slack.NewActionBlock("deploy:"+d.ID, els...)
+}
+
+// firedAlarms names the alarms that stopped a deployment: those the card
+// shows in ALARM, else the names at the end of CodeDeploy's sentence,
+// whose boilerplate says nothing more.
+func firedAlarms(d sy.Deployment) string {
+	var names []string
+	for _, a := range d.Alarms {
+		if a.State == sy.AlarmFiring {
+			names = append(names, a.Name)
+		}
+	}
+	if len(names) == 0 {
+		if _, after, ok := strings.Cut(d.ErrorText, "Activated alarms:"); ok {
+			for _, n := range strings.Split(after, ",") {
+				if n = strings.Trim(strings.TrimSpace(n), "<>."); n != "" {
+					names = append(names, n)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		return Escape(truncate(d.ErrorText, 500))
+	}
+	return codeList(names)
 }

@@ -215,7 +215,7 @@ func History(app string, ds []sy.Deployment, now time.Time) Message {
 	var lines []string
 	for _, d := range ds {
 		d = safe(d)
-		lines = append(lines, fmt.Sprintf("• %s `%s` to `%s`: %s", Date(d.Created), d.Version, d.Env, deploymentLine(d, now, false)))
+		lines = append(lines, fmt.Sprintf("• %s %s to `%s`: %s", Date(d.Created), versionWords(d), d.Env, deploymentLine(d, now, false)))
 	}
 	return Message{Text: title, Blocks: []slack.Block{
 		header(title),
@@ -253,8 +253,8 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	var b strings.Builder
 	icon, word := resultWords(d.Status)
 	fmt.Fprintf(&b, "%s %s", icon, word)
-	if version && d.Version != "" {
-		fmt.Fprintf(&b, " `%s`", d.Version)
+	if version && (d.Version != "" || d.IsRollback()) {
+		b.WriteString(" " + versionWords(d))
 	}
 	switch {
 	case !d.Completed.IsZero() && !d.Created.IsZero():
@@ -262,9 +262,12 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	case !d.Created.IsZero() && !d.Status.Done():
 		fmt.Fprintf(&b, " for %s", Duration(now.Sub(d.Created)))
 	}
-	if d.RequestedBy != "" {
+	switch {
+	case d.RequestedBy != "":
 		fmt.Fprintf(&b, ", asked by %s", Mention(d.RequestedBy))
-	} else {
+	case d.Creator == sy.CreatorRollback:
+		b.WriteString(", started by CodeDeploy")
+	default:
 		b.WriteString(", started outside Slack")
 	}
 	if d.ConfirmedBy != "" && d.ConfirmedBy != d.RequestedBy {
@@ -273,11 +276,32 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	if d.RolledBackBy != "" {
 		fmt.Fprintf(&b, ", rolled back by %s", Mention(d.RolledBackBy))
 	}
-	if d.RollbackOf != "" {
-		fmt.Fprintf(&b, ", rollback of %s", d.RollbackOf)
+	if d.Reason != "" {
+		fmt.Fprintf(&b, ", _%s_", Escape(truncate(d.Reason, 200)))
 	}
 	fmt.Fprintf(&b, " (%s)", d.ID)
 	return b.String()
+}
+
+// versionWords names what a deployment deployed: its version, or for a
+// rollback what it went back to and why ("rollback to v1.3 (automatic,
+// after d-… failed)"). d is already safe.
+func versionWords(d sy.Deployment) string {
+	v := "`" + d.Version + "`"
+	if d.Version == "" {
+		v = "the previous version"
+	}
+	switch {
+	case d.Creator == sy.CreatorRollback && d.RollbackOf != "":
+		return fmt.Sprintf("rollback to %s (automatic, after %s failed)", v, d.RollbackOf)
+	case d.Creator == sy.CreatorRollback:
+		return fmt.Sprintf("rollback to %s (automatic)", v)
+	case d.RollbackOf != "":
+		return fmt.Sprintf("rollback to %s (undoing %s)", v, d.RollbackOf)
+	case d.Version == "":
+		return "an unknown version"
+	}
+	return v
 }
 
 func resultWords(s sy.Status) (icon, word string) {

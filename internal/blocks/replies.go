@@ -53,6 +53,9 @@ func FinalReply(d sy.Deployment) string {
 	if d.RequestedBy != "" {
 		who = " " + Mention(d.RequestedBy)
 	}
+	if d.Reason != "" {
+		who += " · _" + Escape(truncate(d.Reason, 200)) + "_"
+	}
 	took := ""
 	if !d.Completed.IsZero() && !d.Created.IsZero() {
 		took = " in " + Duration(d.Completed.Sub(d.Created))

@@ -41,14 +41,25 @@ type Config struct {
 	// CustomConfigs are deployment configs created in the account with
 	// CreateDeploymentConfig, which apps may name besides the predefined ones.
 	CustomConfigs []string
-	Apps          []App
+	// RoleSessionDuration is how long a session of an environment's role
+	// lasts (default one hour, a role's default maximum); the bot asks STS
+	// for a new one shortly before it ends.
+	RoleSessionDuration time.Duration
+	Apps                []App
 }
 
-// Events is the event path from EventBridge to the bot.
+// Events is the event path from EventBridge to the bot: the queue and its
+// rules in the bot's own account and Region, and in every other account
+// and Region the config names, rules of the same names that forward
+// events to the bot's default event bus.
 type Events struct {
 	Region string
 	Queue  string
 	Rule   string
+	// ForwardRole is the name of the role, in each account that forwards
+	// events, that EventBridge assumes to put them on the bot's bus
+	// (default switchyard-events-forward; see iam/).
+	ForwardRole string
 }
 
 // App is one app with its environments and access rules.
@@ -138,6 +149,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 			p.add(rn, "%q is not an AWS region such as us-east-1", r)
 		}
 		c.Events.Region = r
+		c.Events.ForwardRole = parseForwardRole(p, em)
 		em.done()
 	}
 	if c.Events.Queue == "" {
@@ -146,6 +158,10 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 	if c.Events.Rule == "" {
 		c.Events.Rule = "switchyard-deployments"
 	}
+	if c.Events.ForwardRole == "" {
+		c.Events.ForwardRole = DefaultForwardRole
+	}
+	c.RoleSessionDuration = parseSessionDuration(p, m)
 	if c.Events.Region == "" {
 		c.Events.Region = region
 	}
@@ -196,6 +212,7 @@ func parseApp(p *problems, n *yaml.Node, region string, configs []string) App {
 	channels := m.strings("channels", reChannel, "a Slack channel ID such as C0123ABCD (names are not accepted: they change)")
 	approval := m.boolean("require_approval")
 	a.LockOnRollback = m.boolean("lock_on_rollback")
+	appRole := parseRole(p, m, role{})
 	if an := m.get("access"); an != nil {
 		am := newMapping(p, an, fmt.Sprintf("the access of app %q", name))
 		what := "a Slack user ID (U…/W…) or user-group ID (S…)"
@@ -213,7 +230,7 @@ func parseApp(p *problems, n *yaml.Node, region string, configs []string) App {
 	}
 	a.Environments = map[string]switchyard.Environment{}
 	for i, en := range envs {
-		e := parseEnv(p, en, name, region, configs)
+		e := parseEnv(p, en, name, region, configs, appRole)
 		if len(e.Channels) == 0 {
 			e.Channels = channels
 		}
@@ -239,7 +256,7 @@ func parseApp(p *problems, n *yaml.Node, region string, configs []string) App {
 	return a
 }
 
-func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string) switchyard.Environment {
+func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string, appRole role) switchyard.Environment {
 	m := newMapping(p, n, fmt.Sprintf("an environment of app %q", app))
 	var e switchyard.Environment
 	name, nameNode := m.str("name", true)
@@ -316,6 +333,9 @@ func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string) s
 	}
 	e.Channels = m.strings("channels", reChannel, "a Slack channel ID such as C0123ABCD (names are not accepted: they change)")
 	e.RequireApproval = m.boolean("require_approval")
+	er := parseRole(p, m, appRole)
+	e.App, e.RoleARN, e.ExternalID = app, er.arn, er.externalID
+	checkEnvAccount(p, m, e)
 	m.done()
 	return e
 }

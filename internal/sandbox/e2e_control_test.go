@@ -56,6 +56,8 @@ func TestE2EControlEndpoints(t *testing.T) {
 		{"/_sim/aws/fail", `not json`, http.StatusBadRequest, "app"},
 		{"/_sim/aws/fail", `{"app":"nosuch","stage":"AfterInstall"}`, http.StatusNotFound, "nosuch"},
 		{"/_sim/aws/fail", `{"app":"myapp","stage":"AllowTraffic"}`, http.StatusBadRequest, "hook stage"},
+		{"/_sim/aws/fail", `{"app":"myapp","stage":"BAKE_TIME"}`, http.StatusBadRequest, "POST_SCALE_UP"},
+		{"/_sim/aws/fail", `{"app":"myapp","stage":"POST_SCALE_UP"}`, http.StatusBadRequest, "not a service with ECS blue/green"},
 		{"/_sim/aws/alarm", `{"name":`, http.StatusBadRequest, "state"},
 		{"/_sim/aws/alarm", `{"name":"myapp-5xx","state":"INSUFFICIENT"}`, http.StatusBadRequest, "ALARM or OK"},
 		{"/_sim/aws/alarm", `{"name":"nosuch-alarm","state":"ALARM"}`, http.StatusNotFound, "nosuch-alarm"},

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard/commands"
+	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/app"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
@@ -125,9 +128,12 @@ func Start(opts Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("start the AWS simulator: %w", err)
 	}
 
-	// The event path, as `bot setup` would build it in a real account.
+	// The event path, as `bot setup` would build it in real accounts:
+	// staging's account forwards to the bot's, reached through its role.
 	awsCfg := sb.AWS.Config()
-	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{}); err != nil {
+	reach := setup.RoleReach(awsCfg, deployer.NewSessions(awsCfg, deployer.SessionOptions{}))
+	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg),
+		setup.Options{Account: sb.AWS.Account(), Reach: reach}); err != nil {
 		_ = sb.AWS.Close()
 		return nil, fmt.Errorf("set up the event path: %w", err)
 	}
@@ -200,13 +206,22 @@ func (sb *Sandbox) ctlFail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	env, _ := app.Env("")
-	switch req.Stage {
-	case "BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic":
+	const msg = "smoke test failed: GET /health returned 503 (failure armed from the sandbox console)"
+	ecsStages := awssim.ServiceDeploymentFaultStages()
+	switch {
+	case slices.Contains([]string{"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"}, req.Stage):
+		sb.AWS.FailNextDeployment(env.Application, req.Stage, msg)
+	case slices.Contains(ecsStages, req.Stage):
+		// An ECS lifecycle stage: the app's service deploys itself.
+		if err := sb.AWS.FailNextServiceDeployment(env.Cluster, env.Service, req.Stage, msg); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "stage must be a hook stage: BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic or AfterAllowTraffic"})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "stage must be a hook stage: BeforeInstall, AfterInstall, AfterAllowTestTraffic, BeforeAllowTraffic or AfterAllowTraffic" +
+			" (CodeDeploy), or for an ECS-native service one of " + strings.Join(ecsStages, ", ")})
 		return
 	}
-	sb.AWS.FailNextDeployment(env.Application, req.Stage, "smoke test failed: GET /health returned 503 (failure armed from the sandbox console)")
 	writeJSON(w, http.StatusOK, map[string]string{"app": app.Name, "stage": req.Stage})
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/config"
 )
@@ -26,6 +27,13 @@ func start(t *testing.T) (*awssim.Sim, *eventbridge.Client, *sqs.Client) {
 	return sim, eventbridge.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
 }
 
+// reach is how setup reaches the other regions and accounts of sim, as
+// bot setup does: through roles, or the bot's own credentials.
+func reach(sim *awssim.Sim) Options {
+	cfg := sim.Config()
+	return Options{Account: sim.Account(), Reach: RoleReach(cfg, deployer.NewSessions(cfg, deployer.SessionOptions{}))}
+}
+
 func loadConfig(t *testing.T) *config.Config {
 	t.Helper()
 	c, err := config.Load("../../switchyard.example.yaml")
@@ -38,7 +46,11 @@ func loadConfig(t *testing.T) *config.Config {
 func outcomes(steps []Step) string {
 	var out []string
 	for _, s := range steps {
-		out = append(out, s.Resource+"="+string(s.Outcome))
+		where := ""
+		if s.Region != "us-east-1" {
+			where = s.Region + ":"
+		}
+		out = append(out, where+s.Resource+"="+string(s.Outcome))
 	}
 	return strings.Join(out, " ")
 }
@@ -48,11 +60,14 @@ func TestFreshThenRerun(t *testing.T) {
 	sim, eb, q := start(t)
 	cfg := loadConfig(t)
 
-	steps, err := Run(ctx, cfg, eb, q, Options{})
+	steps, err := Run(ctx, cfg, eb, q, reach(sim))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "queue=created rule=created rule=created queue policy=created target=created target=created"
+	// At home (us-east-1) the queue and its rules; in eu-west-1, where
+	// staging is, the same rules forwarding to the bot's bus.
+	want := "queue=created rule=created rule=created queue policy=created target=created target=created " +
+		"eu-west-1:rule=created eu-west-1:rule=created eu-west-1:target=created eu-west-1:target=created"
 	if got := outcomes(steps); got != want {
 		t.Fatalf("fresh run:\n got %s\nwant %s", got, want)
 	}
@@ -67,15 +82,17 @@ func TestFreshThenRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	apps := pattern["detail"].(map[string]any)["application"].([]any)
-	if len(apps) != 2 || apps[0] != "myapp" || apps[1] != "payments" {
+	if len(apps) != 3 || apps[0] != "myapp" || apps[1] != "myapp-staging" || apps[2] != "payments" {
 		t.Fatalf("pattern applications = %v", apps)
 	}
-	// The ECS rule names the us-east-1 services only, by ARN in the queue's account.
+	// The ECS rule names every service by ARN, staging's in eu-west-1 too:
+	// its events are forwarded here.
 	ecsRule, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("switchyard-deployments-ecs")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := aws.ToString(ecsRule.EventPattern); !strings.Contains(p, "arn:aws:ecs:us-east-1:"+sim.Account()+":service/prod/myapp") || strings.Contains(p, "staging") {
+	if p := aws.ToString(ecsRule.EventPattern); !strings.Contains(p, "arn:aws:ecs:us-east-1:"+sim.Account()+":service/prod/myapp") ||
+		!strings.Contains(p, "arn:aws:ecs:eu-west-1:"+sim.Account()+":service/staging/myapp") {
 		t.Fatalf("ecs pattern = %s", p)
 	}
 	// The policy lets only the two rules send.
@@ -88,11 +105,12 @@ func TestFreshThenRerun(t *testing.T) {
 		t.Fatalf("policy = %s", p)
 	}
 
-	again, err := Run(ctx, cfg, eb, q, Options{})
+	again, err := Run(ctx, cfg, eb, q, reach(sim))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = "queue=found rule=found rule=found queue policy=found target=found target=found"
+	want = "queue=found rule=found rule=found queue policy=found target=found target=found " +
+		"eu-west-1:rule=found eu-west-1:rule=found eu-west-1:target=found eu-west-1:target=found"
 	if got := outcomes(again); got != want {
 		t.Fatalf("re-run:\n got %s\nwant %s", got, want)
 	}
@@ -100,9 +118,9 @@ func TestFreshThenRerun(t *testing.T) {
 
 func TestStalePatternIsUpdated(t *testing.T) {
 	ctx := context.Background()
-	_, eb, q := start(t)
+	sim, eb, q := start(t)
 	cfg := loadConfig(t)
-	if _, err := Run(ctx, cfg, eb, q, Options{}); err != nil {
+	if _, err := Run(ctx, cfg, eb, q, reach(sim)); err != nil {
 		t.Fatal(err)
 	}
 	// Someone narrowed the rule by hand (or an app was added to the config since).
@@ -112,14 +130,15 @@ func TestStalePatternIsUpdated(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	steps, err := Run(ctx, cfg, eb, q, Options{})
+	steps, err := Run(ctx, cfg, eb, q, reach(sim))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if steps[1].Outcome != Changed || !strings.Contains(steps[1].Detail, "stale") {
 		t.Fatalf("rule step = %+v", steps[1])
 	}
-	if got := outcomes(steps); got != "queue=found rule=changed rule=found queue policy=found target=found target=found" {
+	if got := outcomes(steps); got != "queue=found rule=changed rule=found queue policy=found target=found target=found "+
+		"eu-west-1:rule=found eu-west-1:rule=found eu-west-1:target=found eu-west-1:target=found" {
 		t.Fatalf("outcomes = %s", got)
 	}
 }

@@ -182,7 +182,8 @@ func sampleRecord(id string) switchyard.Record {
 		Created: t0,
 		Region:  "eu-west-1", Creator: "user", Waiting: switchyard.WaitReady, BlueAlive: true,
 		Alarms:         []switchyard.Alarm{{Name: "web-5xx", State: "OK"}},
-		TaskDefinition: "web:14", PreviousTaskDefinition: "web:13",
+		TaskDefinition: "web:14", PreviousTaskDefinition: "web:13", Reason: "fix <login> & co",
+		Next: switchyard.Next{Kind: switchyard.NextTrafficStep, At: t0.Add(time.Minute), Percent: 40},
 	}}
 }
 
