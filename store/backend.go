@@ -145,6 +145,9 @@ type Backend interface {
 
 	// Version returns the schema version of the database.
 	Version(ctx context.Context) (int, error)
+	// Ping reports whether the database answers now, with one cheap round
+	// trip: nil if it does. Readiness asks it every few seconds.
+	Ping(ctx context.Context) error
 	// Close releases the database; calls in flight finish first.
 	Close() error
 }

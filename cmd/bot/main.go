@@ -61,6 +61,7 @@ func subcommands() []subcommand {
 		{"setup", "create or verify the EventBridge rule and SQS queue the bot reads", runSetup},
 		{"sandbox", "run the whole product locally on the AWS and Slack simulators", runSandbox},
 		{"audit", "print the audit trail: every command and click, newest first", runAudit},
+		{"healthcheck", "exit 0 if a running bot is ready (GET /readyz), else 1: a container health check", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -106,7 +107,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: bot <command> [flags]")
 	fmt.Fprintln(w)
 	for _, c := range subcommands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'bot <command> -h' for a command's flags.")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/pgtest"
 	"github.com/switchyard/switchyard/internal/simtest"
 )
 
@@ -35,7 +36,7 @@ func TestHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bot -h exit %d", code)
 	}
-	for _, c := range []string{"run", "setup", "sandbox", "audit", "version"} {
+	for _, c := range []string{"run", "setup", "sandbox", "audit", "healthcheck", "version"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("bot -h does not list %s:\n%s", c, out)
 		}
@@ -132,7 +133,7 @@ func staticBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m)
 	if built.path != "" {
 		_ = os.RemoveAll(filepath.Dir(built.path))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"io/fs"
 	"net"
 	"net/url"
@@ -103,6 +104,8 @@ func runBot(ctx context.Context, args []string, e env) error {
 	cfgPath := fs.String("config", "switchyard.yaml", "path of the configuration file")
 	logFormat := fs.String("log-format", "json", "json or console")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	httpAddr := fs.String("http", "", "serve /healthz, /readyz and /metrics on HOST:PORT, such as 127.0.0.1:9090 or :9090\n"+
+		"(every interface); when not given, the config's http: key; -http '' serves nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -114,10 +117,26 @@ func runBot(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	addr := cfg.HTTP
+	if given(fs, "http") {
+		addr = *httpAddr
+	}
+	if addr != "" {
+		if err := config.CheckHTTPAddr(addr); err != nil {
+			return usagef("-http: %v", err)
+		}
+	}
 	log, err := newLogger(*logFormat, *logLevel, e)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	return serve(ctx, cfg, tok, log)
+	return serve(ctx, cfg, tok, addr, log)
+}
+
+// given reports whether the flag was on the command line, even as "".
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/switchyard/switchyard/commands"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/notify"
 	"github.com/switchyard/switchyard/store"
 )
@@ -44,6 +46,13 @@ type Deps struct {
 	// size); zero values are production defaults.
 	Commands commands.Options
 	Notify   notify.Options
+	// HTTP, when set, serves /healthz, /readyz and /metrics (internal/ops)
+	// for as long as Run runs; Run closes it.
+	HTTP net.Listener
+	// Metrics counts what the bot does (nil: a new one). Run makes it the
+	// observer of commands and notify unless their options name another,
+	// and counts every AWS call made from the AWS config.
+	Metrics *metrics.Metrics
 }
 
 // Run runs the bot until ctx ends or Slack refuses its tokens.
@@ -53,6 +62,12 @@ func Run(ctx context.Context, d Deps) error {
 		log = zap.NewNop()
 	}
 	cfg := d.Config
+	m := d.Metrics
+	if m == nil {
+		m = metrics.New(metrics.Options{})
+	}
+	probe, stopOps := serveOps(ctx, d.HTTP, m, log)
+	defer stopOps()
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
 		return err // it names the store, without a password
@@ -74,10 +89,11 @@ func Run(ctx context.Context, d Deps) error {
 	// Environments with a role are reached through it: a session per
 	// person for what they do, one for the bot's reads, each lasting
 	// role_session_duration.
-	sessions := deployer.NewSessions(d.AWS, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
-	dep := deployer.NewFromConfig(d.AWS, log.Named("deployer"), deployer.Options{Now: d.Now, Sessions: sessions})
+	awsCfg := counted(d.AWS, m)
+	sessions := deployer.NewSessions(awsCfg, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
+	dep := deployer.NewFromConfig(awsCfg, log.Named("deployer"), deployer.Options{Now: d.Now, Sessions: sessions})
 
-	eventsCfg := d.AWS.Copy()
+	eventsCfg := awsCfg.Copy()
 	if cfg.Events.Region != "" {
 		eventsCfg.Region = cfg.Events.Region
 	}
@@ -86,11 +102,22 @@ func Run(ctx context.Context, d Deps) error {
 	nopts.Now = d.Now
 	nopts.QueueURL = queueURL(ctx, queue, cfg.Events.Queue, log)
 	nopts.Alarms = dep
+	if nopts.Observer == nil {
+		nopts.Observer = m
+	}
+	if nopts.SlackObserver == nil {
+		nopts.SlackObserver = m
+	}
 	n := notify.New(api, queue, dep, st, cfg, log, nopts)
 
 	copts := d.Commands
 	copts.Now = d.Now
-	h := commands.New(cfg, api, api, dep, st, n, log, copts)
+	if copts.Observer == nil {
+		copts.Observer = m
+	}
+	counting := m.Slack(api)
+	h := commands.New(cfg, counting, counting, dep, st, n, log, copts)
+	probe.Attach(h, st)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.Run(gctx) })

@@ -27,6 +27,10 @@ type Config struct {
 	// URL has no password; SWITCHYARD_STORE (see ApplyEnv) may carry one,
 	// so show it only through store.Redact.
 	Store string
+	// HTTP is where `bot run` serves /healthz, /readyz and /metrics
+	// (HOST:PORT, see CheckHTTPAddr); empty means no server. The -http
+	// flag, when given, wins.
+	HTTP string
 	// Events names the SQS queue and EventBridge rule that `bot setup`
 	// creates and `bot run` reads.
 	Events Events
@@ -131,6 +135,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 	m := newMapping(p, doc, "the top level")
 	c := &Config{}
 	c.Store = parseStore(p, m)
+	c.HTTP = parseHTTP(p, m)
 	region, regionNode := m.str("region", false)
 	if region != "" && !reRegion.MatchString(region) {
 		p.add(regionNode, "%q is not an AWS region such as us-east-1", region)

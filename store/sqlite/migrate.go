@@ -176,6 +176,16 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 	return schemaVersion(ctx, s.db)
 }
 
+// Ping reads the schema table: an answer means the file is there and
+// readable, not only that a connection is open.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	return nil
+}
+
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

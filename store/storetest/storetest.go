@@ -77,6 +77,7 @@ func Run(t *testing.T, target Target) {
 		{"Limits", testLimits},
 		{"ReopenFindsEverything", testReopenFindsEverything},
 		{"ConcurrentOpen", testConcurrentOpen},
+		{"Ping", testPing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newEnv(t, target)) })
