@@ -184,6 +184,10 @@ type Deployment struct {
 	// PreviousTaskDefinition.
 	TaskDefinition         string
 	PreviousTaskDefinition string
+
+	// FreezeOverride is why the deployment went ahead during a freeze, as
+	// the person who asked gave it; "" for one outside any freeze.
+	FreezeOverride string
 }
 
 // Wait is a pause in a blue/green deployment that a person can end early.

@@ -19,7 +19,7 @@ func scanPending(r rowScanner) (switchyard.Pending, error) {
 		changed, created, expires int64
 	)
 	err := r.Scan(&p.ID, &p.App, &p.Env, &p.Version, &plan, &p.RequestedBy, &p.Reason, &p.Channel, &p.MessageTS,
-		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf)
+		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf, &p.Override)
 	if err != nil {
 		return switchyard.Pending{}, err
 	}
@@ -48,10 +48,10 @@ func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switch
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO pending (`+pendingColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.App, p.Env, p.Version, plan, p.RequestedBy, p.Reason, p.Channel, p.MessageTS, string(p.State),
 			p.ApprovedBy, p.ChangedBy, toMS(p.Changed), toMS(p.Created), toMS(p.Expires), p.DeploymentID, p.Error, p.Rev,
-			string(p.Kind), p.RollbackOf)
+			string(p.Kind), p.RollbackOf, p.Override)
 		return err
 	})
 	if err != nil {
@@ -144,7 +144,11 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 			}
 			return held, err == nil, err
 		}
-		if err := rules.Transition(&p, from, to, ch, at, lockOf); err != nil {
+		freezesOf := func(app string, at time.Time) ([]switchyard.Freeze, error) {
+			return queryFreezes(ctx, tx, `SELECT `+rules.FreezeColumns+` FROM freezes
+				WHERE (app = ? OR app = '') AND starts <= ? AND ends > ? ORDER BY starts, id`, app, toMS(at), toMS(at))
+		}
+		if err := rules.Transition(&p, from, to, ch, at, lockOf, freezesOf); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pending SET state = ?, changed_by = ?, changed = ?, rev = ?,

@@ -21,12 +21,13 @@ type observed struct {
 	Alarms    []switchyard.Alarm `json:"alarms,omitempty"`
 	TaskDef   string             `json:"task_definition,omitempty"`
 	PrevDef   string             `json:"previous_task_definition,omitempty"`
+	Override  string             `json:"freeze_override,omitempty"`
 }
 
 // EncodeObserved returns the JSON of d's fields that have no column.
 func EncodeObserved(d *switchyard.Deployment) (string, error) {
 	b, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
-		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition})
+		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition, Override: d.FreezeOverride})
 	if err != nil {
 		return "", fmt.Errorf("encode observed state: %w", err)
 	}
@@ -42,6 +43,7 @@ func DecodeObserved(b []byte, d *switchyard.Deployment) error {
 	d.Stages, d.Traffic, d.Region, d.Creator = o.Stages, o.Traffic, o.Region, o.Creator
 	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
 	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
+	d.FreezeOverride = o.Override
 	return nil
 }
 
