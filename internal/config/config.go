@@ -38,6 +38,11 @@ type Config struct {
 	// CreateDeploymentConfig, which apps may name besides the predefined ones.
 	CustomConfigs []string
 	Apps          []App
+	// QueueTimeout is how long a deploy waits in the queue for its app to
+	// be free before it expires.
+	QueueTimeout time.Duration
+	// Freezes are the config's freeze windows (freezes.go).
+	Freezes []switchyard.FreezeWindow
 }
 
 // Events is the event path from EventBridge to the bot.
@@ -146,6 +151,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 	}
 	c.ApprovalTimeout = m.duration("approval_timeout", 15*time.Minute)
 	c.GroupCacheTTL = m.duration("group_cache", 5*time.Minute)
+	c.QueueTimeout = m.duration("queue_timeout", 4*time.Hour)
 	c.CustomConfigs = m.strings("custom_deployment_configs", reAWSName, "a deployment config name")
 	known := append(PredefinedConfigs(), c.CustomConfigs...)
 
@@ -168,6 +174,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 		}
 		c.Apps = append(c.Apps, a)
 	}
+	c.Freezes = parseFreezes(p, m, c.Apps)
 	m.done()
 	if c.Events.Region == "" && len(c.Apps) > 0 {
 		for _, e := range c.Apps[0].Environments {
