@@ -243,3 +243,48 @@ func LockModal(app, metadata string) slack.ModalViewRequest {
 		}},
 	}
 }
+
+// The errors the deploy modal shows under a field. Slack shows them as
+// plain text, so they carry no markup.
+
+// FieldChooseApp asks for an app.
+func FieldChooseApp() string { return "Choose an app." }
+
+// FieldNotOnList says the person may not deploy app.
+func FieldNotOnList(app string) string {
+	return fmt.Sprintf("You are not on the deploy list of %s.", app)
+}
+
+// FieldNotHere says env of app is deployed from other channels.
+func FieldNotHere(app, env string) string {
+	return fmt.Sprintf("%s in %s is deployed from another channel; run /deploy there.", app, env)
+}
+
+// FieldUnknownEnv says app has no environment env.
+func FieldUnknownEnv(app, env string) string {
+	return fmt.Sprintf("%s has no environment %s.", app, env)
+}
+
+// FieldChooseVersion asks for a version.
+func FieldChooseVersion() string { return "Type a tag or digest and choose it." }
+
+// FieldBadVersion says what was chosen is no version.
+func FieldBadVersion() string {
+	return "That is not an image tag, digest or reference I can read."
+}
+
+// FieldNoImage says repository has no image version.
+func FieldNoImage(version, repository string) string {
+	return fmt.Sprintf("There is no image %s in the ECR repository %s.", version, repository)
+}
+
+// FieldUnknownConfig says config is no deployment config the bot knows.
+func FieldUnknownConfig(config string) string {
+	return fmt.Sprintf("I don't know the deployment config %s.", config)
+}
+
+// FieldReason says why a reason was refused; why is a parser reply.
+func FieldReason() string { return "Keep the reason under 1,000 characters." }
+
+// FieldLockReason asks for the reason of a lock.
+func FieldLockReason() string { return "Say why, for everyone who is refused." }

@@ -115,3 +115,17 @@ func LockAnnouncement(l LockInfo, underway []UnderWay, queue [][]QueueInfo) Mess
 	}
 	return m
 }
+
+// AlreadyDeploying refuses a deploy of app in env while another one runs
+// or is starting; id is "" while it is starting.
+func AlreadyDeploying(app, env, version, by, id string) Message {
+	what := fmt.Sprintf("`%s`, asked by %s", Escape(version), Mention(by))
+	if by == "" {
+		what = fmt.Sprintf("`%s`, started outside Slack", Escape(version))
+	}
+	if id != "" {
+		what += " (" + safeID(id) + ")"
+	}
+	return Notice(fmt.Sprintf(":arrows_counterclockwise: %s in %s is already deploying %s. Nothing was deployed: wait for it to end, or queue.",
+		Escape(app), Escape(env), what))
+}

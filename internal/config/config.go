@@ -192,6 +192,9 @@ func parseApp(p *problems, n *yaml.Node, region string, configs []string) App {
 	if name != "" && !reName.MatchString(name) {
 		p.add(nameNode, "app name %q must be lower-case letters, digits and dashes", name)
 	}
+	if name == "all" {
+		p.add(nameNode, "app name %q is taken: /deploy freeze all means every app", name)
+	}
 	a.Name = name
 	m.where = fmt.Sprintf("app %q", name)
 	a.Aliases = m.strings("aliases", reName, "an alias of lower-case letters, digits and dashes")
