@@ -13,6 +13,10 @@ const (
 	QueueWithdrawn QueueState = "withdrawn" // the person left the queue
 	QueueExpired   QueueState = "expired"   // its turn did not come in time
 	QueueFailed    QueueState = "failed"    // its turn came but the deploy was refused
+	// QueueServed: its turn came and is over: its card was confirmed,
+	// cancelled or expired (or never came, the replica that took the
+	// turn having died), so the next in line may have the turn.
+	QueueServed QueueState = "served"
 )
 
 // Queued is a deploy waiting for its app and environment to be free: not

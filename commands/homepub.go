@@ -21,7 +21,9 @@ type HomeOptions struct {
 	// Gap is the least time between two publishes of one person's tab
 	// (default 5 s): the changes in between are shown at once.
 	Gap time.Duration
-	// PerMinute caps views.publish calls (default 60).
+	// PerMinute is the sustained rate of views.publish calls (default
+	// 60); a tenth of it more may go at once, so no minute sees more than
+	// 1.1 times PerMinute.
 	PerMinute int
 	// Tick is how often the publisher looks for tabs due (default 500 ms).
 	Tick time.Duration

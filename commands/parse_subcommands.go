@@ -122,7 +122,6 @@ func appAndEnv(kind Kind, args []token) (Command, []token, string) {
 	return c, rest, ""
 }
 
-
 // MaxFreeze is the longest freeze /deploy freeze makes: longer ones belong
 // in the config, where everyone can read them.
 const MaxFreeze = 7 * 24 * time.Hour

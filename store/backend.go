@@ -157,9 +157,10 @@ type Backend interface {
 	Enqueue(ctx context.Context, q switchyard.Queued) (switchyard.Queued, error)
 	// GetQueued returns the queued deploy with that ID, or ENOTFOUND.
 	GetQueued(ctx context.Context, id string) (switchyard.Queued, error)
-	// ListQueue returns the waiting and handed deploys of app ("" for
-	// every app) in env ("" for every environment), in line order: by app,
-	// environment, Created, then ID.
+	// ListQueue returns the deploys of app ("" for every app) in env (""
+	// for every environment) that are in line: waiting, or handed with no
+	// deploy request linked yet or its request still pending or approved;
+	// in line order: by app, environment, Created, then ID.
 	ListQueue(ctx context.Context, app, env string) ([]switchyard.Queued, error)
 	// ListQueueExpired returns the waiting deploys whose Expires is at or
 	// before now, oldest expiry first (then by ID).
@@ -170,7 +171,8 @@ type Backend interface {
 	// changes, when nothing waits or another deploy of that line still
 	// holds its turn (handed less than hold ago with no deploy request
 	// linked yet, or with its linked request still pending or approved).
-	// Of concurrent calls for one line exactly one hands a turn out.
+	// Handed deploys that no longer hold it become served. Of concurrent
+	// calls for one line exactly one hands a turn out.
 	HandOut(ctx context.Context, app, env string, at time.Time, hold time.Duration) (q switchyard.Queued, ok bool, err error)
 	// SetQueuedPending links a queued deploy to the deploy request made for
 	// it when its turn came; ENOTFOUND for an unknown ID.

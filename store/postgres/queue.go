@@ -63,7 +63,8 @@ func (s *Store) GetQueued(ctx context.Context, id string) (switchyard.Queued, er
 // order; see store.Backend.
 func (s *Store) ListQueue(ctx context.Context, app, env string) ([]switchyard.Queued, error) {
 	return all(ctx, s.pool, "list the queue of "+app, scanQueued, `SELECT `+rules.QueueColumns+` FROM queue
-		WHERE state IN ('waiting', 'handed') AND ($1::text = '' OR app = $1) AND ($2::text = '' OR env = $2)
+		WHERE (state = 'waiting' OR state = 'handed' AND (pending_id = '' OR pending_id IN (SELECT id FROM pending WHERE state IN ('pending', 'approved'))))
+		AND ($1::text = '' OR app = $1) AND ($2::text = '' OR env = $2)
 		ORDER BY app, env, created, id`, app, env)
 }
 
@@ -109,6 +110,11 @@ func (s *Store) HandOut(ctx context.Context, app, env string, at time.Time, hold
 			if rules.HoldsTurn(h.q, h.open, at, hold) {
 				return result{}, nil
 			}
+		}
+		// The turns that are over leave the line.
+		if _, err := tx.Exec(ctx, `UPDATE queue SET state = 'served', changed = $3, rev = rev + 1
+			WHERE app = $1 AND env = $2 AND state = 'handed'`, app, env, at); err != nil {
+			return result{}, err
 		}
 		first, err := all(ctx, tx, "", scanQueued, `SELECT `+rules.QueueColumns+` FROM queue
 			WHERE app = $1 AND env = $2 AND state = 'waiting' AND expires > $3 ORDER BY created, id LIMIT 1 FOR UPDATE`, app, env, at)

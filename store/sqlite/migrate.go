@@ -158,7 +158,7 @@ CREATE TABLE queue (
 	reason       TEXT NOT NULL DEFAULT '',
 	requested_by TEXT NOT NULL,
 	channel      TEXT NOT NULL,
-	state        TEXT NOT NULL CHECK (state IN ('waiting', 'handed', 'withdrawn', 'expired', 'failed')),
+	state        TEXT NOT NULL CHECK (state IN ('waiting', 'handed', 'withdrawn', 'expired', 'failed', 'served')),
 	created      INTEGER NOT NULL,
 	expires      INTEGER NOT NULL,
 	handed       INTEGER NOT NULL DEFAULT 0,

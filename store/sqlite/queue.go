@@ -93,7 +93,8 @@ func (s *Store) GetQueued(ctx context.Context, id string) (switchyard.Queued, er
 // order; see store.Backend.
 func (s *Store) ListQueue(ctx context.Context, app, env string) ([]switchyard.Queued, error) {
 	out, err := queryQueued(ctx, s.db, `SELECT `+rules.QueueColumns+` FROM queue
-		WHERE state IN ('waiting', 'handed') AND (? = '' OR app = ?) AND (? = '' OR env = ?) ORDER BY app, env, created, id`,
+		WHERE (state = 'waiting' OR state = 'handed' AND (pending_id = '' OR pending_id IN (SELECT id FROM pending WHERE state IN ('pending', 'approved'))))
+		AND (? = '' OR app = ?) AND (? = '' OR env = ?) ORDER BY app, env, created, id`,
 		app, app, env, env)
 	if err != nil {
 		return nil, fmt.Errorf("list the queue of %s: %w", app, err)
@@ -136,6 +137,13 @@ func (s *Store) HandOut(ctx context.Context, app, env string, at time.Time, hold
 			}
 			if rules.HoldsTurn(h, open, at, hold) {
 				return nil
+			}
+		}
+		// The turns that are over leave the line.
+		for _, h := range handed {
+			if _, err := tx.ExecContext(ctx, `UPDATE queue SET state = 'served', changed = ?, rev = rev + 1 WHERE id = ? AND state = 'handed'`,
+				toMS(at), h.ID); err != nil {
+				return err
 			}
 		}
 		first, err := queryQueued(ctx, tx, `SELECT `+rules.QueueColumns+` FROM queue

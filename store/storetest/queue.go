@@ -138,9 +138,15 @@ func testHandOutHoldsTheTurn(t *testing.T, e *env) {
 	if _, err := s.Transition(ctx, p.ID, openStates, switchyard.StateCancelled, switchyard.Change{By: "UALICE"}); err != nil {
 		t.Fatal(err)
 	}
+	if line, _ := s.ListQueue(ctx, "web", "production"); len(line) != 1 || line[0].ID != second.ID {
+		t.Fatalf("a turn whose card was cancelled is still in line: %+v", line)
+	}
 	q, ok, err := s.HandOut(ctx, "web", "production", at.Add(10*time.Minute), time.Minute)
 	if err != nil || !ok || q.ID != second.ID {
 		t.Fatalf("HandOut after the first card was cancelled = %+v, %v, %v", q, ok, err)
+	}
+	if back, _ := s.GetQueued(ctx, first.ID); back.State != switchyard.QueueServed {
+		t.Errorf("the first turn, over, is %s", back.State)
 	}
 	// A handed place without a request holds only for hold.
 	if _, ok, _ := s.HandOut(ctx, "web", "production", at.Add(11*time.Minute), time.Minute); ok {

@@ -29,7 +29,7 @@ func randomID(prefix string) string {
 // ValidQueueState reports whether s is one of the queue states.
 func ValidQueueState(s switchyard.QueueState) bool {
 	switch s {
-	case switchyard.QueueWaiting, switchyard.QueueHanded, switchyard.QueueWithdrawn, switchyard.QueueExpired, switchyard.QueueFailed:
+	case switchyard.QueueWaiting, switchyard.QueueHanded, switchyard.QueueWithdrawn, switchyard.QueueExpired, switchyard.QueueFailed, switchyard.QueueServed:
 		return true
 	}
 	return false

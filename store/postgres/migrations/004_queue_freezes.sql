@@ -24,7 +24,7 @@ CREATE TABLE queue (
 	reason       text NOT NULL DEFAULT '',
 	requested_by text COLLATE "C" NOT NULL,
 	channel      text NOT NULL,
-	state        text NOT NULL CHECK (state IN ('waiting', 'handed', 'withdrawn', 'expired', 'failed')),
+	state        text NOT NULL CHECK (state IN ('waiting', 'handed', 'withdrawn', 'expired', 'failed', 'served')),
 	created      timestamptz NOT NULL,
 	expires      timestamptz NOT NULL,
 	handed       timestamptz,
