@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/commands"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
@@ -81,11 +82,14 @@ func Run(ctx context.Context, d Deps) error {
 	nopts.Now = d.Now
 	nopts.QueueURL = queueURL(ctx, queue, cfg.Events.Queue, log)
 	nopts.Alarms = dep
+	changes := &changesTo{}
+	nopts.Changes = changes
 	n := notify.New(api, queue, dep, st, cfg, log, nopts)
 
 	copts := d.Commands
 	copts.Now = d.Now
 	h := commands.New(cfg, api, api, dep, st, n, log, copts)
+	changes.h = h // before either runs
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.Run(gctx) })
@@ -120,4 +124,13 @@ func lastPart(s string) string {
 		}
 	}
 	return s
+}
+
+// changesTo hands notify's word that a deployment changed to the commands
+// handler (its Home tabs and its queue), which is made after the notifier
+// it watches; notify and commands do not know each other.
+type changesTo struct{ h *commands.Handler }
+
+func (c *changesTo) DeploymentChanged(ctx context.Context, d switchyard.Deployment) {
+	c.h.DeploymentChanged(ctx, d)
 }
