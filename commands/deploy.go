@@ -87,9 +87,8 @@ func (h *Handler) mayGoAhead(ctx context.Context, r request, c Command, app, env
 		return false
 	}
 	if u != nil {
-		h.tell(ctx, r.channel, r.user, blocks.WithQueueMe(blocks.AlreadyDeploying(app, env, u.Version, u.By, u.DeploymentID), offer))
-		h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actDeploy, App: app, Env: env, Channel: r.channel,
-			Result: switchyard.ResultRefused, Detail: fmt.Sprintf("already deploying %s %s", u.Version, u.DeploymentID)})
+		h.held(ctx, r, actDeploy, app, env, blocks.AlreadyDeploying(app, env, u.Version, u.By, u.DeploymentID), offer,
+			fmt.Sprintf("already deploying %s %s", u.Version, u.DeploymentID))
 		return false
 	}
 	return true

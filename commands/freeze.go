@@ -47,13 +47,8 @@ func freezeInfo(f switchyard.Freeze) blocks.FreezeInfo {
 // frozenOut tells the person that freeze f stops what they asked, and
 // audits the refusal. offer, when not empty, is the Queue me button's.
 func (h *Handler) frozenOut(ctx context.Context, r request, action, app, env string, f switchyard.Freeze, offer string) {
-	m := blocks.FrozenRefusal(freezeInfo(f))
-	if offer != "" {
-		m = blocks.WithQueueMe(m, offer)
-	}
-	h.tell(ctx, r.channel, r.user, m)
-	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
-		Result: switchyard.ResultRefused, Detail: fmt.Sprintf("frozen until %s: %s", f.End.Format(time.RFC3339), f.Reason)})
+	h.held(ctx, r, action, app, env, blocks.FrozenRefusal(freezeInfo(f)), offer,
+		fmt.Sprintf("frozen until %s: %s", f.End.Format(time.RFC3339), f.Reason))
 }
 
 // freezeScope resolves the apps a freeze or unfreeze is about and checks,

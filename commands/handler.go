@@ -364,20 +364,29 @@ func channelOf(cb slack.InteractionCallback) string {
 	return cb.Channel.ID
 }
 
-// sweepLoop expires pending confirmations every SweepEvery until stop ends.
+// sweepLoop sweeps every SweepEvery, and serves the queues when asked,
+// until stop ends.
 func (h *Handler) sweepLoop(stop, work context.Context) {
-	t := time.NewTicker(h.opts.SweepEvery)
+	every(stop, h.opts.SweepEvery, h.queueKick, func() {
+		if _, err := h.Sweep(work); err != nil {
+			h.log.Warn("sweep expired confirmations", zap.Error(err))
+		}
+	}, func() { h.serveQueues(work) })
+}
+
+// every calls tick every d and kicked whenever kick has a value, one at a
+// time, until stop ends.
+func every(stop context.Context, d time.Duration, kick <-chan struct{}, tick, kicked func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop.Done():
 			return
 		case <-t.C:
-			if _, err := h.Sweep(work); err != nil {
-				h.log.Warn("sweep expired confirmations", zap.Error(err))
-			}
-		case <-h.queueKick:
-			h.serveQueues(work)
+			tick()
+		case <-kick:
+			kicked()
 		}
 	}
 }

@@ -192,19 +192,12 @@ func (p *homePublisher) failed(user string, err error) {
 // run publishes the tabs due, on every change and every Tick, until stop
 // ends; publishes use work's context.
 func (p *homePublisher) run(stop, work context.Context) {
-	t := time.NewTicker(p.opts.Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop.Done():
-			return
-		case <-t.C:
-		case <-p.wake:
-		}
+	publish := func() {
 		for _, user := range p.due(p.opts.Now()) {
 			if err := p.publish(work, user); err != nil {
 				p.failed(user, err)
 			}
 		}
 	}
+	every(stop, p.opts.Tick, p.wake, publish, publish)
 }

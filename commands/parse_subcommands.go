@@ -135,13 +135,8 @@ func parseFreeze(args []token) Command {
 		return reply(blocks.FreezeUsage())
 	}
 	c := Command{Kind: KindFreeze}
-	if isWord(args[0], "all") {
-		c.All = true
-	} else {
-		var bad string
-		if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
-			return reply(bad)
-		}
+	if bad := appOrAll(&c, args[0]); bad != "" {
+		return reply(bad)
 	}
 	d, err := time.ParseDuration(strings.ToLower(args[1].val))
 	if err != nil || d < time.Minute || d > MaxFreeze {
@@ -167,16 +162,23 @@ func parseUnfreeze(args []token) Command {
 		return reply(blocks.UnfreezeUsage())
 	}
 	c := Command{Kind: KindUnfreeze}
-	if isWord(args[0], "all") {
-		c.All = true
-	} else {
-		var bad string
-		if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
-			return reply(bad)
-		}
+	if bad := appOrAll(&c, args[0]); bad != "" {
+		return reply(bad)
 	}
 	if len(args) > 1 {
 		return extraWords("unfreeze "+args[0].val, args[1:])
 	}
 	return c
+}
+
+// appOrAll reads the word naming what a freeze is about into c: "all", or
+// an app. It returns the reply when it is neither.
+func appOrAll(c *Command, t token) string {
+	if isWord(t, "all") {
+		c.All = true
+		return ""
+	}
+	var bad string
+	c.App, bad = checkName(blocks.FieldApp, t.val)
+	return bad
 }

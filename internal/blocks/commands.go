@@ -202,15 +202,7 @@ func Status(app string, rows []EnvStatus, now time.Time) Message {
 		if r.Lock != nil {
 			lines = append(lines, "    "+r.Lock.line())
 		}
-		if r.Freeze != nil {
-			lines = append(lines, "    "+r.Freeze.line())
-		}
-		for i, q := range r.Queue {
-			if i == 0 {
-				lines = append(lines, "    :hourglass_flowing_sand: Queued:")
-			}
-			lines = append(lines, "        "+q.line())
-		}
+		lines = append(lines, waitLines(r.Freeze, r.Queue)...)
 	}
 	if len(lines) == 0 {
 		lines = append(lines, "Nothing to show.")

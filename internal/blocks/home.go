@@ -139,16 +139,7 @@ func homeEnvLines(h Home, e HomeEnv) []string {
 		}
 		lines = append(lines, what)
 	}
-	if e.Freeze != nil {
-		lines = append(lines, "    "+e.Freeze.line())
-	}
-	for i, q := range e.Queue {
-		if i == 0 {
-			lines = append(lines, "    :hourglass_flowing_sand: Queued:")
-		}
-		lines = append(lines, "        "+q.line())
-	}
-	return lines
+	return append(lines, waitLines(e.Freeze, e.Queue)...)
 }
 
 // currentStage names the lifecycle event in progress, or the last one

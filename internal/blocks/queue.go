@@ -47,6 +47,22 @@ func queueLines(qs []QueueInfo) string {
 	return strings.Join(lines, "\n")
 }
 
+// waitLines are the indented lines under an environment that say what
+// deploys wait for: a freeze, and the queue.
+func waitLines(f *FreezeInfo, queue []QueueInfo) []string {
+	var lines []string
+	if f != nil {
+		lines = append(lines, "    "+f.line())
+	}
+	for i, q := range queue {
+		if i == 0 {
+			lines = append(lines, "    :hourglass_flowing_sand: Queued:")
+		}
+		lines = append(lines, "        "+q.line())
+	}
+	return lines
+}
+
 // WithQueueMe adds a Queue me button to a refusal: the deploy can wait for
 // its turn instead. value is what the button carries back.
 func WithQueueMe(m Message, value string) Message {

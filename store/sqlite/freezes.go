@@ -20,26 +20,8 @@ func scanFreeze(r rowScanner) (switchyard.Freeze, error) {
 	return f, nil
 }
 
-// queryer is what the database and a transaction share for reading rows.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func queryFreezes(ctx context.Context, q queryer, query string, args ...any) ([]switchyard.Freeze, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []switchyard.Freeze
-	for rows.Next() {
-		f, err := scanFreeze(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(ctx, q, scanFreeze, query, args...)
 }
 
 // Freeze stores a freeze a person made; see store.Backend.

@@ -115,19 +115,8 @@ func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
 // SetLockMessage records the message that announced the lock on exactly
 // (app, env); ENOTFOUND if there is no such lock.
 func (s *Store) SetLockMessage(ctx context.Context, app, env, channel, ts string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE locks SET channel = ?, message_ts = ? WHERE app = ? AND env = ?`, channel, ts, app, env)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return rules.NotLocked(app, env)
-		}
-		return nil
-	})
+	err := s.setColumns(ctx, func() error { return rules.NotLocked(app, env) },
+		`UPDATE locks SET channel = ?, message_ts = ? WHERE app = ? AND env = ?`, channel, ts, app, env)
 	if err != nil {
 		return fmt.Errorf("set message of lock %s: %w", rules.Scope(app, env), err)
 	}

@@ -95,20 +95,7 @@ func (s *Store) FindPendingByMessage(ctx context.Context, channel, ts string) (s
 // posted (the request is created first so that its buttons can carry its ID).
 // It does not change the state or Rev.
 func (s *Store) SetPendingMessage(ctx context.Context, id, channel, ts string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE pending SET channel = ?, message_ts = ? WHERE id = ?`, channel, ts, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return rules.NoPending()
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.setColumns(ctx, rules.NoPending, `UPDATE pending SET channel = ?, message_ts = ? WHERE id = ?`, channel, ts, id); err != nil {
 		return fmt.Errorf("set message of deploy request %s: %w", id, err)
 	}
 	return nil
@@ -230,18 +217,5 @@ func (s *Store) ListRollbacksOf(ctx context.Context, id string) ([]switchyard.Pe
 }
 
 func (s *Store) queryPending(ctx context.Context, query string, args ...any) ([]switchyard.Pending, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []switchyard.Pending
-	for rows.Next() {
-		p, err := scanPending(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(ctx, s.db, scanPending, query, args...)
 }

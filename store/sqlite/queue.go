@@ -27,20 +27,7 @@ func scanQueued(r rowScanner) (switchyard.Queued, error) {
 }
 
 func queryQueued(ctx context.Context, q queryer, query string, args ...any) ([]switchyard.Queued, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []switchyard.Queued
-	for rows.Next() {
-		e, err := scanQueued(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(ctx, q, scanQueued, query, args...)
 }
 
 func getQueued(ctx context.Context, q querier, id string) (switchyard.Queued, error) {
@@ -172,20 +159,7 @@ func (s *Store) HandOut(ctx context.Context, app, env string, at time.Time, hold
 // SetQueuedPending links a handed deploy to the deploy request made for
 // it; ENOTFOUND for an unknown ID.
 func (s *Store) SetQueuedPending(ctx context.Context, id, pendingID string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE queue SET pending_id = ? WHERE id = ?`, pendingID, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return rules.NoQueued()
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.setColumns(ctx, rules.NoQueued, `UPDATE queue SET pending_id = ? WHERE id = ?`, pendingID, id); err != nil {
 		return fmt.Errorf("link queued deploy %s: %w", id, err)
 	}
 	return nil
