@@ -70,10 +70,7 @@ func (s *Store) Enqueue(ctx context.Context, q switchyard.Queued) (switchyard.Qu
 // GetQueued returns the queued deploy with that ID, or ENOTFOUND.
 func (s *Store) GetQueued(ctx context.Context, id string) (switchyard.Queued, error) {
 	q, err := getQueued(ctx, s.db, id)
-	if err != nil {
-		return switchyard.Queued{}, fmt.Errorf("get queued deploy %s: %w", id, err)
-	}
-	return q, nil
+	return q, wrapf(err, "get queued deploy "+id)
 }
 
 // ListQueue returns the waiting and handed deploys of app in env, in line

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 // queryer is what the database and a transaction share for reading rows.
@@ -45,4 +46,12 @@ func (s *Store) setColumns(ctx context.Context, notFound func() error, query str
 		}
 		return nil
 	})
+}
+
+// wrapf says what failed, around err; nil stays nil.
+func wrapf(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
