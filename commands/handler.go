@@ -1,12 +1,17 @@
 // Package commands is what an engineer types and clicks: the Socket Mode
 // loop, /deploy and its subcommands, the confirmation card and its buttons,
-// the buttons of deployment cards, authorisation, locks and the audit trail.
+// the buttons of deployment cards, authorisation, locks, freezes, the deploy
+// queue and the audit trail; and the Slack-native ways in: the deploy modal
+// (modal.go), the Home tab (home.go, homepub.go) and the Deploy… shortcut.
 //
 // Every envelope is acked at once, before any work: a slash command with an
 // empty ack (Slack then shows nothing until the bot's answer, which arrives
 // as an ephemeral message or as the card in the channel), a click with an
 // empty ack (Slack ignores ack payloads for block actions). The work runs
 // afterwards in a bounded pool of workers that survives a panic in one job.
+// Two kinds are answered in their ack, so their work comes first, within
+// 2.5 s: a view_submission (the errors under the modal's fields) and a
+// block_suggestion (the version menu's options).
 //
 // The package declares the small interfaces it needs; cmd/bot plugs in
 // *slack.Client, the deployer, the store and notify's Notifier. It owns
