@@ -42,14 +42,14 @@ const turnHold = 2 * time.Minute
 var waitingStates = []switchyard.QueueState{switchyard.QueueWaiting}
 
 // queueOffer is what a Queue me button carries: the deploy as it was
-// asked. It comes back from Slack, so it is read like typed text.
+// asked, but for an override (a queued deploy waits for the freeze to
+// end instead). It comes back from Slack, so it is read like typed text.
 type queueOffer struct {
-	App      string `json:"a"`
-	Env      string `json:"e"`
-	Version  string `json:"v"`
-	Config   string `json:"c,omitempty"`
-	Reason   string `json:"r,omitempty"`
-	Override string `json:"o,omitempty"`
+	App     string `json:"a"`
+	Env     string `json:"e"`
+	Version string `json:"v"`
+	Config  string `json:"c,omitempty"`
+	Reason  string `json:"r,omitempty"`
 }
 
 // maxButtonValue is Slack's limit on a button's value.
