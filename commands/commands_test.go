@@ -31,8 +31,6 @@ func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
 		{"unknown config", alice, deploys, "web v1.4 --config Fast.Config", []string{"I don't know the deployment config `Fast.Config`"}},
 		{"lone unknown word", alice, deploys, "frobnicate", []string{"I don't know the app `frobnicate`.", "I know `payments`, `web`, `website`.", "run `/deploy help`"}},
 		{"lone misspelt app", alice, deploys, "wbe to production", []string{"I don't know the app `wbe`.", "Did you mean `web`?", "`/deploy help`"}},
-		{"known app, no version", alice, deploys, "web", []string{"Which version of web should I deploy?", "`/deploy web v1.4.2`"}},
-		{"alias, no version", alice, deploys, "Website to production", []string{"Which version of website should I deploy?"}},
 		{"direct message", alice, aliceDM, "web v1.4", []string{"I don't take that in a direct message", "<#C0DEPLOYS>"}},
 		{"channel not allowed", alice, random, "web v1.4", []string{"web in staging is handled in <#C0DEPLOYS> only"}},
 		{"not a deployer", carol, deploys, "web v1.4", []string{"You may not deploy web to staging"}},
@@ -62,9 +60,9 @@ func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
 	}
 }
 
-func TestHelpListAndEmpty(t *testing.T) {
+func TestHelpAndList(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	w.slash(bob, deploys, "")
+	w.slash(bob, deploys, "help")
 	wantIn(t, "help", w.lastEphemeral(deploys, bob), "How to use /deploy")
 	w.slash(bob, aliceDM[:1]+"0BOB", "help")
 	wantIn(t, "help in a DM", w.lastEphemeral("D0BOB", bob), "How to use /deploy")

@@ -76,6 +76,9 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 	// waits too: it will name who rolled back, or not.
 	n.show(ctx, rec, d, obs, last, posted, inFlight)
 	n.setTrackedState(id, d, posted, observed)
+	if last == nil || !reflect.DeepEqual(*last, d) {
+		n.opts.Changes.DeploymentChanged(ctx, d)
+	}
 	switch {
 	case inFlight && d.Status.Done():
 		return n.opts.FastPoll, nil

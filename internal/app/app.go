@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/commands"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
@@ -108,6 +109,8 @@ func Run(ctx context.Context, d Deps) error {
 	if nopts.SlackObserver == nil {
 		nopts.SlackObserver = m
 	}
+	changes := &changesTo{}
+	nopts.Changes = changes
 	n := notify.New(api, queue, dep, st, cfg, log, nopts)
 
 	copts := d.Commands
@@ -118,6 +121,7 @@ func Run(ctx context.Context, d Deps) error {
 	counting := m.Slack(api)
 	h := commands.New(cfg, counting, counting, dep, st, n, log, copts)
 	probe.Attach(h, st)
+	changes.h = h // before either runs
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.Run(gctx) })
@@ -167,4 +171,13 @@ func authError(err error) error {
 	default:
 		return fmt.Errorf("could not check the bot token with Slack (auth.test): %w", err)
 	}
+}
+
+// changesTo hands notify's word that a deployment changed to the commands
+// handler (its Home tabs and its queue), which is made after the notifier
+// it watches; notify and commands do not know each other.
+type changesTo struct{ h *commands.Handler }
+
+func (c *changesTo) DeploymentChanged(ctx context.Context, d switchyard.Deployment) {
+	c.h.DeploymentChanged(ctx, d)
 }

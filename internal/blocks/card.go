@@ -53,6 +53,9 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 		bl = append(bl, section(trafficLine(d.Traffic)))
 	}
 	bl = append(bl, context(alarmLine(d.Alarms)))
+	if d.FreezeOverride != "" {
+		bl = append(bl, context(":snowflake: Deployed during a freeze. Override: "+Escape(d.FreezeOverride)))
+	}
 	if note := outcomeNote(d); note != "" {
 		bl = append(bl, section(note))
 	}

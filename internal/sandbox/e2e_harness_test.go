@@ -60,6 +60,9 @@ func botOptions() BotOptions {
 	o.Notify.FastPoll = 50 * time.Millisecond
 	o.Notify.Discover = 500 * time.Millisecond
 	o.Commands.SweepEvery = 500 * time.Millisecond
+	// Home tabs follow every change at once: the tests look, not wait.
+	o.Commands.Home.Gap = 100 * time.Millisecond
+	o.Commands.Home.Tick = 50 * time.Millisecond
 	return o
 }
 

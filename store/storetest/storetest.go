@@ -73,6 +73,13 @@ func Run(t *testing.T, target Target) {
 		{"LeaseRace", testLeaseRace},
 		{"Locks", testLocks},
 		{"LockRace", testLockRace},
+		{"LockMessage", testLockMessage},
+		{"Freezes", testFreezes},
+		{"ConfirmRefusedByAFreeze", testConfirmRefusedByAFreeze},
+		{"Queue", testQueue},
+		{"HandOutHoldsTheTurn", testHandOutHoldsTheTurn},
+		{"HandOutRaceAcrossHandles", testHandOutRaceAcrossHandles},
+		{"EnqueueRace", testEnqueueRace},
 		{"Audit", testAudit},
 		{"Limits", testLimits},
 		{"ReopenFindsEverything", testReopenFindsEverything},
@@ -193,6 +200,7 @@ func fullRecord(t *testing.T, id string) switchyard.Record {
 	r := sampleRecord(id)
 	r.RolledBackBy, r.RollbackID, r.RollbackOf = "UBOB", "d-RB", "d-PREV"
 	r.ErrorCode, r.ErrorText, r.Completed = "HEALTH_CONSTRAINTS", "too many failed tasks", t0.Add(time.Hour)
+	r.FreezeOverride = "hotfix for checkout"
 	v := reflect.ValueOf(r.Deployment)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {

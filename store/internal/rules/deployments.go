@@ -23,13 +23,14 @@ type observed struct {
 	PrevDef   string             `json:"previous_task_definition,omitempty"`
 	Reason    string             `json:"reason,omitempty"`
 	Next      switchyard.Next    `json:"next,omitzero"`
+	Override  string             `json:"freeze_override,omitempty"`
 }
 
 // EncodeObserved returns the JSON of d's fields that have no column.
 func EncodeObserved(d *switchyard.Deployment) (string, error) {
 	b, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
 		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition,
-		Reason: d.Reason, Next: d.Next})
+		Reason: d.Reason, Next: d.Next, Override: d.FreezeOverride})
 	if err != nil {
 		return "", fmt.Errorf("encode observed state: %w", err)
 	}
@@ -46,6 +47,7 @@ func DecodeObserved(b []byte, d *switchyard.Deployment) error {
 	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
 	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
 	d.Reason, d.Next = o.Reason, o.Next
+	d.FreezeOverride = o.Override
 	return nil
 }
 
