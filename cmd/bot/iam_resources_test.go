@@ -34,7 +34,7 @@ func TestIAMResourcesMatchWhatSetupAndTheBotTouch(t *testing.T) {
 	sim := simtest.AWS(t, simtest.SandboxWorld, time.Time{})
 	cfg := simtest.Config(t, simtest.SandboxConfig)
 	awsCfg := sim.Config()
-	steps, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{
+	rep, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{
 		Account: sim.Account(), Reach: setup.RoleReach(awsCfg, deployer.NewSessions(awsCfg, deployer.SessionOptions{}))})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestIAMResourcesMatchWhatSetupAndTheBotTouch(t *testing.T) {
 		}
 	}
 	checked := 0
-	for _, s := range steps {
+	for _, s := range rep.Steps {
 		there := map[string]string{"ACCOUNT_ID": s.Account, "BOT_ACCOUNT_ID": home, "EVENTS_REGION": region}
 		atHome := s.Account == home && s.Region == region
 		switch s.Resource {

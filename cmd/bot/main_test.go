@@ -9,11 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/switchyard/switchyard/internal/awssim"
 	"github.com/switchyard/switchyard/internal/pgtest"
-	"github.com/switchyard/switchyard/internal/simtest"
 )
 
 // invoke runs the command in-process with the given environment.
@@ -145,89 +142,5 @@ func TestStaticBuild(t *testing.T) {
 	b, err := exec.Command(staticBinary(t), "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(b), "switchyard ") {
 		t.Fatalf("built binary: %v %s", err, b)
-	}
-}
-
-func TestSetupAgainstSimulator(t *testing.T) {
-	sim := awssim.New(awssim.Options{})
-	if err := sim.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	t.Setenv("AWS_ENDPOINT_URL", sim.URL())
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDSIM")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "simsecret")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-
-	code, out, errOut := invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml", "-dry-run")
-	if code != 0 || !strings.Contains(out, "would be created") || !strings.Contains(out, "nothing was changed") {
-		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errOut)
-	}
-	code, out, errOut = invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml")
-	if code != 0 || strings.Count(out, " created") < 4 {
-		t.Fatalf("setup: exit %d\n%s\n%s", code, out, errOut)
-	}
-	code, out, _ = invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml")
-	if code != 0 || strings.Contains(out, "created") || strings.Contains(out, "changed") {
-		t.Fatalf("re-run changed something: exit %d\n%s", code, out)
-	}
-	sim.Deny("sqs:GetQueueUrl")
-	code, _, errOut = invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml")
-	if code != exitFailure || !strings.Contains(errOut, "AWS refused") {
-		t.Fatalf("denied: exit %d, %s", code, errOut)
-	}
-}
-
-// TestSetupOnTheSandboxAccounts runs bot setup on the sandbox's world, two
-// accounts in two regions: the bot's credentials in one, staging reached
-// through its role, as a real deployment would be.
-func TestSetupOnTheSandboxAccounts(t *testing.T) {
-	sim := simtest.AWS(t, simtest.SandboxWorld, time.Time{})
-	for _, kv := range sim.Environ(nil) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	const config = "../../internal/sandbox/switchyard.yaml"
-	lineOf := func(out, account, region, resource, name string) string {
-		for _, l := range strings.Split(out, "\n") {
-			if f := strings.Fields(l); len(f) > 4 && f[0] == account && f[1] == region && strings.HasPrefix(strings.Join(f[2:], " "), resource+" "+name+" ") {
-				return l
-			}
-		}
-		return ""
-	}
-
-	code, out, errOut := invoke(t, nil, "setup", "-config", config)
-	if code != 0 || !strings.Contains(out, "setting up as arn:aws:iam::123456789012:user/switchyard, account 123456789012") {
-		t.Fatalf("setup: exit %d\n%s\n%s", code, out, errOut)
-	}
-	for _, want := range [][4]string{
-		{"123456789012", "us-east-1", "queue", "switchyard-events"},
-		{"123456789012", "us-east-1", "bus policy", "switchyard-forward-210987654321"},
-		{"210987654321", "eu-west-1", "rule", "switchyard-deployments"},
-		{"210987654321", "eu-west-1", "target", "switchyard-deployments-ecs → bot's bus"},
-	} {
-		if l := lineOf(out, want[0], want[1], want[2], want[3]); !strings.Contains(l, " created") {
-			t.Errorf("no line saying %v was created in:\n%s", want, out)
-		}
-	}
-	code, out, _ = invoke(t, nil, "setup", "-config", config)
-	if code != 0 || strings.Contains(out, "created") || strings.Contains(out, "changed") || !strings.Contains(out, "210987654321 ") {
-		t.Fatalf("re-run changed something: exit %d\n%s", code, out)
-	}
-
-	// A forwarding rule gone stale in staging is brought up to date, and
-	// only that.
-	stagingEnv := sim.Partition("210987654321", "eu-west-1").Environ(os.Environ())
-	cmd := exec.Command("aws", "events", "put-rule", "--name", "switchyard-deployments", "--event-pattern", `{"source":["aws.codedeploy"]}`)
-	cmd.Env = stagingEnv
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("aws events put-rule: %v\n%s", err, b)
-	}
-	code, out, _ = invoke(t, nil, "setup", "-config", config)
-	if l := lineOf(out, "210987654321", "eu-west-1", "rule", "switchyard-deployments"); code != 0 || !strings.Contains(l, " changed: its event pattern was stale") ||
-		strings.Count(out, " changed") != 1 {
-		t.Fatalf("stale rule: exit %d\n%s", code, out)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,7 +22,8 @@ func runSetup(ctx context.Context, args []string, e env) error {
 		"in the bot's own account and events region the SQS queue, its policy, the EventBridge rules, their\n"+
 		"targets and the event bus policy; in every other account and region the config names, reached\n"+
 		"through the environment's role, rules forwarding those events to the bot's bus. Safe to run again:\n"+
-		"it changes only what differs, and says per account and region what it created, found or changed.\n"+
+		"it changes only what differs, and says per account and region what it created, found or changed,\n"+
+		"with a warning for each environment whose events will not arrive (then it exits 1).\n"+
 		"AWS credentials come from the default chain; AWS_ENDPOINT_URL points it at another endpoint.", e)
 	cfgPath := fs.String("config", "switchyard.yaml", "path of the configuration file")
 	dry := fs.Bool("dry-run", false, "print the plan and change nothing")
@@ -45,38 +47,65 @@ func runSetup(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("AWS did not accept these credentials (sts:GetCallerIdentity): %w", err)
 	}
-	fmt.Fprintf(e.stdout, "setting up as %s, account %s, events in %s\n", aws.ToString(who.Arn), aws.ToString(who.Account), cfg.Events.Region)
+	fmt.Fprintf(e.stdout, "Setting up as %s, in account %s; events arrive in %s.\n\n", aws.ToString(who.Arn), aws.ToString(who.Account), cfg.Events.Region)
 
 	sessions := deployer.NewSessions(awsCfg, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
-	steps, err := setup.Run(ctx, cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{
+	rep, err := setup.Run(ctx, cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), setup.Options{
 		DryRun:  *dry,
 		Account: aws.ToString(who.Account),
 		Reach:   setup.RoleReach(awsCfg, sessions),
 	})
-	for _, s := range steps {
-		fmt.Fprintln(e.stdout, s)
+	rep.Write(e.stdout)
+	fmt.Fprintln(e.stdout)
+	if na, ok := errors.AsType[*setup.NotArrivingError](err); ok {
+		// The warnings above said why and what to do; the causes again
+		// would only repeat them.
+		fmt.Fprintln(e.stdout, outcome(rep, cfg.Events.Queue))
+		return fmt.Errorf("the events of %s will not arrive yet: the warnings above say why and what to do", andList(na.Environments))
 	}
 	if err != nil {
 		return err
 	}
-	if *dry {
-		fmt.Fprintln(e.stdout, "dry run: nothing was changed")
-	} else {
-		fmt.Fprintf(e.stdout, "event path ready: %s → %s%s\n", cfg.Events.Rule, cfg.Events.Queue, forwardedFrom(steps, aws.ToString(who.Account), cfg.Events.Region))
-	}
+	fmt.Fprintln(e.stdout, outcome(rep, cfg.Events.Queue))
 	return nil
 }
 
-// forwardedFrom names the other accounts and regions in steps.
-func forwardedFrom(steps []setup.Step, account, region string) string {
-	var places []string
-	for _, s := range steps {
-		if p := s.Account + " " + s.Region; (s.Account != account || s.Region != region) && !slices.Contains(places, p) {
-			places = append(places, p)
+// outcome is setup's last line: what it changed, or would change, and
+// whose events reach the queue.
+func outcome(rep setup.Report, queue string) string {
+	n := rep.Changes()
+	changes := fmt.Sprintf("%d changes", n)
+	if n == 1 {
+		changes = "1 change"
+	}
+	if rep.DryRun {
+		if n == 0 {
+			return "Dry run: nothing was changed, and nothing needs to be."
 		}
+		return "Dry run: nothing was changed. " + changes + " to make: run bot setup without -dry-run to make them."
 	}
-	if len(places) == 0 {
-		return ""
+	var missing []string
+	for _, w := range rep.Warnings {
+		missing = append(missing, w.App+" "+w.Env)
 	}
-	return ", with events forwarded from " + strings.Join(places, ", ")
+	arrive := slices.DeleteFunc(slices.Clone(rep.Home), func(e string) bool { return slices.Contains(missing, e) })
+	for _, p := range rep.Places {
+		arrive = append(arrive, slices.DeleteFunc(p.Environments(), func(e string) bool { return slices.Contains(missing, e) })...)
+	}
+	done := "Nothing to change"
+	if n > 0 {
+		done = "Done, " + changes
+	}
+	if len(arrive) == 0 {
+		return done + "; no environment's events reach the queue " + queue + "."
+	}
+	return done + ": the events of " + andList(arrive) + " reach the queue " + queue + "."
+}
+
+// andList joins "a", "a and b", "a, b and c".
+func andList(ss []string) string {
+	if len(ss) < 2 {
+		return strings.Join(ss, "")
+	}
+	return strings.Join(ss[:len(ss)-1], ", ") + " and " + ss[len(ss)-1]
 }

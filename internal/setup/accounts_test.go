@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -51,14 +52,20 @@ func (s *sandbox) run(t *testing.T, dry bool) ([]Step, error) {
 	t.Helper()
 	opts := reach(s.sim)
 	opts.DryRun = dry
-	return Run(context.Background(), s.cfg, s.eb, s.q, opts)
+	rep, err := Run(context.Background(), s.cfg, s.eb, s.q, opts)
+	return rep.Steps, err
 }
 
-// lines renders steps as "account region resource name=outcome".
+// lines renders steps as "account region resource name=outcome", the
+// outcome "plan" for a change a dry run plans.
 func lines(steps []Step) []string {
 	var out []string
 	for _, s := range steps {
-		out = append(out, s.Account+" "+s.Region+" "+s.Resource+" "+s.Name+"="+string(s.Outcome))
+		o := string(s.Outcome)
+		if s.Planned {
+			o = "plan"
+		}
+		out = append(out, s.Account+" "+s.Region+" "+s.Resource+" "+s.Name+"="+o)
 	}
 	return out
 }
@@ -69,10 +76,10 @@ func wantLines(outcome string) []string {
 	for _, l := range []string{
 		h + "queue switchyard-events", h + "rule switchyard-deployments", h + "rule switchyard-deployments-ecs",
 		h + "queue policy switchyard-events",
-		h + "target switchyard-deployments → queue", h + "target switchyard-deployments-ecs → queue",
+		h + "target switchyard-deployments", h + "target switchyard-deployments-ecs",
 		h + "bus policy switchyard-forward-210987654321",
 		s + "rule switchyard-deployments", s + "rule switchyard-deployments-ecs",
-		s + "target switchyard-deployments → bot's bus", s + "target switchyard-deployments-ecs → bot's bus",
+		s + "target switchyard-deployments", s + "target switchyard-deployments-ecs",
 	} {
 		out = append(out, l+"="+outcome)
 	}
@@ -171,8 +178,9 @@ func TestStaleForwardingIsUpdated(t *testing.T) {
 	if got := lines(steps); !slices.Equal(got, want) {
 		t.Fatalf("after a stale forwarding:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 	}
-	if !strings.Contains(steps[7].Detail, "stale") || !strings.Contains(steps[9].Detail, "switchyard-events-forward") {
-		t.Errorf("details: %q, %q", steps[7].Detail, steps[9].Detail)
+	if steps[7].Detail != "it matched every event from aws.codedeploy" || !strings.Contains(steps[9].Detail, "role/someone-elses") ||
+		!strings.Contains(steps[9].Does, "as role switchyard-events-forward") {
+		t.Errorf("details: %q, %q (%q)", steps[7].Detail, steps[9].Detail, steps[9].Does)
 	}
 }
 
@@ -235,26 +243,54 @@ func TestEventsFromStagingReachTheQueue(t *testing.T) {
 	t.Fatalf("no event of staging's deployment %s reached the queue", id)
 }
 
-// An account setup cannot reach is reported, with what it means, and the
-// rest is built.
+// An account setup cannot reach is reported, with a warning for each
+// environment there that says why its events will not arrive and what to
+// do, and the rest is built.
 func TestUnreachableAccountIsReported(t *testing.T) {
 	s := newSandbox(t)
 	app, _ := s.cfg.Lookup("myapp")
 	env := app.Environments["staging"]
 	env.RoleARN = "arn:aws:iam::210987654321:role/nobody"
 	app.Environments["staging"] = env
-	steps, err := s.run(t, false)
-	if err == nil || !strings.Contains(err.Error(), "events from 210987654321 eu-west-1 are not forwarded to the bot yet") ||
-		!strings.Contains(err.Error(), "polling") || !strings.Contains(err.Error(), "role arn:aws:iam::210987654321:role/nobody") {
+	opts := reach(s.sim)
+	rep, err := Run(context.Background(), s.cfg, s.eb, s.q, opts)
+	var na *NotArrivingError
+	if !errors.As(err, &na) || !slices.Equal(na.Environments, []string{"myapp staging"}) || !isCode(err, "AccessDenied") {
 		t.Fatalf("err = %v", err)
 	}
-	got := lines(steps)
-	if last := got[len(got)-1]; last != stagingAccount+" eu-west-1 forwarding switchyard-deployments=missing" ||
-		!strings.Contains(steps[len(steps)-1].Detail, "polling") {
-		t.Errorf("last step %s (%s)", last, steps[len(steps)-1].Detail)
+	if len(rep.Warnings) != 1 {
+		t.Fatalf("warnings: %+v", rep.Warnings)
+	}
+	w := rep.Warnings[0]
+	if w.App != "myapp" || w.Env != "staging" || w.Account != stagingAccount || w.Region != "eu-west-1" ||
+		!strings.Contains(w.Why, "through role arn:aws:iam::210987654321:role/nobody (AccessDenied: ") ||
+		!strings.Contains(w.Fix, "assume the role") || !strings.Contains(w.Fix, "polling") {
+		t.Errorf("warning: %+v", w)
+	}
+	got := lines(rep.Steps)
+	if last := got[len(got)-1]; last != stagingAccount+" eu-west-1 forwarding switchyard-deployments=missing" {
+		t.Errorf("last step %s", last)
 	}
 	if !slices.Equal(got[:7], wantLines("created")[:7]) {
 		t.Errorf("home steps: %s", strings.Join(got, "\n"))
+	}
+}
+
+// Without a way to reach the other places (a caller that gives setup no
+// Reach), setup builds the bot's own end and warns about each
+// environment elsewhere: its events will not arrive.
+func TestNoReachWarnsOfEachEnvironment(t *testing.T) {
+	s := newSandbox(t)
+	rep, err := Run(context.Background(), s.cfg, s.eb, s.q, Options{Account: homeAccount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || rep.Warnings[0].App != "myapp" || rep.Warnings[0].Env != "staging" ||
+		!strings.Contains(rep.Warnings[0].String(), "will not arrive: setup was not given a way to reach account 210987654321 in eu-west-1") {
+		t.Errorf("warnings: %+v", rep.Warnings)
+	}
+	if !slices.Equal(rep.Home, []string{"myapp production", "payments production"}) {
+		t.Errorf("home: %v", rep.Home)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -80,6 +79,16 @@ func RoleReach(base aws.Config, sessions *deployer.Sessions) Reach {
 	}
 }
 
+// Environments names the environments in the place, "app env", in the
+// config's order.
+func (p Place) Environments() []string {
+	var out []string
+	for _, e := range p.envs {
+		out = append(out, e.env.App+" "+e.env.Name)
+	}
+	return out
+}
+
 // collect sorts the configured environments into the bot's own place and
 // the others, in the config's order.
 func (r *run) collect() (home []envAt, others []Place) {
@@ -112,10 +121,9 @@ func (r *run) collect() (home []envAt, others []Place) {
 // homeRules writes the rules in the bot's own account: every
 // environment's deployments, wherever it is.
 func (r *run) homeRules(ctx context.Context) error {
-	home, others := r.collect()
-	r.places = others
-	all := home
-	for _, p := range others {
+	r.home, r.places = r.collect()
+	all := slices.Clone(r.home)
+	for _, p := range r.places {
 		all = append(all, p.envs...)
 	}
 	r.wanted = r.wantedRules(all)
@@ -129,8 +137,9 @@ func (r *run) homeWhere() where {
 }
 
 func (r *run) homeTargets(ctx context.Context) error {
+	name, _ := queueName(r.cfg.Events.Queue)
 	target := ebtypes.Target{Id: aws.String(queueTargetID), Arn: aws.String(r.queueARN)}
-	return r.ensureTargets(ctx, r.homeWhere(), r.wanted, target, "queue")
+	return r.ensureTargets(ctx, r.homeWhere(), r.wanted, target, "queue", "sending to the queue "+name, "")
 }
 
 // busARN is the bot's default event bus.
@@ -158,11 +167,11 @@ func (r *run) busPolicy(ctx context.Context) error {
 	have := busStatements(aws.ToString(bus.Policy))
 	for _, account := range accounts {
 		sid := busStatementPrefix + account
-		outcome := Created
+		outcome, detail := Created, ""
 		if st, ok := have[sid]; ok {
-			outcome = Changed
+			outcome, detail = Changed, "it had another principal, action or resource, or a condition"
 			if st.allows(account, r.busARN()) {
-				outcome = Found
+				outcome, detail = Found, ""
 			}
 		}
 		if outcome != Found && !r.dry {
@@ -173,7 +182,8 @@ func (r *run) busPolicy(ctx context.Context) error {
 				return explain(err, "let account "+account+" put events on the default event bus")
 			}
 		}
-		r.home("bus policy", sid, outcome, "account "+account+" may put events on the bot's bus")
+		r.addHome(Step{Resource: "bus policy", Name: sid, Outcome: outcome, Detail: detail,
+			Does: "letting account " + account + " put events on the bot's event bus"})
 	}
 	return nil
 }
@@ -212,52 +222,86 @@ func (st busStatement) allows(account, bus string) bool {
 }
 
 // forwardAll builds the forwarding of every other place, going on after a
-// place it cannot reach, and says which are missing.
+// place it cannot reach; each environment there gets a warning.
 func (r *run) forwardAll(ctx context.Context) error {
 	var errs []error
-	var missing []string
+	var envs []string
 	for _, p := range r.places {
 		if err := r.forward(ctx, p); err != nil {
 			errs = append(errs, err)
-			missing = append(missing, p.Account+" "+p.Region)
+			envs = append(envs, p.Environments()...)
 		}
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("events from %s are not forwarded to the bot yet; until they are, the bot follows the deployments there by polling: %w",
-		strings.Join(missing, ", "), errors.Join(errs...))
+	return &NotArrivingError{Environments: envs, Causes: errs}
 }
+
+// NotArrivingError is the error of a run after which the events of some
+// environments will not arrive: setup could not build their forwarding.
+// The report's warnings say why and what to do.
+type NotArrivingError struct {
+	Environments []string // "app env"
+	Causes       []error
+}
+
+func (e *NotArrivingError) Error() string {
+	return "the events of " + andList(e.Environments) + " will not arrive yet (the warnings say why and what to do): " + errors.Join(e.Causes...).Error()
+}
+
+// Unwrap returns the causes, one per place.
+func (e *NotArrivingError) Unwrap() []error { return e.Causes }
+
+// polling is what the bot does meanwhile.
+const polling = "Until then the bot follows its deployments by polling, so cards still move, a little later."
 
 // forward writes in place the rules forwarding its events to the bot's
 // bus, through the role EventBridge uses to put them there.
 func (r *run) forward(ctx context.Context, p Place) error {
 	name := r.cfg.Events.Rule
-	polling := "until it exists, the bot follows deployments there by polling"
 	if r.reach == nil {
-		r.report(p.Account, p.Region, "forwarding", name, Missing, "setup was not given a way to reach it; "+polling)
+		r.add(p.Account, p.Region, Step{Resource: "forwarding", Name: name, Outcome: Missing, Detail: "setup was not given a way to reach this account and region"})
+		r.warn(p, "setup was not given a way to reach account "+p.Account+" in "+p.Region,
+			"run bot setup, which reaches it through the environment's role.")
 		return nil
 	}
-	through := "the bot's own credentials"
+	through, fix := "the bot's own credentials", "grant these credentials the Setup statements of iam-policy.json"
 	if p.RoleARN != "" {
-		through = "role " + p.RoleARN
+		through, fix = "role "+p.RoleARN, "grant the role the Setup statements of iam/deploy-role-policy.json"
 	}
 	eb, err := r.reach(ctx, p)
-	if err == nil {
-		w := where{account: p.Account, region: p.Region, eb: eb, purpose: "forwarded to the bot's event bus"}
-		wanted := r.wantedRules(p.envs)
-		target := ebtypes.Target{
-			Id:      aws.String(busTargetID),
-			Arn:     aws.String(r.busARN()),
-			RoleArn: aws.String(fmt.Sprintf("arn:aws:iam::%s:role/%s", p.Account, r.cfg.Events.ForwardRole)),
+	if err != nil {
+		if p.RoleARN != "" {
+			fix = "let these credentials assume the role (the role's trust policy is iam/deploy-role-trust.json, theirs iam/setup-policy.json)"
 		}
-		if _, err = r.ensureRules(ctx, w, wanted); err == nil {
-			err = r.ensureTargets(ctx, w, wanted, target, "bot's bus")
-		}
+		r.add(p.Account, p.Region, Step{Resource: "forwarding", Name: name, Outcome: Missing, Detail: "setup could not reach this account through " + through})
+		r.warn(p, "setup could not reach account "+p.Account+" in "+p.Region+" through "+through+" ("+awsWords(err)+")",
+			fix+", then run bot setup again.")
+		return fmt.Errorf("%s %s through %s: %w", p.Account, p.Region, through, err)
+	}
+	w := where{account: p.Account, region: p.Region, eb: eb, purpose: "forwarded to the bot's event bus"}
+	wanted := r.wantedRules(p.envs)
+	forwardRole := fmt.Sprintf("arn:aws:iam::%s:role/%s", p.Account, r.cfg.Events.ForwardRole)
+	target := ebtypes.Target{Id: aws.String(busTargetID), Arn: aws.String(r.busARN()), RoleArn: aws.String(forwardRole)}
+	does := "sending to the bot's event bus in " + r.account + " " + r.cfg.Events.Region + " as role " + r.cfg.Events.ForwardRole
+	if _, err = r.ensureRules(ctx, w, wanted); err == nil {
+		err = r.ensureTargets(ctx, w, wanted, target, "bot's bus", does,
+			"setup cannot see that role: create it from iam/forward-role-*.json if it is not there")
 	}
 	if err != nil {
-		r.report(p.Account, p.Region, "forwarding", name, Missing, "could not set it up through "+through+"; "+polling)
+		r.add(p.Account, p.Region, Step{Resource: "forwarding", Name: name, Outcome: Missing, Detail: "setup could not finish it through " + through})
+		r.warn(p, "setup could not build the forwarding in account "+p.Account+", "+p.Region+" through "+through+" ("+awsWords(err)+")",
+			fix+", then run bot setup again.")
 		return fmt.Errorf("%s %s through %s: %w", p.Account, p.Region, through, err)
 	}
 	return nil
+}
+
+// warn adds a warning for each environment of p.
+func (r *run) warn(p Place, why, fix string) {
+	for _, e := range p.envs {
+		r.warnings = append(r.warnings, Warning{App: e.env.App, Env: e.env.Name, Account: p.Account, Region: p.Region,
+			Why: why, Fix: fix + " " + polling})
+	}
 }

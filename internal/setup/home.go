@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -52,12 +53,16 @@ func (r *run) queue(ctx context.Context) error {
 		if err := r.readQueueARN(ctx); err != nil {
 			return err
 		}
-		r.home("queue", name, Found, r.queueARN)
+		r.addHome(Step{Resource: "queue", Name: name, Outcome: Found, Does: "at " + r.queueARN})
 		return nil
 	case !isCode(err, "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
 		return explain(err, "look up the SQS queue "+name)
 	case r.dry:
-		r.home("queue", name, Created, "long polling 20 s, messages kept 4 days")
+		if r.account == "" {
+			return errors.New("a dry run before the queue exists needs the bot's account (setup.Options.Account, from STS GetCallerIdentity)")
+		}
+		r.queueARN = fmt.Sprintf("arn:aws:sqs:%s:%s:%s", r.cfg.Events.Region, r.account, name)
+		r.addHome(Step{Resource: "queue", Name: name, Outcome: Created, Does: queueDoes})
 		return nil
 	}
 	out, err := r.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{
@@ -76,9 +81,12 @@ func (r *run) queue(ctx context.Context) error {
 	if err := r.readQueueARN(ctx); err != nil {
 		return err
 	}
-	r.home("queue", name, Created, r.queueARN)
+	r.addHome(Step{Resource: "queue", Name: name, Outcome: Created, Does: "at " + r.queueARN + ", " + queueDoes})
 	return nil
 }
+
+// queueDoes is how setup makes the queue.
+const queueDoes = "with long polling of 20 s, messages kept for 4 days and encryption by SQS"
 
 func (r *run) readQueueARN(ctx context.Context) error {
 	attrs, err := r.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
@@ -134,7 +142,7 @@ func (r *run) policy(ctx context.Context) error {
 			var got map[string]any
 			_ = json.Unmarshal([]byte(have), &got)
 			if reflect.DeepEqual(got, normalise(want)) {
-				r.home("queue policy", name, Found, "only the rules may send")
+				r.addHome(Step{Resource: "queue policy", Name: name, Outcome: Found, Does: policyDoes})
 				return nil
 			}
 			outcome = Changed
@@ -149,6 +157,12 @@ func (r *run) policy(ctx context.Context) error {
 			return explain(err, "set the policy of the SQS queue "+name)
 		}
 	}
-	r.home("queue policy", name, outcome, "only the rules may send")
+	detail := ""
+	if outcome == Changed {
+		detail = "it was not the policy setup writes"
+	}
+	r.addHome(Step{Resource: "queue policy", Name: name, Outcome: outcome, Does: policyDoes, Detail: detail})
 	return nil
 }
+
+const policyDoes = "letting only Switchyard's rules send to the queue"

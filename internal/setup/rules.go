@@ -27,20 +27,25 @@ type rule struct {
 func (r *run) wantedRules(envs []envAt) []rule {
 	var apps, services []string
 	for _, e := range envs {
-		apps = append(apps, e.env.Application)
+		if e.env.Application != "" {
+			apps = append(apps, e.env.Application)
+		}
 		if e.account != "" {
 			services = append(services, fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", e.env.Region, e.account, lastSegment(e.env.Cluster), e.env.Service))
 		}
 	}
 	apps, services = uniqueSorted(apps), uniqueSorted(services)
-	rules := []rule{{
-		name: r.cfg.Events.Rule,
-		pattern: map[string]any{
-			"source":      []any{"aws.codedeploy"},
-			"detail-type": []any{"CodeDeploy Deployment State-change Notification"},
-			"detail":      map[string]any{"application": toAny(apps)},
-		},
-	}}
+	var rules []rule
+	if len(apps) > 0 {
+		rules = append(rules, rule{
+			name: r.cfg.Events.Rule,
+			pattern: map[string]any{
+				"source":      []any{"aws.codedeploy"},
+				"detail-type": []any{"CodeDeploy Deployment State-change Notification"},
+				"detail":      map[string]any{"application": toAny(apps)},
+			},
+		})
+	}
 	if len(services) > 0 {
 		rules = append(rules, rule{
 			name: r.cfg.Events.Rule + "-ecs",
@@ -75,16 +80,16 @@ func (r *run) ensureRules(ctx context.Context, w where, wanted []rule) ([]string
 		case err != nil && !isCode(err, "ResourceNotFoundException"):
 			return nil, explain(err, "look up the EventBridge rule "+want.name+" in "+w.account+" "+w.region)
 		case err != nil:
-			outcome, detail = Created, "matching "+summary(want.pattern)
+			outcome = Created
 		default:
 			arn = aws.ToString(got.Arn)
 			var have map[string]any
 			_ = json.Unmarshal([]byte(aws.ToString(got.EventPattern)), &have)
 			switch {
 			case !reflect.DeepEqual(have, normalise(want.pattern)):
-				outcome, detail = Changed, "its event pattern was stale; now matching "+summary(want.pattern)
+				outcome, detail = Changed, "it matched "+describePattern(have, w.account, w.region)
 			case got.State != ebtypes.RuleStateEnabled:
-				outcome, detail = Changed, "it was "+string(got.State)+"; now ENABLED"
+				outcome, detail = Changed, "it was "+clean(string(got.State))+", not ENABLED"
 			}
 		}
 		if outcome != Found && !r.dry {
@@ -100,14 +105,17 @@ func (r *run) ensureRules(ctx context.Context, w where, wanted []rule) ([]string
 			arn = aws.ToString(out.RuleArn)
 		}
 		arns = append(arns, arn)
-		r.report(w.account, w.region, "rule", want.name, outcome, detail)
+		r.add(w.account, w.region, Step{Resource: "rule", Name: want.name, Outcome: outcome, Detail: detail,
+			Does: "matching " + describePattern(want.pattern, w.account, w.region)})
 	}
 	return arns, nil
 }
 
 // ensureTargets makes target the target of each rule in w; label names
-// the target in the report ("queue", "bot's bus").
-func (r *run) ensureTargets(ctx context.Context, w where, wanted []rule, target ebtypes.Target, label string) error {
+// the target in errors ("queue", "bot's bus"), does in the report, and
+// note, when not empty, is added to the report of a target written or to
+// be written: what setup cannot check.
+func (r *run) ensureTargets(ctx context.Context, w where, wanted []rule, target ebtypes.Target, label, does, note string) error {
 	for _, want := range wanted {
 		var have []ebtypes.Target
 		out, err := w.eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(want.name)})
@@ -122,7 +130,7 @@ func (r *run) ensureTargets(ctx context.Context, w where, wanted []rule, target 
 			if aws.ToString(t.Id) != aws.ToString(target.Id) {
 				continue
 			}
-			outcome, detail = Changed, "it sent to "+describeTarget(t)+"; now to "+describeTarget(target)
+			outcome, detail = Changed, "it sent to "+describeTarget(t)
 			if aws.ToString(t.Arn) == aws.ToString(target.Arn) && aws.ToString(t.RoleArn) == aws.ToString(target.RoleArn) &&
 				t.Input == nil && t.InputPath == nil && t.InputTransformer == nil {
 				outcome, detail = Found, ""
@@ -139,16 +147,20 @@ func (r *run) ensureTargets(ctx context.Context, w where, wanted []rule, target 
 					aws.ToString(f.ErrorMessage), aws.ToString(f.ErrorCode))
 			}
 		}
-		r.report(w.account, w.region, "target", want.name+" → "+label, outcome, detail)
+		s := Step{Resource: "target", Name: want.name, Outcome: outcome, Does: does, Detail: detail}
+		if outcome != Found && note != "" {
+			s.Does += " (" + note + ")"
+		}
+		r.add(w.account, w.region, s)
 	}
 	return nil
 }
 
 // describeTarget says where a target sends events, for the report.
 func describeTarget(t ebtypes.Target) string {
-	out := aws.ToString(t.Arn)
+	out := clean(aws.ToString(t.Arn))
 	if t.RoleArn != nil {
-		out += " as " + aws.ToString(t.RoleArn)
+		out += " as " + clean(aws.ToString(t.RoleArn))
 	}
 	if t.Input != nil || t.InputPath != nil || t.InputTransformer != nil {
 		out += ", rewritten"

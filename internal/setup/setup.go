@@ -9,7 +9,8 @@
 // environment's role: rules of the same names forwarding those events to
 // the bot's bus. It is idempotent: it reads first, then creates what is
 // missing and changes only what differs, and says which it did, per
-// account and region.
+// account and region, in one sentence per resource (report.go), with a
+// warning for every environment whose events will not arrive.
 package setup
 
 import (
@@ -77,27 +78,27 @@ const (
 	Missing Outcome = "missing"
 )
 
-// Step is one line of setup's report.
+// Step is one resource of setup's report.
 type Step struct {
-	Account  string // "" when not known yet (a dry run before the queue exists)
+	Account  string
 	Region   string
 	Resource string // "queue", "rule", "queue policy", "target", "bus policy", "forwarding"
-	Name     string
-	Outcome  Outcome
-	Detail   string
+	// Name is the resource's name: the queue's, the rule's (for a target,
+	// the rule it belongs to), the bus policy statement's.
+	Name    string
+	Outcome Outcome
+	// Planned means a dry run: Outcome is what a real run would do.
+	Planned bool
+	// Does says in words what the resource does once as wanted ("matching
+	// CodeDeploy deployment state changes of the application myapp").
+	Does string
+	// Detail says what was wrong with it (Changed) or why setup could not
+	// look (Missing).
+	Detail string
 }
 
-func (s Step) String() string {
-	account := s.Account
-	if account == "" {
-		account = "(this account)"
-	}
-	line := fmt.Sprintf("%-14s %-14s %-13s %-34s %s", account, s.Region, s.Resource, s.Name, s.Outcome)
-	if s.Detail != "" {
-		line += ": " + s.Detail
-	}
-	return line
-}
+// String is the step as one sentence.
+func (s Step) String() string { return s.Sentence() }
 
 // Reach returns the EventBridge client that acts in place's account and
 // region: through its role, or with the bot's own credentials when it has
@@ -109,8 +110,9 @@ type Reach func(ctx context.Context, place Place) (Rules, error)
 type Options struct {
 	// DryRun reads everything and reports what would change, changing nothing.
 	DryRun bool
-	// Account is the bot's own account, where the queue is; when empty the
-	// queue's ARN tells it.
+	// Account is the bot's own account, where the queue is, as STS
+	// GetCallerIdentity tells (bot setup asks). When empty the queue's ARN
+	// tells it, so a dry run before the queue exists needs it.
 	Account string
 	// Reach reaches the other accounts and regions. Without it, setup
 	// builds the path in the bot's own account and region only and reports
@@ -118,54 +120,53 @@ type Options struct {
 	Reach Reach
 }
 
-// Run makes the event path match cfg and reports each resource. eb and q
-// act in the bot's own account and cfg.Events.Region. Errors are sentences
-// a person can act on, with the AWS cause wrapped; a failure in the bot's
-// own account stops the run, one in another account or region is reported
-// and the run goes on to the next.
-func Run(ctx context.Context, cfg *config.Config, eb EventBridge, q SQS, opts Options) ([]Step, error) {
+// Run makes the event path match cfg and reports each resource, and each
+// environment whose events will not arrive. eb and q act in the bot's own
+// account and cfg.Events.Region. Errors are sentences a person can act on,
+// with the AWS cause wrapped; a failure in the bot's own account stops the
+// run, one in another account or region becomes a warning, and the run
+// goes on to the next and ends with an error that counts them.
+func Run(ctx context.Context, cfg *config.Config, eb EventBridge, q SQS, opts Options) (Report, error) {
 	r := &run{cfg: cfg, eb: eb, sqs: q, dry: opts.DryRun, reach: opts.Reach, account: opts.Account}
-	if err := r.checkRegion(); err != nil {
-		return nil, err
-	}
-	steps := []func(context.Context) error{r.queue, r.homeRules, r.policy, r.homeTargets, r.busPolicy}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
-			return r.steps, err
+	err := r.checkRegion()
+	for _, step := range []func(context.Context) error{r.queue, r.homeRules, r.policy, r.homeTargets, r.busPolicy, r.forwardAll} {
+		if err != nil {
+			break
 		}
+		err = step(ctx)
 	}
-	return r.steps, r.forwardAll(ctx)
+	return r.reportOf(), err
 }
 
 type run struct {
-	cfg   *config.Config
-	eb    EventBridge
-	sqs   SQS
-	dry   bool
-	reach Reach
-	steps []Step
+	cfg      *config.Config
+	eb       EventBridge
+	sqs      SQS
+	dry      bool
+	reach    Reach
+	steps    []Step
+	warnings []Warning
 
 	queueURL string
 	queueARN string
 	account  string
 	ruleARNs []string
 	wanted   []rule
-	// places are the accounts and regions other than the bot's own.
+	// home are the environments in the bot's own account and events
+	// region; places the other accounts and regions.
+	home   []envAt
 	places []Place
 }
 
-func (r *run) report(account, region, resource, name string, o Outcome, detail string) {
-	if r.dry && o != Found && o != Missing {
-		detail = strings.TrimSpace("would be " + string(o) + ". " + detail)
-		o = "plan"
-	}
-	r.steps = append(r.steps, Step{Account: account, Region: region, Resource: resource, Name: name, Outcome: o, Detail: detail})
+// add reports a step in account and region.
+func (r *run) add(account, region string, s Step) {
+	s.Account, s.Region = account, region
+	s.Planned = r.dry && s.Outcome != Found && s.Outcome != Missing
+	r.steps = append(r.steps, s)
 }
 
-// home reports a step in the bot's own account and events region.
-func (r *run) home(resource, name string, o Outcome, detail string) {
-	r.report(r.account, r.cfg.Events.Region, resource, name, o, detail)
-}
+// addHome reports a step in the bot's own account and events region.
+func (r *run) addHome(s Step) { r.add(r.account, r.cfg.Events.Region, s) }
 
 // explain turns an AWS error into a sentence about what setup was doing.
 func explain(err error, doing string) error {
@@ -181,6 +182,16 @@ func explain(err error, doing string) error {
 	return fmt.Errorf("could not %s: %w", doing, err)
 }
 
+// awsWords is an AWS error for a person: its code and message, without
+// the SDK's request id and retries.
+func awsWords(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return clean(ae.ErrorCode() + ": " + ae.ErrorMessage())
+	}
+	return clean(err.Error())
+}
+
 func isCode(err error, codes ...string) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && slices.Contains(codes, ae.ErrorCode())
@@ -193,11 +204,6 @@ func normalise(v any) map[string]any {
 	var out map[string]any
 	_ = json.Unmarshal(b, &out)
 	return out
-}
-
-func summary(p map[string]any) string {
-	b, _ := json.Marshal(p)
-	return string(b)
 }
 
 func toAny(ss []string) []any {

@@ -43,9 +43,9 @@ func loadConfig(t *testing.T) *config.Config {
 	return c
 }
 
-func outcomes(steps []Step) string {
+func outcomes(rep Report) string {
 	var out []string
-	for _, s := range steps {
+	for _, s := range rep.Steps {
 		where := ""
 		if s.Region != "us-east-1" {
 			where = s.Region + ":"
@@ -134,8 +134,8 @@ func TestStalePatternIsUpdated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if steps[1].Outcome != Changed || !strings.Contains(steps[1].Detail, "stale") {
-		t.Fatalf("rule step = %+v", steps[1])
+	if s := steps.Steps[1]; s.Outcome != Changed || s.Detail != "it matched every event from aws.codedeploy of the application myapp" {
+		t.Fatalf("rule step = %+v", s)
 	}
 	if got := outcomes(steps); got != "queue=found rule=changed rule=found queue policy=found target=found target=found "+
 		"eu-west-1:rule=found eu-west-1:rule=found eu-west-1:target=found eu-west-1:target=found" {
@@ -145,13 +145,19 @@ func TestStalePatternIsUpdated(t *testing.T) {
 
 func TestDryRunChangesNothing(t *testing.T) {
 	ctx := context.Background()
-	_, eb, q := start(t)
-	steps, err := Run(ctx, loadConfig(t), eb, q, Options{DryRun: true})
+	sim, eb, q := start(t)
+	opts := reach(sim)
+	opts.DryRun = true
+	rep, err := Run(ctx, loadConfig(t), eb, q, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) == 0 || steps[0].Outcome != "plan" || !strings.Contains(steps[0].Detail, "would be created") {
-		t.Fatalf("steps = %+v", steps)
+	// The whole plan, the ECS rule included: the account is known before
+	// the queue is.
+	want := "queue=created rule=created rule=created queue policy=created target=created target=created " +
+		"eu-west-1:rule=created eu-west-1:rule=created eu-west-1:target=created eu-west-1:target=created"
+	if got := outcomes(rep); got != want || !rep.Steps[0].Planned || !strings.HasPrefix(rep.Steps[0].Sentence(), "Would create the SQS queue") {
+		t.Fatalf("plan:\n got %s\nwant %s\n%+v", got, want, rep.Steps[0])
 	}
 	if _, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("switchyard-events")}); err == nil {
 		t.Fatal("a dry run created the queue")

@@ -131,3 +131,26 @@ func Golden(t testing.TB, name string, v any) {
 		t.Errorf("%s differs from %s; if the change is intended, rerun with -update and review the diff.\ngot:\n%s", name, path, buf.Bytes())
 	}
 }
+
+// GoldenText compares text with testdata/name.golden.txt in the test's
+// package; with -update it rewrites the file instead (review the diff).
+func GoldenText(t testing.TB, name, text string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden.txt")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if text != string(want) {
+		t.Errorf("%s differs from %s; if the change is intended, rerun with -update and review the diff.\ngot:\n%s", name, path, text)
+	}
+}
