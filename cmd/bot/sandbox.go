@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,6 +48,9 @@ func runSandbox(ctx context.Context, args []string, e env) error {
 		}
 	}
 	sb, err := sandbox.Start(sandbox.Options{Addr: *addr, AWSAddr: *awsAddr, Speed: *speed, Dir: *dir, Log: log})
+	if le, ok := errors.AsType[*sandbox.ListenError](err); ok {
+		return listenProblem(le)
+	}
 	if err != nil {
 		return fmt.Errorf("start the sandbox: %w", err)
 	}
@@ -80,4 +84,18 @@ func runSandbox(ctx context.Context, args []string, e env) error {
 		}
 		return fmt.Errorf("the bot stopped: %v", err)
 	}
+}
+
+// listenProblem says which of the sandbox's addresses could not be had and
+// which flag moves it.
+func listenProblem(le *sandbox.ListenError) error {
+	flag := "-addr"
+	if le.Server == sandbox.ServerAWS {
+		flag = "-aws-addr"
+	}
+	if le.InUse() {
+		return fmt.Errorf("%s, for the %s, is in use by another process (another sandbox?): stop it, or move the %s with %s HOST:PORT "+
+			"(%s 127.0.0.1:0 takes any free port)", le.Addr, le.Server, le.Server, flag, flag)
+	}
+	return fmt.Errorf("cannot listen on %s for the %s (%v): choose another address with %s HOST:PORT", le.Addr, le.Server, le.Err, flag)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -131,6 +132,34 @@ func TestSandboxBotsFlag(t *testing.T) {
 		code, _, errOut := invoke(t, nil, append([]string{"sandbox"}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("sandbox %v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// A port another process holds is named with the flag that moves it, and
+// the failed start leaves no temporary store behind.
+func TestSandboxPortClash(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-addr", addr, "-aws-addr", "127.0.0.1:0"}, addr + ", for the console, is in use by another process (another sandbox?): stop it, or move the console with -addr HOST:PORT"},
+		{[]string{"-addr", "127.0.0.1:0", "-aws-addr", addr}, addr + ", for the AWS simulator, is in use by another process (another sandbox?): stop it, or move the AWS simulator with -aws-addr HOST:PORT"},
+	} {
+		code, _, errOut := invoke(t, nil, append([]string{"sandbox"}, tc.args...)...)
+		if code != exitFailure || !strings.Contains(errOut, "bot sandbox: "+tc.want) {
+			t.Errorf("sandbox %v: exit %d, %q; want 1 and %q", tc.args, code, errOut, tc.want)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("sandbox %v left %v behind", tc.args, left)
 		}
 	}
 }

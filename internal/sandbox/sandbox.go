@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -96,9 +97,34 @@ func Workspace() slacksim.Workspace {
 	return ws
 }
 
+// The servers of a sandbox, as ListenError names them.
+const (
+	ServerConsole = "console"       // Options.Addr: the console, the Slack API and the control API
+	ServerAWS     = "AWS simulator" // Options.AWSAddr
+)
+
+// ListenError is an address the sandbox could not listen on, most often
+// because another process has it.
+type ListenError struct {
+	Server string // ServerConsole or ServerAWS
+	Addr   string
+	Err    error
+}
+
+func (e *ListenError) Error() string {
+	return fmt.Sprintf("listen on %s for the %s: %v", e.Addr, e.Server, e.Err)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// InUse reports whether another process has the address.
+func (e *ListenError) InUse() bool { return errors.Is(e.Err, syscall.EADDRINUSE) }
+
 // Start builds and starts the simulators and serves the console. The bot
-// itself is started with StartBot, so tests can stop and restart it.
-func Start(opts Options) (*Sandbox, error) {
+// itself is started with StartBot, so tests can stop and restart it. A
+// start that fails leaves nothing behind: no temporary directory, no
+// listener, no simulator running.
+func Start(opts Options) (_ *Sandbox, err error) {
 	log := opts.Log
 	if log == nil {
 		log = zap.NewNop()
@@ -107,7 +133,16 @@ func Start(opts Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox config: %w", err)
 	}
+	world, err := awssim.LoadWorld(worldYAML)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox world: %w", err)
+	}
 	sb := &Sandbox{Config: cfg, Log: log, dir: opts.Dir}
+	defer func() {
+		if err != nil {
+			sb.abandon()
+		}
+	}()
 	if sb.dir == "" {
 		if sb.dir, err = os.MkdirTemp("", "switchyard-sandbox-"); err != nil {
 			return nil, err
@@ -116,16 +151,17 @@ func Start(opts Options) (*Sandbox, error) {
 	}
 	cfg.Store = filepath.Join(sb.dir, "switchyard.db")
 
-	world, err := awssim.LoadWorld(worldYAML)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox world: %w", err)
-	}
 	sb.AWS = awssim.New(awssim.Options{Account: world.Account, Region: world.Region, Speed: opts.Speed, Log: log.Named("awssim")})
 	if err := sb.AWS.Seed(world); err != nil {
 		return nil, fmt.Errorf("seed the AWS simulator: %w", err)
 	}
-	if err := sb.AWS.Start(orDefault(opts.AWSAddr, "127.0.0.1:0")); err != nil {
-		return nil, fmt.Errorf("start the AWS simulator: %w", err)
+	awsAddr := orDefault(opts.AWSAddr, "127.0.0.1:0")
+	if err := sb.AWS.Start(awsAddr); err != nil {
+		return nil, &ListenError{Server: ServerAWS, Addr: awsAddr, Err: err}
+	}
+	addr := orDefault(opts.Addr, "127.0.0.1:0")
+	if sb.listener, err = net.Listen("tcp", addr); err != nil {
+		return nil, &ListenError{Server: ServerConsole, Addr: addr, Err: err}
 	}
 
 	// The event path, as `bot setup` would build it in real accounts:
@@ -134,7 +170,6 @@ func Start(opts Options) (*Sandbox, error) {
 	reach := setup.RoleReach(awsCfg, deployer.NewSessions(awsCfg, deployer.SessionOptions{}))
 	if _, err := setup.Run(context.Background(), cfg, eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg),
 		setup.Options{Account: sb.AWS.Account(), Reach: reach}); err != nil {
-		_ = sb.AWS.Close()
 		return nil, fmt.Errorf("set up the event path: %w", err)
 	}
 
@@ -148,17 +183,23 @@ func Start(opts Options) (*Sandbox, error) {
 		so.Now = sb.AWS.Clock().Now
 	}
 	sb.Slack = slacksim.New(so)
-
-	ln, err := net.Listen("tcp", orDefault(opts.Addr, "127.0.0.1:0"))
-	if err != nil {
-		_ = sb.AWS.Close()
-		return nil, fmt.Errorf("listen for the console: %w", err)
-	}
-	sb.listener = ln
-	sb.Slack.SetBaseURL("http://" + ln.Addr().String())
+	sb.Slack.SetBaseURL("http://" + sb.listener.Addr().String())
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = sb.srv.Serve(ln) }()
+	go func() { _ = sb.srv.Serve(sb.listener) }()
 	return sb, nil
+}
+
+// abandon undoes a start that failed part way.
+func (sb *Sandbox) abandon() {
+	if sb.listener != nil {
+		_ = sb.listener.Close()
+	}
+	if sb.AWS != nil {
+		_ = sb.AWS.Close()
+	}
+	if sb.ownDir {
+		_ = os.RemoveAll(sb.dir)
+	}
 }
 
 func orDefault(s, def string) string {
