@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard/internal/sandbox"
+	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
 func runSandbox(ctx context.Context, args []string, e env) error {
@@ -22,6 +23,7 @@ func runSandbox(ctx context.Context, args []string, e env) error {
 	speed := fs.Float64("speed", sandbox.DefaultSpeed, "simulated seconds per real second")
 	bots := fs.Int("bots", 1, "bots run in this process: 1, or 0 for the simulators and console alone (needs -dir)")
 	dir := fs.String("dir", "", "keep the store here and write DIR/switchyard.yaml for 'bot run' processes to join (default: a temporary directory, removed at exit)")
+	slackLimits := fs.Bool("slack-rate-limits", true, "apply Slack's real Web API rate limits, as Slack would (false turns them off)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -47,7 +49,12 @@ func runSandbox(ctx context.Context, args []string, e env) error {
 			return fmt.Errorf("make -dir: %w", err)
 		}
 	}
-	sb, err := sandbox.Start(sandbox.Options{Addr: *addr, AWSAddr: *awsAddr, Speed: *speed, Dir: *dir, Log: log})
+	opts := sandbox.Options{Addr: *addr, AWSAddr: *awsAddr, Speed: *speed, Dir: *dir, Log: log}
+	opts.SlackOptions.RateLimit = slacksim.RateReal
+	if !*slackLimits {
+		opts.SlackOptions.RateLimit = slacksim.RateOff
+	}
+	sb, err := sandbox.Start(opts)
 	if le, ok := errors.AsType[*sandbox.ListenError](err); ok {
 		return listenProblem(le)
 	}

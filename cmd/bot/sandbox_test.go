@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 )
 
 // TestSandboxCommand runs `bot sandbox` as a person would: it prints the
@@ -162,4 +165,78 @@ func TestSandboxPortClash(t *testing.T) {
 			t.Errorf("sandbox %v left %v behind", tc.args, left)
 		}
 	}
+}
+
+// The sandbox runs Slack's real rate limits unless -slack-rate-limits=false
+// turns them off: a sixth chat.postMessage in a row in one channel is
+// answered 429, as Slack would.
+func TestSandboxSlackRateLimitsFlag(t *testing.T) {
+	for _, tc := range []struct {
+		flag    string
+		limited bool
+	}{{"", true}, {"-slack-rate-limits=false", false}} {
+		args := []string{"sandbox", "-addr", "127.0.0.1:0", "-aws-addr", "127.0.0.1:0"}
+		if tc.flag != "" {
+			args = append(args, tc.flag)
+		}
+		console := startSandboxProcess(t, args...)
+		var tokens struct {
+			BotToken string `json:"bot_token"`
+		}
+		if err := getJSON(console+"/_sim/tokens", &tokens); err != nil {
+			t.Fatal(err)
+		}
+		api := slack.New(tokens.BotToken, slack.OptionAPIURL(console+"/api/"))
+		var limited *slack.RateLimitedError
+		for i := range 6 {
+			if _, _, err := api.PostMessage("C0DEPLOYS", slack.MsgOptionText("hello", false)); err != nil && !errors.As(err, &limited) {
+				t.Fatalf("post %d: %v", i, err)
+			}
+		}
+		if (limited != nil) != tc.limited {
+			t.Errorf("bot sandbox %s: a sixth post in a row rate limited: %v, want %v", tc.flag, limited != nil, tc.limited)
+		}
+	}
+}
+
+// startSandboxProcess starts `bot` with args, waits for its ready line and
+// returns the console's URL; the process is killed when the test ends.
+func startSandboxProcess(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(staticBinary(t), args...)
+	cmd.Env = []string{"HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir()}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		_ = cmd.Wait()
+	})
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case ready <- sc.Text():
+			default:
+			}
+		}
+	}()
+	select {
+	case line := <-ready:
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(line, "sandbox ready: console ") {
+			t.Fatalf("first line = %q\n%s", line, stderr.String())
+		}
+		return f[3]
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no ready line within 15 s\n%s", stderr.String())
+	}
+	return ""
 }

@@ -56,6 +56,10 @@ type Deps struct {
 	Metrics *metrics.Metrics
 }
 
+// commandRetries is how many 429s in a row a command's Slack call waits
+// out before it fails.
+const commandRetries = 5
+
 // Run runs the bot until ctx ends or Slack refuses its tokens.
 func Run(ctx context.Context, d Deps) error {
 	log := d.Log
@@ -118,7 +122,13 @@ func Run(ctx context.Context, d Deps) error {
 	if copts.Observer == nil {
 		copts.Observer = m
 	}
-	counting := m.Slack(api)
+	// Commands post and edit outside notify's sender, which waits out
+	// Slack's rate limits by itself: their client waits out a 429 for as
+	// long as Retry-After says (a few times), so that a /deploy typed while
+	// a deployment fills the channel's thread gets its card a second later
+	// instead of "I couldn't post".
+	cmdAPI := slack.New(d.BotToken, append(opts, slack.OptionRetry(commandRetries))...)
+	counting := m.Slack(cmdAPI)
 	h := commands.New(cfg, counting, counting, dep, st, n, log, copts)
 	probe.Attach(h, st)
 	changes.h = h // before either runs

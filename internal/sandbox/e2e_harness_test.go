@@ -31,7 +31,11 @@ type e2e struct {
 }
 
 // newE2E starts a sandbox on a frozen clock and the bot in it, with polling
-// short enough that each step of the clock is seen before the next.
+// short enough that each step of the clock is seen before the next. Slack's
+// real rate limits apply, as in the sandbox people run, unless opts turn
+// them off (a test that does says why): a test waits for what the bot
+// posts, never for the ack alone, since the work after an ack may wait out
+// a 429.
 func newE2E(t *testing.T, opts Options) *e2e {
 	t.Helper()
 	opts.Speed = 0

@@ -206,12 +206,22 @@ func TestE2EQueue(t *testing.T) {
 	}
 	e.mustClick(alice, card.TS, "cancel")
 
-	// Again, but the lock outlasts her place.
+	// Again, but the lock outlasts her place. The lock holds once the
+	// channel is told of it: the ack comes first, the work after.
+	n = len(e.messages())
 	e.slash(bob, "/deploy lock myapp incident 13")
+	e.newTop(n, "incident 13")
 	n = len(e.messages())
 	e.slash(alice, "/deploy myapp v1.4")
 	refusal = e.ephemeralTo(n, alice)
+	n = len(e.messages())
 	e.mustClick(alice, refusal.TS, blocks.ActionQueueMe)
+	// Her place is taken once she is told so: the click's work may wait
+	// out Slack's rate limits after its ack, and the clock must not move
+	// before.
+	if got := e.ephemeralTo(n, alice); !strings.Contains(got.Text, "You are number 1 in line for myapp in production (`v1.4`)") {
+		t.Fatalf("alice was told %q", got.Text)
+	}
 	e.sb.AWS.Advance(4*time.Hour + time.Minute)
 	n = len(e.messages())
 	e.slash(bob, "/deploy unlock myapp")

@@ -63,8 +63,10 @@ type Options struct {
 	// on Close.
 	Dir string
 	Log *zap.Logger
-	// SlackOptions tune the Slack simulator (rate limits, ping interval);
-	// its workspace is always the sandbox's.
+	// SlackOptions tune the Slack simulator (ping interval, rate limits);
+	// its workspace is always the sandbox's. Slack's real Web API rate
+	// limits apply unless RateLimit says otherwise (slacksim.RateOff
+	// turns them off), so what people see is what Slack will do.
 	SlackOptions slacksim.Options
 }
 
@@ -175,6 +177,9 @@ func Start(opts Options) (_ *Sandbox, err error) {
 
 	so := opts.SlackOptions
 	so.Workspace = Workspace()
+	if so.RateLimit == "" {
+		so.RateLimit = slacksim.RateReal
+	}
 	if so.Log == nil {
 		so.Log = log.Named("slacksim")
 	}

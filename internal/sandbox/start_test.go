@@ -2,9 +2,15 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
 // A start that fails, on a port another process holds, says which server
@@ -58,4 +64,36 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// The sandbox's Slack keeps Slack's real rate limits unless told not to:
+// chat.postMessage takes a burst of five in one channel, then answers 429
+// with Retry-After, which slack-go reads as a RateLimitedError.
+func TestSandboxRunsSlacksRealLimits(t *testing.T) {
+	for _, tc := range []struct {
+		mode    slacksim.RateMode
+		limited bool
+	}{{"", true}, {slacksim.RateOff, false}} {
+		sb, err := Start(Options{SlackOptions: slacksim.Options{RateLimit: tc.mode}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := slack.New(sb.Slack.BotToken(), slack.OptionAPIURL(sb.Slack.URL()))
+		var limited *slack.RateLimitedError
+		for i := range 6 {
+			_, _, err := api.PostMessage(deploys, slack.MsgOptionText(fmt.Sprintf("message %d", i), false))
+			if err != nil && !errors.As(err, &limited) {
+				t.Fatalf("post %d: %v", i, err)
+			}
+			if limited != nil && i < 5 {
+				t.Fatalf("post %d of a burst of five was refused", i)
+			}
+		}
+		if tc.limited != (limited != nil) || (limited != nil && limited.RetryAfter < time.Second) {
+			t.Errorf("RateLimit %q: the sixth post in a row was refused: %v (%v)", tc.mode, limited != nil, limited)
+		}
+		if err := sb.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
