@@ -1,6 +1,7 @@
 package switchyard
 
 import (
+	"regexp"
 	"slices"
 	"time"
 )
@@ -165,6 +166,16 @@ const (
 	StatusRollbackFailed Status = "RollbackFailed" // ROLLBACK_FAILED
 )
 
+// turnedBack reports whether an ECS deployment's status says it is going
+// back, or went back, to the previous version.
+func (s Status) turnedBack() bool {
+	switch s {
+	case StatusRollingBack, StatusStopping, StatusRolledBack, StatusRollbackFailed:
+		return true
+	}
+	return false
+}
+
 // Error codes of ECS deployments the deployer can tell from what ECS
 // reports (never from its sentences): an alarm fired, a hook failed or
 // timed out. They say why a deployment turned back.
@@ -212,12 +223,12 @@ func ecsRank(s Stage) float64 {
 // back. A stage still running when a later one was seen finished then;
 // one running when the deployment turned back was cut short, or failed
 // when the failure was a hook's (errorCode).
-func mergeECSStages(stored, observed []Stage, errorCode string) []Stage {
+func mergeECSStages(stored, observed []Stage, status Status, errorCode string) []Stage {
 	byID := make(map[string]Stage, len(stored))
 	for _, s := range stored {
 		byID[s.ID()] = s
 	}
-	back := slices.ContainsFunc(observed, func(s Stage) bool { return s.Back })
+	back := status.turnedBack() || slices.ContainsFunc(observed, func(s Stage) bool { return s.Back })
 	merged := map[string]Stage{}
 	if back {
 		// The way forward is over: keep what ran of it, and the way back
@@ -295,4 +306,50 @@ func mergeECSStages(stored, observed []Stage, errorCode string) []Stage {
 // final reports whether a stage status is an outcome.
 func final(s StageStatus) bool {
 	return s == StageSucceeded || s == StageFailed || s == StageSkipped
+}
+
+// ServiceDeploymentRef is what an ECS service deployment's ARN names:
+// arn:PARTITION:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID.
+type ServiceDeploymentRef struct {
+	Region, Account, Cluster, Service, ID string
+}
+
+var (
+	serviceDeploymentARN = regexp.MustCompile(`^arn:aws[a-z-]{0,20}:ecs:([a-z0-9-]{1,30}):(\d{12}):service-deployment/([A-Za-z0-9_-]{1,255})/([A-Za-z0-9_-]{1,255})/([A-Za-z0-9_-]{1,64})$`)
+	serviceARN           = regexp.MustCompile(`^arn:aws[a-z-]{0,20}:ecs:([a-z0-9-]{1,30}):(\d{12}):service/([A-Za-z0-9_-]{1,255})/([A-Za-z0-9_-]{1,255})$`)
+)
+
+// ParseServiceDeploymentARN reads an ECS service deployment ARN; ok is
+// false for anything else. The ARN may come from anyone who can write to
+// the events queue, so only a well-formed one passes.
+func ParseServiceDeploymentARN(arn string) (ref ServiceDeploymentRef, ok bool) {
+	m := serviceDeploymentARN.FindStringSubmatch(arn)
+	if m == nil {
+		return ServiceDeploymentRef{}, false
+	}
+	return ServiceDeploymentRef{Region: m[1], Account: m[2], Cluster: m[3], Service: m[4], ID: m[5]}, true
+}
+
+// ServiceRef is what an ECS service's ARN (the long form) names.
+type ServiceRef struct {
+	Region, Account, Cluster, Service string
+}
+
+// ParseServiceARN reads an ECS service ARN of the long form
+// (arn:…:service/CLUSTER/SERVICE); ok is false for anything else.
+func ParseServiceARN(arn string) (ref ServiceRef, ok bool) {
+	m := serviceARN.FindStringSubmatch(arn)
+	if m == nil {
+		return ServiceRef{}, false
+	}
+	return ServiceRef{Region: m[1], Account: m[2], Cluster: m[3], Service: m[4]}, true
+}
+
+// ShortID is how people read a deployment's ID: a CodeDeploy id as it is,
+// the last part of an ECS service deployment's ARN.
+func ShortID(id string) string {
+	if ref, ok := ParseServiceDeploymentARN(id); ok {
+		return ref.ID
+	}
+	return id
 }

@@ -157,3 +157,27 @@ func TestDoneStatuses(t *testing.T) {
 		}
 	}
 }
+
+func TestParseECSARNs(t *testing.T) {
+	ref, ok := ParseServiceDeploymentARN("arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/Abc_d-123XYZabcdefghijk")
+	if !ok || ref != (ServiceDeploymentRef{Region: "us-east-1", Account: "123456789012", Cluster: "prod", Service: "checkout", ID: "Abc_d-123XYZabcdefghijk"}) {
+		t.Fatalf("%+v %v", ref, ok)
+	}
+	if ShortID("arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/Abc") != "Abc" || ShortID("d-ABCDEFGHI") != "d-ABCDEFGHI" {
+		t.Error("short ids")
+	}
+	for _, bad := range []string{"", "d-ABCDEFGHI", "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout",
+		"arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/<!here>", "arn:aws:ecs:us-east-1:1234:service-deployment/a/b/c",
+		"arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/checkout/x|y"} {
+		if _, ok := ParseServiceDeploymentARN(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	s, ok := ParseServiceARN("arn:aws:ecs:eu-west-1:210987654321:service/staging/myapp")
+	if !ok || s != (ServiceRef{Region: "eu-west-1", Account: "210987654321", Cluster: "staging", Service: "myapp"}) {
+		t.Fatalf("%+v %v", s, ok)
+	}
+	if _, ok := ParseServiceARN("arn:aws:ecs:eu-west-1:210987654321:service/myapp"); ok {
+		t.Error("the short form has no cluster")
+	}
+}

@@ -90,7 +90,7 @@ func (o *Observation) Apply(d *Deployment) {
 		if code == "" && o.ErrorText != "" {
 			code = d.ErrorCode // why it turned back does not change once known
 		}
-		stages = mergeECSStages(d.Stages, o.Stages, code)
+		stages = mergeECSStages(d.Stages, o.Stages, o.Status, code)
 	}
 	d.ID, d.Status, d.Stages, d.Traffic, d.Backend = o.ID, o.Status, stages, o.Traffic, o.Backend
 	d.ErrorCode, d.ErrorText = code, o.ErrorText

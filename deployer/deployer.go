@@ -1,5 +1,6 @@
 // Package deployer is the only door from Switchyard to AWS. It turns
-// "myapp v1.4" into a CodeDeploy ECS blue/green deployment (Plan, Start),
+// "myapp v1.4" into an ECS blue/green deployment (Plan, Start), run by
+// CodeDeploy or by ECS itself as the service's deployment controller says,
 // tells the truth about any deployment of a group afterwards (Describe,
 // Recent) and about the alarms the group watches (Alarms), and undoes or
 // hurries one along (Rollback, Continue).
@@ -84,14 +85,17 @@ type Control interface {
 }
 
 var (
-	_ ECS         = (*ecs.Client)(nil)
-	_ ECR         = (*ecr.Client)(nil)
-	_ Alarms      = (*cloudwatch.Client)(nil)
-	_ Groups      = (*codedeploy.Client)(nil)
-	_ Deployments = (*codedeploy.Client)(nil)
-	_ History     = (*codedeploy.Client)(nil)
-	_ Targets     = (*codedeploy.Client)(nil)
-	_ Control     = (*codedeploy.Client)(nil)
+	_ ECS                = (*ecs.Client)(nil)
+	_ ECR                = (*ecr.Client)(nil)
+	_ Alarms             = (*cloudwatch.Client)(nil)
+	_ Groups             = (*codedeploy.Client)(nil)
+	_ Deployments        = (*codedeploy.Client)(nil)
+	_ History            = (*codedeploy.Client)(nil)
+	_ Targets            = (*codedeploy.Client)(nil)
+	_ Control            = (*codedeploy.Client)(nil)
+	_ Services           = (*ecs.Client)(nil)
+	_ ServiceDeployments = (*ecs.Client)(nil)
+	_ ServiceControl     = (*ecs.Client)(nil)
 )
 
 // Clients are the AWS clients of one region. Every field is required.
@@ -104,14 +108,19 @@ type Clients struct {
 	History     History
 	Targets     Targets
 	Control     Control
+	// The ECS-native backend's (ecsnative.go).
+	Services           Services
+	ServiceDeployments ServiceDeployments
+	ServiceControl     ServiceControl
 }
 
 // ClientsFromConfig builds the real SDK clients from cfg (its region,
 // credentials, endpoint and retryer). It opens no connection.
 func ClientsFromConfig(cfg aws.Config) Clients {
 	cd := codedeploy.NewFromConfig(cfg)
+	e := ecs.NewFromConfig(cfg)
 	return Clients{
-		ECS:         ecs.NewFromConfig(cfg),
+		ECS:         e,
 		ECR:         ecr.NewFromConfig(cfg),
 		Alarms:      cloudwatch.NewFromConfig(cfg),
 		Groups:      cd,
@@ -119,6 +128,10 @@ func ClientsFromConfig(cfg aws.Config) Clients {
 		History:     cd,
 		Targets:     cd,
 		Control:     cd,
+
+		Services:           e,
+		ServiceDeployments: e,
+		ServiceControl:     e,
 	}
 }
 
@@ -144,6 +157,8 @@ type Deployer struct {
 	opts Options
 	src  clientSource
 	memo *memo
+	// services remembers each environment's backend (ecsnative.go).
+	services *serviceMemo
 }
 
 // New returns a Deployer that uses c for every region and environment, as
@@ -192,6 +207,8 @@ func newDeployer(src clientSource, log *zap.Logger, opts Options) *Deployer {
 		opts: opts,
 		src:  src,
 		memo: newMemo(),
+
+		services: newServiceMemo(),
 	}
 }
 
