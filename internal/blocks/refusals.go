@@ -1,6 +1,10 @@
 package blocks
 
-import "fmt"
+import (
+	"fmt"
+
+	sy "github.com/switchyard/switchyard"
+)
 
 // The sentences of the refusals and failures the commands package tells
 // one person. Each returns plain sentence text: the caller shows it as a
@@ -174,7 +178,7 @@ func NoSuchEnv(app, env string) string {
 // AlreadyRollingBack refuses a second rollback of deployment id while
 // deployment active carries the first.
 func AlreadyRollingBack(active, id string) string {
-	return fmt.Sprintf("%s is already rolling back %s; let it finish.", safeID(active), safeID(id))
+	return fmt.Sprintf("%s is already rolling back %s; let it finish.", safeID(sy.ShortID(active)), safeID(sy.ShortID(id)))
 }
 
 // NothingToRollBack refuses a rollback of an environment without a
