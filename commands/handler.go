@@ -59,6 +59,7 @@ type Operator interface {
 type Deployer interface {
 	Starter
 	Operator
+	HookAnswerer
 }
 
 // Pendings keeps deploy requests waiting for a click.

@@ -259,3 +259,9 @@ func stageDuration(s sy.Stage, now time.Time) (string, bool) {
 	}
 	return Duration(s.Duration(now)), true
 }
+
+// HookContinued tells the person who pressed Continue at a pause hook that
+// ECS took it.
+func HookContinued(id string) Message {
+	return Notice(fmt.Sprintf(":arrow_forward: Continuing %s: the pause is answered and the deployment goes on.", safeID(sy.ShortID(id))))
+}

@@ -27,6 +27,8 @@ const (
 	ActFinish   Act = "finish_now"
 	ActLock     Act = "lock"
 	ActUnlock   Act = "unlock"
+	// ActContinue answers an ECS deployment's pause hook with Continue.
+	ActContinue Act = "continue_hook"
 )
 
 // phrase says act on app in env the way "You may not …" goes on. A lock
@@ -43,6 +45,8 @@ func (a Act) phrase(app, env string) string {
 		return fmt.Sprintf("shift traffic of deployments of %s in %s", app, env)
 	case ActFinish:
 		return fmt.Sprintf("finish deployments of %s in %s", app, env)
+	case ActContinue:
+		return fmt.Sprintf("let deployments of %s in %s go on past a pause", app, env)
 	case ActLock, ActUnlock:
 		return string(a) + " " + app
 	default:
