@@ -195,8 +195,10 @@ func stageLines(d sy.Deployment, now time.Time) string {
 			line += " · " + took
 		case s.Status == sy.StageInProgress && timed:
 			line += " · started " + Ago(s.Start)
-		case interrupted(s):
+		case interrupted(s) && timed:
 			line = fmt.Sprintf(":black_square_for_stop: %s · interrupted after %s", stageTitle(s), took)
+		case interrupted(s):
+			line = fmt.Sprintf(":black_square_for_stop: %s · interrupted", stageTitle(s))
 		case s.Status == sy.StageSkipped:
 			line += " · skipped"
 		}

@@ -252,9 +252,10 @@ func ecsFinalReply(d sy.Deployment, who string) string {
 }
 
 // stageDuration is how long a stage ran, as far as the bot saw: ECS
-// reports no stage's start, so a stage first seen finished has none.
+// reports no stage's start or end, so a stage first seen finished has no
+// duration, nor one whose end nobody saw.
 func stageDuration(s sy.Stage, now time.Time) (string, bool) {
-	if s.Start.IsZero() {
+	if s.Start.IsZero() || (s.Status != sy.StageInProgress && s.Status != sy.StagePending && s.End.IsZero()) {
 		return "", false
 	}
 	return Duration(s.Duration(now)), true
