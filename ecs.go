@@ -286,7 +286,9 @@ func mergeECSStages(stored, observed []Stage, status Status, errorCode string) [
 		}
 		out = slices.DeleteFunc(out, func(s Stage) bool { return s.Status == StagePending && !s.Back })
 	}
-	// A stage running while a later one had begun has finished.
+	// A stage running while a later one had begun has finished, at the
+	// latest when the next stage seen running began (a stage too short to
+	// be seen running counts in the one before it).
 	for i := range out {
 		s := &out[i]
 		later := i + 1
@@ -296,8 +298,13 @@ func mergeECSStages(stored, observed []Stage, status Status, errorCode string) [
 		if later < len(out) && s.Status == StageInProgress {
 			s.Status = StageSucceeded
 		}
-		if later < len(out) && s.End.IsZero() && final(s.Status) && !out[later].Start.IsZero() && !s.Start.IsZero() {
-			s.End = out[later].Start
+		if s.End.IsZero() && final(s.Status) && !s.Start.IsZero() {
+			for _, next := range out[i+1:] {
+				if !next.Start.IsZero() {
+					s.End = next.Start
+					break
+				}
+			}
 		}
 	}
 	return out

@@ -43,7 +43,7 @@ func TestE2EControlEndpoints(t *testing.T) {
 		t.Fatalf("GET /_sim/world: %d %v", res.StatusCode, err)
 	}
 	res.Body.Close()
-	if strings.Join(world.Apps, ",") != "myapp,payments" || strings.Join(world.Alarms, ",") != "myapp-5xx,payments-errors" ||
+	if strings.Join(world.Apps, ",") != "myapp,payments,checkout" || strings.Join(world.Alarms, ",") != "myapp-5xx,payments-errors,checkout-5xx" ||
 		world.Speed == nil || *world.Speed != 0 {
 		t.Errorf("world = %+v", world)
 	}

@@ -253,7 +253,7 @@ func (sb *Sandbox) ctlWorld(w http.ResponseWriter, _ *http.Request) {
 	for _, a := range sb.Config.Apps {
 		apps = append(apps, a.Name)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": apps, "alarms": []string{"myapp-5xx", "payments-errors"}, "speed": sb.AWS.Clock().Speed()})
+	writeJSON(w, http.StatusOK, map[string]any{"apps": apps, "alarms": []string{"myapp-5xx", "payments-errors", "checkout-5xx"}, "speed": sb.AWS.Clock().Speed()})
 }
 
 // Close stops the bot, the servers and removes a temporary store.
