@@ -77,10 +77,13 @@ type Pending struct {
 	RollbackOf  string
 	RequestedBy string
 	Reason      string
-	Channel     string
-	MessageTS   string
-	State       PendingState
-	ApprovedBy  string
+	// Override is why a deploy goes ahead during a freeze (--override);
+	// such a deploy needs a second person from the approve list.
+	Override   string
+	Channel    string
+	MessageTS  string
+	State      PendingState
+	ApprovedBy string
 	// ChangedBy and Changed say who made the last transition and when.
 	ChangedBy string
 	Changed   time.Time
@@ -112,6 +115,13 @@ type Change struct {
 	// checked in the same transaction: a Confirm and a lock taken at the
 	// same moment cannot both win.
 	RefuseIfLocked bool
+	// RefuseIfFrozen makes the transition fail with ECONFLICT (cause
+	// *FrozenError) when a freeze covers the request's app at the
+	// transition's time: one made with /deploy freeze, checked in the same
+	// transaction, or one of Windows (the config's), so that a freeze that
+	// starts at the moment of Confirm is honoured too.
+	RefuseIfFrozen bool
+	Windows        []FreezeWindow
 }
 
 // StateError is the cause inside the ECONFLICT error of a refused
@@ -137,6 +147,10 @@ type Lock struct {
 	Reason   string
 	LockedBy string
 	Created  time.Time
+	// Channel and MessageTS name the message that announced the lock, which
+	// lists the deploys queued behind it; empty until it is posted.
+	Channel   string
+	MessageTS string
 }
 
 // LockHeldError is the cause inside the ECONFLICT error of a lock that
@@ -182,6 +196,15 @@ type AuditEntry struct {
 	MessageTS string
 	Result    Result
 	Detail    string
+}
+
+// AuditQuery selects audit entries, newest first: about App (any app when
+// empty), at or after Since (any time when zero), at most Limit (50 when
+// zero or less).
+type AuditQuery struct {
+	App   string
+	Since time.Time
+	Limit int
 }
 
 // Lease is a replica's hold on a deployment (its key is the deployment's

@@ -27,6 +27,9 @@ const (
 	KeyFinal      = "final"
 	KeyRolledBack = "rolledback"
 	KeyBackOnBlue = "traffic:0"
+	// KeyQuiet marks a deployment recorded without a card or a thread: it
+	// ended before the bot first saw it, and nobody asked for it in Slack.
+	KeyQuiet = "quiet"
 )
 
 // Reply is one thread reply a deployment's state calls for: what it tells,

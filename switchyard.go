@@ -217,6 +217,9 @@ type Deployment struct {
 	// Next is what happens next without anyone's click, and when: the
 	// next traffic step, the end of a wait. Zero when nothing is due.
 	Next Next
+	// FreezeOverride is why the deployment went ahead during a freeze, as
+	// the person who asked gave it; "" for one outside any freeze.
+	FreezeOverride string
 }
 
 // NextKind says what comes next in a deployment by itself.

@@ -101,6 +101,9 @@ type request struct {
 	user    string
 	channel string
 	ts      string // the message clicked, if any
+	// turn marks a deploy whose turn in the queue came: its card names
+	// the person, so that Slack tells them.
+	turn bool
 }
 
 // refuse tells the person why not, in a message only they see, and audits
@@ -226,9 +229,25 @@ func (h *Handler) unlocked(ctx context.Context, r request, action string, app, e
 // lockedOut tells the person that lock l stops what they asked of app in
 // env, and audits the refusal.
 func (h *Handler) lockedOut(ctx context.Context, r request, action, app, env string, l switchyard.Lock) {
-	h.tell(ctx, r.channel, r.user, blocks.LockedRefusal(lockInfo(l)))
+	h.lockedOutOffer(ctx, r, action, app, env, l, "")
+}
+
+// lockedOutOffer is lockedOut with a Queue me button carrying offer, when
+// not empty.
+func (h *Handler) lockedOutOffer(ctx context.Context, r request, action, app, env string, l switchyard.Lock, offer string) {
+	h.held(ctx, r, action, app, env, blocks.LockedRefusal(lockInfo(l)), offer, fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason))
+}
+
+// held tells the person m, why what they asked of app in env waits (a
+// lock, a freeze, a deploy under way), with a Queue me button carrying
+// offer when not empty, and audits the refusal with detail.
+func (h *Handler) held(ctx context.Context, r request, action, app, env string, m blocks.Message, offer, detail string) {
+	if offer != "" {
+		m = blocks.WithQueueMe(m, offer)
+	}
+	h.tell(ctx, r.channel, r.user, m)
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
-		Result: switchyard.ResultRefused, Detail: fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason)})
+		Result: switchyard.ResultRefused, Detail: detail})
 }
 
 func lockInfo(l switchyard.Lock) blocks.LockInfo {

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,10 +100,17 @@ func TestCardSaysEachFactOnce(t *testing.T) {
 		t.Errorf("the card says %d times that a deployment is still running:\n%s", n, body)
 	}
 
-	// The same through /deploy.
-	w.request(alice, "web v1.4 to staging")
-	if n := strings.Count(shown(w.card()), "still running"); n != 1 {
-		t.Errorf("the posted card says %d times that a deployment is still running:\n%s", n, shown(w.card()))
+	// Through /deploy, the deploy under way is a refusal that offers the
+	// queue instead of a card.
+	before := len(w.channelMessages(deploys))
+	w.slash(alice, deploys, "web v1.4 to staging")
+	told := w.ephemerals(deploys, alice)
+	if len(w.channelMessages(deploys)) != before || len(told) == 0 {
+		t.Fatalf("a deploy while another runs posted %d messages", len(w.channelMessages(deploys))-before)
+	}
+	wantIn(t, "the refusal", shown(told[len(told)-1]), "web in staging is already deploying `v1.5`, asked by <@U0BOB>", plan.ActiveDeployment)
+	if !slices.Contains(actions(told[len(told)-1]), blocks.ActionQueueMe) {
+		t.Errorf("the refusal offers no Queue me: %v", actions(told[len(told)-1]))
 	}
 
 	// The version that runs now, in production where nothing is deploying.

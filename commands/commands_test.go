@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
 )
@@ -28,8 +31,6 @@ func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
 		{"unknown config", alice, deploys, "web v1.4 --config Fast.Config", []string{"I don't know the deployment config `Fast.Config`"}},
 		{"lone unknown word", alice, deploys, "frobnicate", []string{"I don't know the app `frobnicate`.", "I know `payments`, `shop`, `web`, `website`.", "run `/deploy help`"}},
 		{"lone misspelt app", alice, deploys, "wbe to production", []string{"I don't know the app `wbe`.", "Did you mean `web`?", "`/deploy help`"}},
-		{"known app, no version", alice, deploys, "web", []string{"Which version of web should I deploy?", "`/deploy web v1.4.2`"}},
-		{"alias, no version", alice, deploys, "Website to production", []string{"Which version of website should I deploy?"}},
 		{"direct message", alice, aliceDM, "web v1.4", []string{"I don't take that in a direct message", "<#C0DEPLOYS>"}},
 		{"channel not allowed", alice, random, "web v1.4", []string{"web in staging is handled in <#C0DEPLOYS> only"}},
 		{"not a deployer", carol, deploys, "web v1.4", []string{"You may not deploy web to staging"}},
@@ -59,9 +60,9 @@ func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
 	}
 }
 
-func TestHelpListAndEmpty(t *testing.T) {
+func TestHelpAndList(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	w.slash(bob, deploys, "")
+	w.slash(bob, deploys, "help")
 	wantIn(t, "help", w.lastEphemeral(deploys, bob), "How to use /deploy")
 	w.slash(bob, aliceDM[:1]+"0BOB", "help")
 	wantIn(t, "help in a DM", w.lastEphemeral("D0BOB", bob), "How to use /deploy")
@@ -298,5 +299,24 @@ func TestShutdownDrainsJobsInFlight(t *testing.T) {
 	<-stopped
 	if n := len(w.channelMessages(deploys)); n != 1 {
 		t.Fatalf("the job in flight posted %d cards, want 1", n)
+	}
+}
+
+// A tag that does not exist is the person's to fix: they are told, and
+// the operator's log gets no warning for it (nor for the alarm read the
+// abandoned plan cut short).
+func TestATypoIsNotAnOperatorWarning(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	w := newWorld(t, worldOptions{log: zap.New(core)})
+	w.slash(alice, deploys, "web v9.9.9")
+	wantIn(t, "answer", w.lastEphemeral(deploys, alice), "There is no image v9.9.9")
+	w.stop()
+	for _, e := range logs.All() {
+		if e.Level >= zap.WarnLevel {
+			t.Errorf("a typo was logged at %s: %s %v", e.Level, e.Message, e.ContextMap())
+		}
+	}
+	if logs.FilterMessage("action failed").Len() != 1 {
+		t.Errorf("the failed plan is not logged once at info: %v", logs.All())
 	}
 }

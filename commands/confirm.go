@@ -4,39 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
 )
-
-// click routes one button press by its block: "confirm:<request id>" or
-// "deploy:<deployment id>". Anything else is not ours and is ignored.
-func (h *Handler) click(ctx context.Context, cb slack.InteractionCallback) {
-	r := request{user: cb.User.ID, channel: channelOf(cb), ts: cb.Container.MessageTs}
-	if r.ts == "" {
-		r.ts = cb.Message.Timestamp
-	}
-	for _, a := range cb.ActionCallback.BlockActions {
-		kind, id, _ := strings.Cut(a.BlockID, ":")
-		switch kind {
-		case "confirm":
-			h.confirmClick(ctx, r, a.ActionID, id)
-		case "deploy":
-			if a.ActionID == blocks.ActionContinueHook || a.ActionID == blocks.ActionRollbackHook {
-				h.hookClick(ctx, r, a.ActionID, id, a.Value)
-				continue
-			}
-			h.cardClick(ctx, r, a.ActionID, id)
-		default:
-			h.log.Debug("click on a block that is not ours", zap.String("block_id", a.BlockID))
-		}
-	}
-}
 
 // confirmClick handles Confirm, Approve and Cancel on a confirmation card.
 func (h *Handler) confirmClick(ctx context.Context, r request, action, id string) {
@@ -67,7 +41,9 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 	// repository) is the rollback's: it needs no approval, is allowed to
 	// whoever may roll back, and no lock holds it back.
 	rollback := p.Kind == switchyard.KindRollback
-	needsApproval := (plan.Env.RequireApproval || env.RequireApproval) && !rollback
+	// A deploy during a freeze needs a second person from the approve
+	// list, like one to an environment that always does.
+	needsApproval := (plan.Env.RequireApproval || env.RequireApproval || p.Override != "") && !rollback
 	switch action {
 	case blocks.ActionCancel:
 		if r.user != p.RequestedBy {
@@ -115,6 +91,7 @@ func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, p
 	}
 	h.setCard(ctx, moved, plan, blocks.ConfirmCancelled)
 	h.done(ctx, r, actCancel, p.App, p.Env, "request "+p.ID)
+	h.kickQueues() // a turn held by this card is over
 }
 
 // start moves the request to confirmed by compare-and-set (so that of a
@@ -127,7 +104,11 @@ func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, p
 // on the card belongs to notify.
 func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, plan *switchyard.Plan, approval bool) {
 	action := actConfirm
-	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: p.Kind != switchyard.KindRollback}
+	deploy := p.Kind != switchyard.KindRollback
+	ch := switchyard.Change{By: r.user, At: h.now(), RefuseIfLocked: deploy,
+		// Rollbacks are never frozen, nor a deploy whose override was
+		// approved: a freeze starting now refuses anything else.
+		RefuseIfFrozen: deploy && p.Override == "", Windows: h.cfg.FreezesOf(p.App)}
 	if approval {
 		action, ch.ApprovedBy = actApprove, r.user
 	}
@@ -135,6 +116,9 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	var held *switchyard.LockHeldError
 	if errors.As(err, &held) {
 		h.lockedOut(ctx, r, action, p.App, p.Env, held.Lock)
+		return
+	}
+	if h.confirmFrozen(ctx, r, action, p, err) {
 		return
 	}
 	if err != nil {
@@ -170,6 +154,7 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 		log.Warn("link request to deployment", zap.String("pending_id", p.ID), zap.Error(err))
 	}
 	h.watch.Watch(ctx, id)
+	h.changed(p.App)
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
 		MessageTS: p.MessageTS, Result: switchyard.ResultOK, Detail: fmt.Sprintf("%s %s as %s", p.App, plan.Version, id)})
 	log.Info("deployment started", zap.String("app", p.App), zap.String("env", p.Env), zap.String("by", r.user))
@@ -208,11 +193,18 @@ const startCutShort = 5 * time.Minute
 // Sweep expires every open request past its expiry: each moves to expired
 // by compare-and-set (a click that won first keeps its result) and its
 // card loses its buttons. It also closes requests confirmed long ago that
-// were never linked to a deployment, so that nothing waits on them. It
-// returns how many it expired. Run calls it every Options.SweepEvery; tests
-// call it after moving the clock.
+// were never linked to a deployment, so that nothing waits on them, closes
+// the places in the queue whose time ran out, and gives the turn of every
+// free line to its first place. It returns how many requests it expired.
+// Run calls it every Options.SweepEvery; tests call it after moving the
+// clock.
 func (h *Handler) Sweep(ctx context.Context) (int, error) {
 	h.closeCutShort(ctx)
+	// Places in the queue: expired ones are told first, so that a turn
+	// never goes to a place whose time ran out; then every free line gets
+	// its turn (a freeze ended, a lock was lifted on another replica).
+	defer h.serveQueues(ctx)
+	h.expireQueue(ctx)
 	list, err := h.st.ListExpired(ctx, h.now())
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)

@@ -1,12 +1,17 @@
 // Package commands is what an engineer types and clicks: the Socket Mode
 // loop, /deploy and its subcommands, the confirmation card and its buttons,
-// the buttons of deployment cards, authorisation, locks and the audit trail.
+// the buttons of deployment cards, authorisation, locks, freezes, the deploy
+// queue and the audit trail; and the Slack-native ways in: the deploy modal
+// (modal.go), the Home tab (home.go, homepub.go) and the Deploy… shortcut.
 //
 // Every envelope is acked at once, before any work: a slash command with an
 // empty ack (Slack then shows nothing until the bot's answer, which arrives
 // as an ephemeral message or as the card in the channel), a click with an
 // empty ack (Slack ignores ack payloads for block actions). The work runs
 // afterwards in a bounded pool of workers that survives a panic in one job.
+// Two kinds are answered in their ack, so their work comes first, within
+// 2.5 s: a view_submission (the errors under the modal's fields) and a
+// block_suggestion (the version menu's options).
 //
 // The package declares the small interfaces it needs; cmd/bot plugs in
 // *slack.Client, the deployer, the store and notify's Notifier. It owns
@@ -34,6 +39,16 @@ type Slack interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	Views
+}
+
+// Views opens and updates modals and publishes the Home tab. Errors are
+// slack-go's; a trigger past its 3 s is slack.SlackErrorResponse
+// expired_trigger_id.
+type Views interface {
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 }
 
 // Groups reads the members of a Slack user group (usergroups.users.list).
@@ -60,6 +75,7 @@ type Deployer interface {
 	Starter
 	Operator
 	HookAnswerer
+	Versioner
 }
 
 // Pendings keeps deploy requests waiting for a click.
@@ -96,11 +112,14 @@ type History interface {
 	ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error)
 }
 
-// Locks takes, releases and reads app locks.
+// Locks takes, releases and reads app locks, and remembers the message
+// that announced each (it lists the deploys queued behind it).
 type Locks interface {
 	Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, error)
 	Unlock(ctx context.Context, app, env string) (switchyard.Lock, error)
 	GetLock(ctx context.Context, app, env string) (switchyard.Lock, bool, error)
+	ListLocks(ctx context.Context) ([]switchyard.Lock, error)
+	SetLockMessage(ctx context.Context, app, env, channel, ts string) error
 }
 
 // Auditor appends to the audit trail.
@@ -116,6 +135,8 @@ type Store interface {
 	Deployments
 	History
 	Locks
+	Freezes
+	Queues
 	Auditor
 }
 
@@ -150,6 +171,11 @@ type Options struct {
 	Now func() time.Time
 	// Observer is told what happens, for metrics (default none).
 	Observer Observer
+	// QueueTimeout is how long a deploy waits in the queue; default the
+	// config's QueueTimeout, else 4 hours.
+	QueueTimeout time.Duration
+	// Home tunes the Home tab's publisher (zero: production defaults).
+	Home HomeOptions
 }
 
 // Handler turns Slack envelopes into deployer calls. It is safe for
@@ -175,6 +201,14 @@ type Handler struct {
 	obs     Observer
 	// connected is whether the Socket Mode connection is up.
 	connected atomic.Bool
+	// versions caches each environment's ECR images for the version menu.
+	versions *versionCache
+	// home publishes the Home tab of the people who look at it.
+	home *homePublisher
+	// answering bounds the envelopes whose ack is being computed.
+	answering chan struct{}
+	// queueKick asks the loop to serve the deploy queues now.
+	queueKick chan struct{}
 }
 
 // New returns a Handler. It opens no connection.
@@ -210,13 +244,24 @@ func New(cfg *config.Config, sl Slack, groups Groups, dep Deployer, st Store, w 
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
 	}
-	return &Handler{
+	if opts.QueueTimeout <= 0 {
+		opts.QueueTimeout = cfg.QueueTimeout
+	}
+	if opts.QueueTimeout <= 0 {
+		opts.QueueTimeout = 4 * time.Hour
+	}
+	h := &Handler{
 		obs: opts.Observer,
 		cfg: cfg, slack: sl, dep: dep, st: st, watch: w, log: log.Named("commands"), opts: opts,
-		groups: newGroupCache(groups, ttl, opts.Now),
-		now:    opts.Now,
-		busy:   make(chan struct{}, 16),
+		groups:    newGroupCache(groups, ttl, opts.Now),
+		now:       opts.Now,
+		busy:      make(chan struct{}, 16),
+		versions:  newVersionCache(dep),
+		answering: make(chan struct{}, 32),
+		queueKick: make(chan struct{}, 1),
 	}
+	h.home = newHomePublisher(opts.Home, h.publishHome)
+	return h
 }
 
 // acker is the part of the Socket Mode client that acks envelopes.
@@ -236,10 +281,14 @@ func (h *Handler) Run(ctx context.Context, client *socketmode.Client) error {
 
 	p := h.startPool(ctx)
 	var sweep sync.WaitGroup
-	sweep.Add(1)
+	sweep.Add(2)
 	go func() {
 		defer sweep.Done()
 		h.sweepLoop(ctx, p.ctx)
+	}()
+	go func() {
+		defer sweep.Done()
+		h.home.run(ctx, p.ctx)
 	}()
 
 	var err error
@@ -281,15 +330,14 @@ func (h *Handler) dispatch(ctx context.Context, a acker, p *pool, evt socketmode
 		}})
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
-		h.ack(ctx, a, evt)
-		if !ok || cb.Type != slack.InteractionTypeBlockActions {
+		if !ok {
+			h.ack(ctx, a, evt)
 			return
 		}
-		p.submit(h, job{user: cb.User.ID, channel: channelOf(cb), what: "click", run: func(ctx context.Context) {
-			h.click(ctx, cb)
-		}})
+		h.interactive(ctx, a, p, evt, cb)
 	case socketmode.EventTypeEventsAPI:
-		h.ack(ctx, a, evt) // not subscribed to any; ack so Slack does not retry
+		h.ack(ctx, a, evt)
+		h.event(p, evt)
 	case socketmode.EventTypeInvalidAuth, socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage:
 		h.log.Warn("socket mode trouble", zap.String("type", string(evt.Type)), zap.Any("data", evt.Data))
 	default:
@@ -298,11 +346,17 @@ func (h *Handler) dispatch(ctx context.Context, a acker, p *pool, evt socketmode
 }
 
 func (h *Handler) ack(ctx context.Context, a acker, evt socketmode.Event) {
+	h.ackWith(ctx, a, evt, nil)
+}
+
+// ackWith acks an envelope with a payload (a view_submission's errors, a
+// block_suggestion's options), or none.
+func (h *Handler) ackWith(ctx context.Context, a acker, evt socketmode.Event, payload any) {
 	if evt.Request == nil {
 		return
 	}
 	start := time.Now()
-	if err := a.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+	if err := a.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
 		h.log.Warn("ack failed", zap.String("envelope_id", evt.Request.EnvelopeID), zap.Error(err))
 		return
 	}
@@ -316,18 +370,29 @@ func channelOf(cb slack.InteractionCallback) string {
 	return cb.Channel.ID
 }
 
-// sweepLoop expires pending confirmations every SweepEvery until stop ends.
+// sweepLoop sweeps every SweepEvery, and serves the queues when asked,
+// until stop ends.
 func (h *Handler) sweepLoop(stop, work context.Context) {
-	t := time.NewTicker(h.opts.SweepEvery)
+	every(stop, h.opts.SweepEvery, h.queueKick, func() {
+		if _, err := h.Sweep(work); err != nil {
+			h.log.Warn("sweep expired confirmations", zap.Error(err))
+		}
+	}, func() { h.serveQueues(work) })
+}
+
+// every calls tick every d and kicked whenever kick has a value, one at a
+// time, until stop ends.
+func every(stop context.Context, d time.Duration, kick <-chan struct{}, tick, kicked func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop.Done():
 			return
 		case <-t.C:
-			if _, err := h.Sweep(work); err != nil {
-				h.log.Warn("sweep expired confirmations", zap.Error(err))
-			}
+			tick()
+		case <-kick:
+			kicked()
 		}
 	}
 }

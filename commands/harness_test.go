@@ -142,6 +142,8 @@ type worldOptions struct {
 	// wrap, when set, stands between the handler and the real store, to
 	// step in at a chosen moment.
 	wrap func(Store) Store
+	// config, when set, changes the config before the handler reads it.
+	config func(*config.Config)
 }
 
 func newWorld(t testing.TB, wo worldOptions) *world {
@@ -151,6 +153,9 @@ func newWorld(t testing.TB, wo worldOptions) *world {
 
 	w.aws = simtest.AWS(t, "commands/testdata/world.yaml", t0)
 	w.cfg = simtest.Config(t, "commands/testdata/switchyard.yaml")
+	if wo.config != nil {
+		wo.config(w.cfg)
+	}
 
 	ws := slacksim.DefaultWorkspace()
 	ws.Channels = append(ws.Channels, slacksim.Channel{ID: random, Name: "random",

@@ -1,10 +1,9 @@
 package commands
 
 import (
-	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,6 +27,10 @@ const (
 	KindLock     Kind = "lock"
 	KindUnlock   Kind = "unlock"
 	KindList     Kind = "list"
+	KindFreeze   Kind = "freeze"
+	KindUnfreeze Kind = "unfreeze"
+	// KindModal is /deploy alone: the deploy modal opens.
+	KindModal Kind = "modal"
 )
 
 // VersionKind says what form a deploy's version was given in.
@@ -61,14 +64,20 @@ const (
 // means the app's default environment.
 type Command struct {
 	Kind        Kind
-	App         string      // every kind but list and help; optional for status; a reply asking for App's version
+	App         string      // every kind but list, help and modal; optional for status; "" with All for freeze and unfreeze; a reply asking for App's version
 	Env         string      // deploy, rollback, lock, unlock
 	Version     string      // deploy: a tag, "sha256:…" or a full image reference
 	VersionKind VersionKind // deploy
 	Config      string      // deploy: a CodeDeploy config name, "" for the app's default
-	Reason      string      // deploy (optional), lock (required)
-	N           int         // history: how many deployments, 1–MaxHistory
-	Topic       string      // help: a subcommand, or "" for everything
+	Reason      string      // deploy (optional), lock and freeze (required)
+	// Override is why a deploy goes ahead during a freeze (--override).
+	Override string
+	// All means every app: freeze all, unfreeze all.
+	All bool
+	// For is how long a freeze lasts.
+	For   time.Duration
+	N     int    // history: how many deployments, 1–MaxHistory
+	Topic string // help: a subcommand, or "" for everything
 	// Reply is a short sentence for the person, in Slack mrkdwn with what
 	// they typed escaped: Parse decides what is wrong, blocks says it.
 	Reply string
@@ -76,7 +85,7 @@ type Command struct {
 
 // Subcommands are the words that start a command other than a deploy.
 func Subcommands() []string {
-	return []string{"status", "history", "rollback", "lock", "unlock", "list", "help"}
+	return []string{"status", "history", "rollback", "lock", "unlock", "freeze", "unfreeze", "list", "help"}
 }
 
 var (
@@ -100,7 +109,7 @@ func Parse(text string) Command {
 		toks = toks[1:]
 	}
 	if len(toks) == 0 {
-		return Command{Kind: KindHelp}
+		return Command{Kind: KindModal}
 	}
 	first, args := toks[0], toks[1:]
 	if !first.quoted {
@@ -117,6 +126,10 @@ func Parse(text string) Command {
 			return parseLock(args)
 		case "unlock":
 			return parseScoped(KindUnlock, args)
+		case "freeze":
+			return parseFreeze(args)
+		case "unfreeze":
+			return parseUnfreeze(args)
 		case "list":
 			if len(args) > 0 {
 				return extraWords("list", args)
@@ -136,11 +149,11 @@ func parseDeploy(first token, args []token) Command {
 	if c.App, bad = checkName(blocks.FieldApp, first.val); bad != "" {
 		return reply(blocks.WithHelp(bad))
 	}
-	rest, config, bad := takeConfig(args)
+	rest, opts, bad := takeOptions(args)
 	if bad != "" {
 		return reply(bad)
 	}
-	c.Config = config
+	c.Config, c.Override = opts.config, opts.override
 	i := 0
 	if i+1 < len(rest) && isWord(rest[i], "to") {
 		c.Env, i = rest[i+1].val, i+2
@@ -173,122 +186,18 @@ func parseDeploy(first token, args []token) Command {
 	return c
 }
 
-func parseHelp(args []token) Command {
-	c := Command{Kind: KindHelp}
-	if len(args) > 0 {
-		t := strings.ToLower(args[0].val)
-		for _, s := range append(Subcommands(), "deploy", "config") {
-			if t == s {
-				c.Topic = t
-			}
-		}
-	}
-	return c
+// options are the options a deploy takes.
+type options struct {
+	config   string
+	override string
 }
 
-func parseStatus(args []token) Command {
-	if bad := noFlags("status", args); bad != "" {
-		return reply(bad)
-	}
-	c := Command{Kind: KindStatus}
-	if len(args) == 0 {
-		return c
-	}
-	var bad string
-	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
-		return reply(bad)
-	}
-	if len(args) > 1 {
-		return extraWords("status "+c.App, args[1:])
-	}
-	return c
-}
-
-func parseHistory(args []token) Command {
-	if bad := noFlags("history", args); bad != "" {
-		return reply(bad)
-	}
-	if len(args) == 0 {
-		return reply(blocks.WhichApp("history"))
-	}
-	c := Command{Kind: KindHistory, N: DefaultHistory}
-	var bad string
-	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
-		return reply(bad)
-	}
-	if len(args) >= 2 {
-		n, err := strconv.Atoi(args[1].val)
-		switch {
-		case err != nil && !isDigits(args[1].val):
-			return reply(blocks.NotANumber(args[1].val, c.App))
-		case err != nil || n < 1 || n > MaxHistory:
-			return reply(blocks.HistoryRange(args[1].val, MaxHistory))
-		}
-		c.N = n
-	}
-	if len(args) > 2 {
-		return extraWords(fmt.Sprintf("history %s %d", c.App, c.N), args[2:])
-	}
-	return c
-}
-
-// parseScoped reads "<app> [to <env>]", the arguments of rollback and unlock.
-func parseScoped(kind Kind, args []token) Command {
-	c, rest, bad := appAndEnv(kind, args)
-	if bad != "" {
-		return reply(bad)
-	}
-	if len(rest) > 0 {
-		return extraWords(string(kind)+" "+c.App, rest)
-	}
-	return c
-}
-
-func parseLock(args []token) Command {
-	c, rest, bad := appAndEnv(KindLock, args)
-	if bad != "" {
-		return reply(bad)
-	}
-	if c.Reason, bad = readReason(rest); bad != "" {
-		return reply(bad)
-	}
-	if c.Reason == "" {
-		return reply(blocks.LockNeedsReason(c.App))
-	}
-	return c
-}
-
-// appAndEnv reads "<app> [to <env>]" and returns the rest.
-func appAndEnv(kind Kind, args []token) (Command, []token, string) {
-	c := Command{Kind: kind}
-	if bad := noFlags(string(kind), args); bad != "" {
-		return c, nil, bad
-	}
-	if len(args) == 0 {
-		return c, nil, blocks.WhichApp(string(kind))
-	}
-	var bad string
-	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
-		return c, nil, bad
-	}
-	rest := args[1:]
-	if len(rest) > 0 && isWord(rest[0], "to") {
-		if len(rest) == 1 {
-			return c, nil, blocks.EnvAfterTo(string(kind) + " " + c.App)
-		}
-		if c.Env, bad = checkName(blocks.FieldEnv, rest[1].val); bad != "" {
-			return c, nil, bad
-		}
-		rest = rest[2:]
-	}
-	return c, rest, ""
-}
-
-// takeConfig removes the --config option (anywhere after the app) from
-// args. Any other option is refused: a reason that contains one must be
-// quoted.
-func takeConfig(args []token) (rest []token, config, bad string) {
-	seen := false
+// takeOptions removes the options (anywhere after the app) from args:
+// --config and its value, and --override with the words after it up to
+// the next option, its reason. Any other option is refused: a reason that
+// contains one must be quoted.
+func takeOptions(args []token) (rest []token, o options, bad string) {
+	seenConfig, seenOverride := false, false
 	for i := 0; i < len(args); i++ {
 		t := args[i]
 		if !isFlag(t) {
@@ -296,25 +205,46 @@ func takeConfig(args []token) (rest []token, config, bad string) {
 			continue
 		}
 		name, value, inline := strings.Cut(strings.TrimLeft(t.val, "-—–"), "=")
-		if !strings.EqualFold(name, "config") {
-			return nil, "", blocks.UnknownOption(t.val)
-		}
-		if seen {
-			return nil, "", blocks.ConfigTwice()
-		}
-		seen = true
-		if !inline {
-			if i+1 >= len(args) || isFlag(args[i+1]) {
-				return nil, "", blocks.ConfigNeedsValue()
+		switch {
+		case strings.EqualFold(name, "override"):
+			if seenOverride {
+				return nil, o, blocks.OverrideNeedsReason()
 			}
-			i++
-			value = args[i].val
-		}
-		if config, bad = checkConfig(value); bad != "" {
-			return nil, "", bad
+			seenOverride = true
+			var words []token
+			if inline && value != "" {
+				words = append(words, token{raw: value, val: value})
+			}
+			for i+1 < len(args) && !isFlag(args[i+1]) {
+				i++
+				words = append(words, args[i])
+			}
+			if o.override, bad = readReason(words); bad != "" {
+				return nil, o, bad
+			}
+			if o.override == "" {
+				return nil, o, blocks.OverrideNeedsReason()
+			}
+		case strings.EqualFold(name, "config"):
+			if seenConfig {
+				return nil, o, blocks.ConfigTwice()
+			}
+			seenConfig = true
+			if !inline {
+				if i+1 >= len(args) || isFlag(args[i+1]) {
+					return nil, o, blocks.ConfigNeedsValue()
+				}
+				i++
+				value = args[i].val
+			}
+			if o.config, bad = checkConfig(value); bad != "" {
+				return nil, o, bad
+			}
+		default:
+			return nil, o, blocks.UnknownOption(t.val)
 		}
 	}
-	return rest, config, ""
+	return rest, o, ""
 }
 
 func noFlags(cmd string, args []token) string {

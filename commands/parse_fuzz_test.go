@@ -3,6 +3,7 @@ package commands
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -39,14 +40,21 @@ func FuzzParse(f *testing.F) {
 			if c.N < 1 || c.N > MaxHistory {
 				t.Errorf("history of %d", c.N)
 			}
-		case KindStatus, KindRollback, KindLock, KindUnlock, KindList, KindHelp:
+		case KindFreeze:
+			if c.For < time.Minute || c.For > MaxFreeze || c.Reason == "" {
+				t.Errorf("freeze for %s because %q", c.For, c.Reason)
+			}
+		case KindStatus, KindRollback, KindLock, KindUnlock, KindList, KindHelp, KindModal, KindUnfreeze:
 		default:
 			t.Fatalf("unknown kind %q", c.Kind)
 		}
 		if c.Reply != "" {
 			t.Errorf("%s command carries a reply: %+v", c.Kind, c)
 		}
-		needsApp := c.Kind != KindStatus && c.Kind != KindList && c.Kind != KindHelp
+		needsApp := c.Kind != KindStatus && c.Kind != KindList && c.Kind != KindHelp && c.Kind != KindModal && !c.All
+		if c.All && c.App != "" || c.All && c.Kind != KindFreeze && c.Kind != KindUnfreeze {
+			t.Errorf("%s of all apps and of %q", c.Kind, c.App)
+		}
 		if (needsApp || c.App != "") && !appRE.MatchString(c.App) {
 			t.Errorf("%s of an invalid app %q", c.Kind, c.App)
 		}
@@ -62,7 +70,10 @@ func FuzzParse(f *testing.F) {
 		if c.Reason != strings.TrimSpace(c.Reason) || strings.Contains(c.Reason, "  ") {
 			t.Errorf("reason not trimmed: %q", c.Reason)
 		}
-		for _, r := range c.Reason {
+		if n := utf8.RuneCountInString(c.Override); n > MaxReason || c.Override != strings.TrimSpace(c.Override) || c.Override != "" && c.Kind != KindDeploy {
+			t.Errorf("%s with override %q", c.Kind, c.Override)
+		}
+		for _, r := range c.Reason + c.Override {
 			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 				t.Errorf("reason keeps U+%04X: %q", r, c.Reason)
 			}

@@ -3,6 +3,7 @@ package commands
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -80,9 +81,9 @@ var parseCases = []struct {
 	{"long reason is shortened", "web v1.4 " + strings.Repeat("x", 700), withReason(testWebV14, strings.Repeat("x", 499)+"…")},
 	{"63-character app", strings.Repeat("a", 63) + " v1", wantDeploy(strings.Repeat("a", 63), "v1", VersionTag)},
 
-	{"empty", "", Command{Kind: KindHelp}},
-	{"blank", " \u00a0\n\t", Command{Kind: KindHelp}},
-	{"only the command", "/deploy", Command{Kind: KindHelp}},
+	{"empty opens the modal", "", Command{Kind: KindModal}},
+	{"blank", " \u00a0\n\t", Command{Kind: KindModal}},
+	{"only the command", "/deploy", Command{Kind: KindModal}},
 	{"help", "help", Command{Kind: KindHelp}},
 	{"help on a topic", "HELP lock", Command{Kind: KindHelp, Topic: "lock"}},
 	{"help on config", "help config", Command{Kind: KindHelp, Topic: "config"}},
@@ -101,6 +102,18 @@ var parseCases = []struct {
 	{"unlock", "unlock web", Command{Kind: KindUnlock, App: "web"}},
 	{"unlock an env", "unlock web to staging", Command{Kind: KindUnlock, App: "web", Env: "staging"}},
 	{"list", "List", Command{Kind: KindList}},
+	{"freeze", "freeze web 30m release week", Command{Kind: KindFreeze, App: "web", For: 30 * time.Minute, Reason: "release week"}},
+	{"freeze all", "freeze ALL 1h30m “incident 42”", Command{Kind: KindFreeze, All: true, For: 90 * time.Minute, Reason: "incident 42"}},
+	{"unfreeze", "unfreeze web", Command{Kind: KindUnfreeze, App: "web"}},
+	{"unfreeze all", "unfreeze all", Command{Kind: KindUnfreeze, All: true}},
+	{"override", "web v1.4 fix login --override hotfix for checkout", withOverride(withReason(testWebV14, "fix login"), "hotfix for checkout")},
+	{"override then config", "web v1.4 --override=hotfix now --config canary",
+		Command{Kind: KindDeploy, App: "web", Version: "v1.4", VersionKind: VersionTag, Config: ConfigCanary, Override: "hotfix now"}},
+}
+
+func withOverride(c Command, why string) Command {
+	c.Override = why
+	return c
 }
 
 func TestParse(t *testing.T) {
@@ -123,6 +136,14 @@ var replyCases = []struct {
 	{"no version", "web", []string{"Which version of web", "/deploy web v1.4.2"}},
 	{"env but no version", "web to production", []string{"Which version of web"}},
 	{"to without env", "web v1.4 to", []string{"after “to”", "to production"}},
+	{"override without a reason", "web v1.4 --override", []string{"Say why it cannot wait", "--override"}},
+	{"override twice", "web v1.4 --override a --override b", []string{"Say why it cannot wait"}},
+	{"freeze without a duration", "freeze web", []string{"Freeze like this"}},
+	{"freeze without a reason", "freeze web 30m", []string{"Freeze like this"}},
+	{"freeze for a year", "freeze web 8760h no", []string{"“8760h” is not a duration from 1m to 168h"}},
+	{"freeze for nothing", "freeze web soon because", []string{"“soon” is not a duration"}},
+	{"unfreeze nothing", "unfreeze", []string{"Say what to unfreeze"}},
+	{"unfreeze with words", "unfreeze web now", []string{"“now”"}},
 	{"Cyrillic letter in the app", "wеb v1.4", []string{"app name", "U+0435", "Cyrillic", "Latin “e”"}},
 	{"Greek letter in the app", "webαpp v1.4", []string{"U+03B1", "Greek", "“a”"}},
 	{"full-width app", "ｗｅｂ v1.4", []string{"app name", "U+FF57", "full-width", "“w”"}},

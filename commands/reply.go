@@ -62,7 +62,15 @@ func (h *Handler) audit(ctx context.Context, e switchyard.AuditEntry) {
 // logs the cause and audits the failure.
 func (h *Handler) fail(ctx context.Context, r request, action, app, env string, err error) {
 	msg := switchyard.ErrorMessage(err)
-	h.log.Warn("action failed", zap.String("action", action), zap.String("user", r.user), zap.String("app", app),
+	// A person's mistake (a tag that does not exist, a clash with what
+	// runs) is theirs to fix and told to them: the operator is warned only
+	// of what they may have to fix.
+	level := zap.WarnLevel
+	switch switchyard.ErrorCode(err) {
+	case switchyard.EINVALID, switchyard.ENOTFOUND, switchyard.ECONFLICT:
+		level = zap.InfoLevel
+	}
+	h.log.Log(level, "action failed", zap.String("action", action), zap.String("user", r.user), zap.String("app", app),
 		zap.String("env", env), zap.String("code", switchyard.ErrorCode(err)), zap.Error(err))
 	h.tell(ctx, r.channel, r.user, blocks.Problem(msg))
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,

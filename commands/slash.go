@@ -18,7 +18,14 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 	r := request{user: cmd.UserID, channel: cmd.ChannelID}
 	c := Parse(cmd.Text)
 	switch c.Kind {
+	case KindModal:
+		h.openDeployModal(ctx, r.user, cmd.TriggerID, r.channel, "")
 	case KindReply:
+		if a, known := h.cfg.Lookup(c.App); c.App != "" && known {
+			// "/deploy web" without a version: the modal, with web chosen.
+			h.openDeployModal(ctx, r.user, cmd.TriggerID, r.channel, a.Name)
+			return
+		}
 		if _, known := h.cfg.Lookup(c.App); c.App != "" && !known {
 			// A lone unknown word is more likely a mistyped app or
 			// subcommand than an app without its version.
@@ -39,6 +46,10 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 		h.history(ctx, r, c)
 	case KindDeploy:
 		h.requestDeploy(ctx, r, c)
+	case KindFreeze:
+		h.freeze(ctx, r, c)
+	case KindUnfreeze:
+		h.unfreeze(ctx, r, c)
 	case KindRollback:
 		h.rollbackCommand(ctx, r, c)
 	case KindLock:
@@ -115,6 +126,14 @@ func (h *Handler) status(ctx context.Context, r request, c Command) {
 			if l != nil {
 				li := lockInfo(*l)
 				row.Lock = &li
+			}
+			if f, err := h.frozenAt(ctx, a.Name, h.now()); err == nil && f != nil {
+				fi := freezeInfo(*f)
+				row.Freeze = &fi
+			}
+			if row.Queue, err = h.queueInfos(ctx, a.Name, env); err != nil {
+				h.fail(ctx, r, actStatus, a.Name, env, err)
+				return
 			}
 			rows = append(rows, row)
 		}
@@ -196,8 +215,15 @@ func (h *Handler) lock(ctx context.Context, r request, c Command) {
 		h.fail(ctx, r, actLock, a.Name, env, err)
 		return
 	}
-	h.announce(ctx, r, blocks.LockTaken(lockInfo(l), h.underWay(ctx, a.Name, env)...))
+	m := blocks.LockTaken(lockInfo(l), h.underWay(ctx, a.Name, env)...)
+	if ts, err := h.post(ctx, r.channel, m); err != nil {
+		h.log.Warn("announce the lock; telling the person instead", zap.String("channel", r.channel), zap.Error(err))
+		h.tell(ctx, r.channel, r.user, m)
+	} else if err := h.st.SetLockMessage(ctx, a.Name, env, r.channel, ts); err != nil {
+		h.log.Warn("remember the lock's message", zap.String("app", a.Name), zap.Error(err))
+	}
 	h.done(ctx, r, actLock, a.Name, env, c.Reason)
+	h.changed(a.Name)
 }
 
 // underWay lists the deploys of app in env (every environment when env is
@@ -244,6 +270,13 @@ func (h *Handler) unlock(ctx context.Context, r request, c Command) {
 	}
 	h.announce(ctx, r, blocks.LockReleased(lockInfo(l), r.user))
 	h.done(ctx, r, actUnlock, a.Name, env, "was: "+l.Reason)
+	h.changed(a.Name)
+	// The app may be free now: the first in its queue gets the turn.
+	for _, n := range a.EnvNames() {
+		if env == "" || n == env {
+			h.serveLine(ctx, a.Name, n)
+		}
+	}
 }
 
 // announce posts m in the channel, falling back to telling the person

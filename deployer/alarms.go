@@ -89,7 +89,7 @@ func (d *Deployer) alarmStates(ctx context.Context, c Clients, names []string) (
 		return nil, false
 	}
 	states, err := readAlarmStates(ctx, c, names)
-	if err != nil {
+	if err != nil && ctx.Err() == nil { // a plan given up (a typo found first) is no fault
 		d.log.Warn("describe alarms", zap.Strings("alarms", names), zap.Error(err))
 	}
 	alarms = make([]switchyard.Alarm, 0, len(names))

@@ -91,6 +91,14 @@ func statusOf(info *cdtypes.DeploymentInfo) *switchyard.Observation {
 		st.RollbackOf = aws.ToString(r.RollbackTriggeringDeploymentId)
 		st.RollbackMessage = aws.ToString(r.RollbackMessage)
 	}
+	// The AppSpec names the task definition deployed: all that is left of
+	// it once the task sets are gone, for a deployment first seen after it
+	// ended. Only a well-formed family:revision is taken.
+	if r := info.Revision; r != nil && r.AppSpecContent != nil {
+		if td := lastSegment(appSpecTaskDefinition(aws.ToString(r.AppSpecContent.Content))); taskDefPattern.MatchString(td) {
+			st.TaskDefinition = td
+		}
+	}
 	// The description is text anyone who may create deployments writes:
 	// who asked, the version and what a rollback deploys are never taken
 	// from it (the bot keeps its own in the store); the request it names is

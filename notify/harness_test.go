@@ -151,6 +151,13 @@ func (r *rig) env(app string) switchyard.Environment {
 // deployment, and Watch. The Notifier makes the deployment's record.
 func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	r.t.Helper()
+	return r.deployOverriding(app, version, who, config, "")
+}
+
+// deployOverriding is deploy of a request that goes ahead during a freeze
+// for the reason override.
+func (r *rig) deployOverriding(app, version, who, config, override string) (string, string) {
+	r.t.Helper()
 	ctx := context.Background()
 	env := r.env(app)
 	plan, err := r.dep.Plan(ctx, env, version, switchyard.PlanOptions{App: app, Config: config})
@@ -163,7 +170,7 @@ func (r *rig) deploy(app, version, who string, config string) (string, string) {
 	}
 	now := r.aws.Clock().Now()
 	req, err := r.store.CreatePending(ctx, switchyard.Pending{App: app, Env: env.Name, Version: plan.Version, Plan: plan,
-		RequestedBy: who, Channel: channel, Expires: now.Add(time.Hour)})
+		RequestedBy: who, Override: override, Channel: channel, Expires: now.Add(time.Hour)})
 	if err != nil {
 		r.t.Fatal(err)
 	}

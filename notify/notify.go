@@ -144,6 +144,17 @@ type Options struct {
 	// (default none).
 	Observer      Observer
 	SlackObserver slackout.Observer
+	// Changes, if set, is told every change of a deployment's record:
+	// the Home tab follows deployments and the deploy queue hears that one
+	// ended through it, without notify knowing either.
+	Changes Changes
+}
+
+// Changes is told that what the bot knows of a deployment changed: its
+// record was made, or merged a new state from AWS. DeploymentChanged must
+// be cheap and must not block.
+type Changes interface {
+	DeploymentChanged(ctx context.Context, d switchyard.Deployment)
 }
 
 // Observer is told what the Notifier does, for metrics. Its methods must be
@@ -165,6 +176,10 @@ func (nopObserver) Tracked(int)       {}
 func (nopObserver) Takeover()         {}
 func (nopObserver) QueueReceived(int) {}
 func (nopObserver) QueueDeleted()     {}
+
+type nopChanges struct{}
+
+func (nopChanges) DeploymentChanged(context.Context, switchyard.Deployment) {}
 
 func (o *Options) defaults() {
 	if o.Poll <= 0 {
@@ -190,6 +205,9 @@ func (o *Options) defaults() {
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
+	}
+	if o.Changes == nil {
+		o.Changes = nopChanges{}
 	}
 	if o.Replica == "" {
 		o.Replica = defaultReplica()

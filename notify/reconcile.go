@@ -57,6 +57,12 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 		if err != nil {
 			return 0, err
 		}
+		if _, ok := got[switchyard.KeyQuiet]; ok {
+			return -1, nil
+		}
+		if quiet, err := n.quiet(ctx, rec); err != nil || quiet {
+			return -1, err
+		}
 		posted = make(map[string]bool, len(got))
 		for k, ts := range got {
 			// A claimed reply without a ts was cut off before it was
@@ -70,6 +76,9 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 	// waits too: it will name who rolled back, or not.
 	n.show(ctx, rec, d, obs, last, posted, inFlight)
 	n.setTrackedState(id, d, posted, observed)
+	if last == nil || !reflect.DeepEqual(*last, d) {
+		n.opts.Changes.DeploymentChanged(ctx, d)
+	}
 	switch {
 	case inFlight && d.Status.Done():
 		return n.opts.FastPoll, nil
@@ -80,6 +89,34 @@ func (n *Notifier) reconcile(ctx context.Context, id string) (time.Duration, err
 	default:
 		return n.opts.Poll, nil
 	}
+}
+
+// quiet records, once and for every replica, that deployment rec is kept
+// without a card: it ended before this process started, nobody asked for
+// it in Slack, and it has no card (nor does the deployment it rolls back).
+// A bot started on an empty store (a first start, a lost volume) records
+// recent history this way instead of posting it as news; what is in flight,
+// and anything that ends while the bot runs, gets its card.
+func (n *Notifier) quiet(ctx context.Context, rec switchyard.Record) (bool, error) {
+	if !rec.Status.Done() || rec.Completed.IsZero() || !rec.Completed.Before(n.started) ||
+		rec.CardTS != "" || rec.RequestedBy != "" {
+		return false, nil
+	}
+	if rec.RollbackOf != "" {
+		parent, err := n.store.GetDeployment(ctx, rec.RollbackOf)
+		switch {
+		case err == nil && parent.CardTS != "":
+			return false, nil
+		case err != nil && switchyard.ErrorCode(err) != switchyard.ENOTFOUND:
+			return false, err
+		}
+	}
+	if _, err := n.store.MarkReply(ctx, rec.ID, switchyard.KeyQuiet, ""); err != nil {
+		return false, err
+	}
+	n.log.Info("recorded a deployment that ended before the bot started, without a card",
+		zap.String("deployment_id", rec.ID), zap.String("app", rec.App), zap.String("env", rec.Env))
+	return true, nil
 }
 
 // recordOrRequest finds what reconcile starts from: the record of

@@ -91,6 +91,7 @@ func fromRequest(rec *switchyard.Record, req switchyard.Pending) {
 	if req.Kind == switchyard.KindRollback {
 		d.RollbackOf = req.RollbackOf
 	}
+	d.FreezeOverride = req.Override
 	if p := req.Plan; p != nil {
 		d.Version, d.ImageBefore, d.ImageAfter, d.Config = p.Version, p.ImageNow, p.ImageNext, p.Config
 		d.TaskDefinition, d.PreviousTaskDefinition = p.Deploy, p.TaskDefinition

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/slacksim"
 
 	"github.com/switchyard/switchyard/internal/simtest"
@@ -24,23 +25,7 @@ func TestOutsideDeploymentGetsACard(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, Options{})
 	ctx := context.Background()
-	svc, err := ecs.NewFromConfig(r.aws.Config()).DescribeServices(ctx, &ecs.DescribeServicesInput{
-		Cluster: aws.String("prod"), Services: []string{"myapp"}})
-	if err != nil || len(svc.Services) != 1 {
-		t.Fatal(err)
-	}
-	spec := fmt.Sprintf("version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: %q\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 8080\n",
-		aws.ToString(svc.Services[0].TaskDefinition))
-	out, err := r.cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
-		ApplicationName: aws.String("myapp"), DeploymentGroupName: aws.String("myapp-prod"),
-		DeploymentConfigName: aws.String(allAtOnce), Description: aws.String("hotfix from CI"),
-		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
-			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(spec)}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(out.DeploymentId)
+	id := r.outsideDeploy("myapp", "myapp-prod", "hotfix from CI")
 	simtest.WaitFor(t, "the card to be posted", func() bool {
 		rec, err := r.store.GetDeployment(ctx, id)
 		return err == nil && rec.CardTS != ""
@@ -48,12 +33,88 @@ func TestOutsideDeploymentGetsACard(t *testing.T) {
 	r.run(5*time.Second, 10*time.Minute, r.finished(id))
 	rec := r.record(id)
 	card := r.card(rec.CardTS)
-	if !strings.Contains(string(card.Blocks), "outside Slack") || !strings.Contains(card.Text, "succeeded") {
+	// The version is read from the task definition the AppSpec names.
+	if !strings.Contains(string(card.Blocks), "outside Slack") || !strings.Contains(card.Text, "myapp v1.3 → production: succeeded") {
 		t.Errorf("card = %s", card.Blocks)
 	}
 	simtest.NoDuplicates(t, r.thread(rec.CardTS))
 	if top := r.topLevel(); len(top) != 2 {
 		t.Errorf("top-level messages = %d:\n%s", len(top), simtest.Texts(top))
+	}
+}
+
+// outsideDeploy starts a deployment of app's service in group with the
+// SDK, as the console, the CLI or CI would, and returns its id.
+func (r *rig) outsideDeploy(app, group, description string) string {
+	r.t.Helper()
+	ctx := context.Background()
+	svc, err := ecs.NewFromConfig(r.aws.Config()).DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String("prod"), Services: []string{app}})
+	if err != nil || len(svc.Services) != 1 {
+		r.t.Fatal(err)
+	}
+	lb := svc.Services[0].LoadBalancers[0]
+	spec := fmt.Sprintf("version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: %q\n        LoadBalancerInfo:\n          ContainerName: %s\n          ContainerPort: %d\n",
+		aws.ToString(svc.Services[0].TaskDefinition), aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort))
+	out, err := r.cd.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
+		ApplicationName: aws.String(app), DeploymentGroupName: aws.String(group),
+		DeploymentConfigName: aws.String(allAtOnce), Description: aws.String(description),
+		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
+			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(spec)}},
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return aws.ToString(out.DeploymentId)
+}
+
+// A bot started on an empty store (a first start, a lost volume) records
+// what ended before it started without a card, from discovery and from the
+// events still queued, and posts a card only for what is in flight.
+func TestEmptyStoreRecordsFinishedDeploymentsQuietly(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, Options{})
+	r.stop()
+	ctx := context.Background()
+	done := r.outsideDeploy("myapp", "myapp-prod", "deployed before the bot")
+	for i := 0; ; i++ {
+		got, err := r.cd.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(done)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.DeploymentInfo.Status == cdtypes.DeploymentStatusSucceeded {
+			break
+		}
+		if i == 60 {
+			t.Fatalf("%s is %s after 30 simulated minutes", done, got.DeploymentInfo.Status)
+		}
+		r.aws.Advance(30 * time.Second)
+	}
+	running := r.outsideDeploy("payments", "payments-prod", "in flight when the bot starts")
+
+	r.startNotifier()
+	simtest.WaitFor(t, "both deployments to be recorded, the running one with a card", func() bool {
+		_, err := r.store.GetDeployment(ctx, done)
+		rec, rerr := r.store.GetDeployment(ctx, running)
+		return err == nil && rerr == nil && rec.CardTS != ""
+	}, func() string { return simtest.Texts(r.slack.Messages(channel)) })
+	r.settle()
+
+	rec := r.record(done)
+	if rec.CardTS != "" || rec.Status != "Succeeded" {
+		t.Errorf("the deployment that ended before the bot started: card %q, status %s", rec.CardTS, rec.Status)
+	}
+	if got, err := r.store.Replies(ctx, done); err != nil || len(got) != 1 {
+		t.Errorf("%s's thread memory = %v, %v; want only the mark of a quiet record", done, got, err)
+	} else if _, ok := got[switchyard.KeyQuiet]; !ok {
+		t.Errorf("%s is not marked as recorded quietly: %v", done, got)
+	}
+	all := simtest.Texts(r.slack.Messages(channel))
+	if strings.Contains(all, done) || strings.Contains(all, "myapp") {
+		t.Errorf("the finished deployment was posted:\n%s", all)
+	}
+	if top := r.topLevel(); len(top) != 1 || top[0].TS != r.record(running).CardTS {
+		t.Errorf("top-level messages = %d, want only the running deployment's card:\n%s", len(top), simtest.Texts(top))
 	}
 }
 

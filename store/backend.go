@@ -90,8 +90,10 @@ type Backend interface {
 	// lock covering the request refuses it too (cause
 	// *switchyard.LockHeldError), decided so that a Lock at the same moment
 	// either refuses it or, when the Lock returns, finds it in
-	// ListStarting. ENOTFOUND for an unknown ID, EINVALID for an unknown
-	// state.
+	// ListStarting. With ch.RefuseIfFrozen, a stored freeze or one of
+	// ch.Windows covering the request's app at the transition's time
+	// refuses it (cause *switchyard.FrozenError). ENOTFOUND for an unknown
+	// ID, EINVALID for an unknown state.
 	Transition(ctx context.Context, id string, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change) (switchyard.Pending, error)
 	// ListExpired returns the open requests whose Expires is at or before
 	// now, oldest expiry first (then by ID).
@@ -129,6 +131,58 @@ type Backend interface {
 	GetLock(ctx context.Context, app, env string) (l switchyard.Lock, ok bool, err error)
 	// ListLocks returns every lock, by app and environment.
 	ListLocks(ctx context.Context) ([]switchyard.Lock, error)
+	// SetLockMessage records the message (channel, ts) that announced the
+	// lock on exactly (app, env); ENOTFOUND if there is none.
+	SetLockMessage(ctx context.Context, app, env, channel, ts string) error
+
+	// Freeze stores a freeze a person made (a random "f-…" ID when empty;
+	// Start defaults to now) and returns it. EINVALID without Reason or
+	// By, or with an End not after Start. App "" freezes every app.
+	Freeze(ctx context.Context, f switchyard.Freeze) (switchyard.Freeze, error)
+	// Unfreeze ends, at at, the freezes made for exactly app ("" for the
+	// ones of every app) that are in force then or still to come (those
+	// end where they would have started), and returns them, by Start then
+	// ID; ENOTFOUND if there is none.
+	Unfreeze(ctx context.Context, app string, at time.Time) ([]switchyard.Freeze, error)
+	// ListFreezes returns the freezes in force at at or still to come, by
+	// Start then ID.
+	ListFreezes(ctx context.Context, at time.Time) ([]switchyard.Freeze, error)
+
+	// Enqueue stores a deploy waiting for its app and environment to be
+	// free, in state waiting (a random "q-…" ID when empty; Created
+	// defaults to now). EINVALID without App, Env, Version, RequestedBy,
+	// Channel or Expires; ECONFLICT if RequestedBy already waits in that
+	// line (of concurrent Enqueues of one person in one line exactly one
+	// succeeds).
+	Enqueue(ctx context.Context, q switchyard.Queued) (switchyard.Queued, error)
+	// GetQueued returns the queued deploy with that ID, or ENOTFOUND.
+	GetQueued(ctx context.Context, id string) (switchyard.Queued, error)
+	// ListQueue returns the deploys of app ("" for every app) in env (""
+	// for every environment) that are in line: waiting, or handed with no
+	// deploy request linked yet or its request still pending or approved;
+	// in line order: by app, environment, Created, then ID.
+	ListQueue(ctx context.Context, app, env string) ([]switchyard.Queued, error)
+	// ListQueueExpired returns the waiting deploys whose Expires is at or
+	// before now, oldest expiry first (then by ID).
+	ListQueueExpired(ctx context.Context, now time.Time) ([]switchyard.Queued, error)
+	// HandOut gives the turn of app in env to the first waiting deploy
+	// that has not expired at at (waiting → handed, Handed = at) and
+	// returns it, as one compare-and-set: ok is false, and nothing
+	// changes, when nothing waits or another deploy of that line still
+	// holds its turn (handed less than hold ago with no deploy request
+	// linked yet, or with its linked request still pending or approved).
+	// Handed deploys that no longer hold it become served. Of concurrent
+	// calls for one line exactly one hands a turn out.
+	HandOut(ctx context.Context, app, env string, at time.Time, hold time.Duration) (q switchyard.Queued, ok bool, err error)
+	// SetQueuedPending links a queued deploy to the deploy request made for
+	// it when its turn came; ENOTFOUND for an unknown ID.
+	SetQueuedPending(ctx context.Context, id, pendingID string) error
+	// SettleQueued moves a queued deploy from one of the states in from to
+	// the state to, by whom, at at, as one compare-and-set: of concurrent
+	// moves out of a state exactly one succeeds; otherwise ECONFLICT with
+	// a sentence saying what became of it. ENOTFOUND for an unknown ID,
+	// EINVALID for an unknown state.
+	SettleQueued(ctx context.Context, id string, from []switchyard.QueueState, to switchyard.QueueState, by string, at time.Time) (switchyard.Queued, error)
 
 	// Audit appends an entry and returns it with its ID, which grows with
 	// every entry; At defaults to now. EINVALID without Action or a valid
@@ -140,9 +194,14 @@ type Backend interface {
 	// RecentAudit returns the latest limit entries, newest first (limit <=
 	// 0 means 50).
 	RecentAudit(ctx context.Context, limit int) ([]switchyard.AuditEntry, error)
+	// ReadAudit returns the entries q selects, newest first.
+	ReadAudit(ctx context.Context, q switchyard.AuditQuery) ([]switchyard.AuditEntry, error)
 
 	// Version returns the schema version of the database.
 	Version(ctx context.Context) (int, error)
+	// Ping reports whether the database answers now, with one cheap round
+	// trip: nil if it does. Readiness asks it every few seconds.
+	Ping(ctx context.Context) error
 	// Close releases the database; calls in flight finish first.
 	Close() error
 }

@@ -1,6 +1,6 @@
 // Package store keeps what the bot must remember across restarts: the
 // deployments it knows with their Slack cards and thread replies, pending
-// confirmations, locks and the audit trail. Two implementations keep them
+// confirmations, locks, freezes, the deploy queue and the audit trail. Two implementations keep them
 // with the same meaning (both pass the suite in store/storetest):
 //
 //   - store/sqlite, an embedded SQLite file, the default: one process, no

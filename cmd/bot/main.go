@@ -60,6 +60,8 @@ func subcommands() []subcommand {
 		{"run", "connect to Slack and AWS and serve /deploy", runBot},
 		{"setup", "create or verify the EventBridge rule and SQS queue the bot reads", runSetup},
 		{"sandbox", "run the whole product locally on the AWS and Slack simulators", runSandbox},
+		{"audit", "print the audit trail: every command and click, newest first", runAudit},
+		{"healthcheck", "exit 0 if a running bot is ready (GET /readyz), else 1: a container health check", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -105,7 +107,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: bot <command> [flags]")
 	fmt.Fprintln(w)
 	for _, c := range subcommands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'bot <command> -h' for a command's flags.")
@@ -126,13 +128,13 @@ func newFlags(name, synopsis string, e env) *flag.FlagSet {
 }
 
 // parseFlags parses args, turning mistakes into usage errors; -h prints
-// the usage and returns flag.ErrHelp.
+// the usage (once: the flag package calls fs.Usage) and returns
+// flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fs.Usage()
-		return err
+		return err // the flag package has printed the usage
 	case err != nil:
 		return usagef("%v (run 'bot %s -h')", err, fs.Name())
 	case fs.NArg() > 0:

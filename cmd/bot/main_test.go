@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/internal/awssim"
+	"github.com/switchyard/switchyard/internal/pgtest"
 	"github.com/switchyard/switchyard/internal/simtest"
 )
 
@@ -35,13 +36,13 @@ func TestHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("bot -h exit %d", code)
 	}
-	for _, c := range []string{"run", "setup", "sandbox", "version"} {
+	for _, c := range []string{"run", "setup", "sandbox", "audit", "healthcheck", "version"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("bot -h does not list %s:\n%s", c, out)
 		}
 		code, sub, _ := invoke(t, nil, c, "-h")
-		if code != 0 || !strings.Contains(sub, "Usage: bot "+c) {
-			t.Errorf("bot %s -h: exit %d, out %q", c, code, sub)
+		if code != 0 || strings.Count(sub, "Usage: bot "+c) != 1 {
+			t.Errorf("bot %s -h: exit %d, want the usage once:\n%s", c, code, sub)
 		}
 	}
 	if code, _, _ := invoke(t, nil); code != exitUsage {
@@ -49,6 +50,12 @@ func TestHelp(t *testing.T) {
 	}
 	if code, _, errOut := invoke(t, nil, "deploy"); code != exitUsage || !strings.Contains(errOut, `unknown command "deploy"`) {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	}
+	tokens := map[string]string{"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_BOT_TOKEN": "xoxb-1-test"}
+	missing := filepath.Join(t.TempDir(), "switchyard.yaml")
+	if code, _, errOut := invoke(t, tokens, "run", "-config", missing); code != exitUsage ||
+		!strings.Contains(errOut, "there is no configuration file at "+missing+": copy switchyard.example.yaml") {
+		t.Errorf("a missing configuration: exit %d, %q", code, errOut)
 	}
 	if code, _, errOut := invoke(t, nil, "version", "-x"); code != exitUsage || !strings.Contains(errOut, "-x") {
 		t.Errorf("unknown flag: exit %d, %q", code, errOut)
@@ -126,7 +133,7 @@ func staticBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m)
 	if built.path != "" {
 		_ = os.RemoveAll(filepath.Dir(built.path))
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"io/fs"
 	"net"
 	"net/url"
 	"strings"
@@ -64,7 +67,10 @@ func loopback(host string) bool {
 // store: SWITCHYARD_STORE) and turns problems into a usage error (exit 2).
 func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
 	cfg, err := config.Load(path)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usagef("there is no configuration file at %s: copy switchyard.example.yaml to start one, or pass -config", path)
+	case err != nil:
 		return nil, usagef("invalid configuration:\n%v", err)
 	}
 	if err := cfg.ApplyEnv(getenv); err != nil {
@@ -98,6 +104,8 @@ func runBot(ctx context.Context, args []string, e env) error {
 	cfgPath := fs.String("config", "switchyard.yaml", "path of the configuration file")
 	logFormat := fs.String("log-format", "json", "json or console")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	httpAddr := fs.String("http", "", "serve /healthz, /readyz and /metrics on HOST:PORT, such as 127.0.0.1:9090 or :9090\n"+
+		"(every interface); when not given, the config's http: key; -http '' serves nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -109,10 +117,26 @@ func runBot(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	addr := cfg.HTTP
+	if given(fs, "http") {
+		addr = *httpAddr
+	}
+	if addr != "" {
+		if err := config.CheckHTTPAddr(addr); err != nil {
+			return usagef("-http: %v", err)
+		}
+	}
 	log, err := newLogger(*logFormat, *logLevel, e)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	return serve(ctx, cfg, tok, log)
+	return serve(ctx, cfg, tok, addr, log)
+}
+
+// given reports whether the flag was on the command line, even as "".
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

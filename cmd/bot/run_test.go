@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
@@ -114,6 +117,31 @@ func TestSlackAPIURLSchemes(t *testing.T) {
 			t.Errorf("%s: accepted", tc.url)
 		case !tc.ok && !strings.Contains(err.Error(), tc.want):
 			t.Errorf("%s: %v; want it to say %q", tc.url, err, tc.want)
+		}
+	}
+}
+
+// A Slack that cannot be reached is not said to refuse the token, and a
+// token Slack refuses is named as the thing to check.
+func TestSlackUnreachableOrRefusing(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/api/"
+	l.Close()
+	ss := simtest.Slack(t, slacksim.Options{})
+	for _, tc := range []struct {
+		url, token, want string
+	}{
+		{closed, "xoxb-1-anything", "could not reach Slack to check the bot token"},
+		{ss.URL(), "xoxb-1-not-the-workspaces", "Slack refused the bot token (auth.test answered invalid_auth): check SLACK_BOT_TOKEN"},
+	} {
+		env := map[string]string{"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_BOT_TOKEN": tc.token, "SLACK_API_URL": tc.url,
+			"SWITCHYARD_STORE": filepath.Join(t.TempDir(), "switchyard.db")}
+		code, _, errOut := invoke(t, env, "run", "-config", "../../switchyard.example.yaml")
+		if code != exitFailure || !strings.Contains(errOut, tc.want) || strings.Contains(errOut, tc.token) {
+			t.Errorf("%s: exit %d, want %q (and no token):\n%s", tc.url, code, tc.want, errOut)
 		}
 	}
 }

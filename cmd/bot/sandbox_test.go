@@ -117,3 +117,20 @@ func getJSON(url string, v any) error {
 	defer res.Body.Close()
 	return json.NewDecoder(res.Body).Decode(v)
 }
+
+// -bots takes 0 or 1, and 0 needs -dir: the bots are then other processes.
+func TestSandboxBotsFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-bots", "0"}, "-bots 0 needs -dir DIR"},
+		{[]string{"-bots", "2", "-dir", t.TempDir()}, "-bots must be 0 or 1"},
+		{[]string{"-bots", "-1"}, "-bots must be 0 or 1"},
+	} {
+		code, _, errOut := invoke(t, nil, append([]string{"sandbox"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("sandbox %v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchyard/switchyard/commands"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/notify"
 )
@@ -71,6 +72,13 @@ func TestSlackManifest(t *testing.T) {
 	}
 	var m struct {
 		Features struct {
+			AppHome struct {
+				Home bool `yaml:"home_tab_enabled"`
+			} `yaml:"app_home"`
+			Shortcuts []struct {
+				Type       string `yaml:"type"`
+				CallbackID string `yaml:"callback_id"`
+			} `yaml:"shortcuts"`
 			BotUser       map[string]any `yaml:"bot_user"`
 			SlashCommands []struct {
 				Name         string `yaml:"command"`
@@ -83,7 +91,10 @@ func TestSlackManifest(t *testing.T) {
 			Scopes struct{ Bot []string } `yaml:"scopes"`
 		} `yaml:"oauth_config"`
 		Settings struct {
-			SocketMode    bool `yaml:"socket_mode_enabled"`
+			SocketMode bool `yaml:"socket_mode_enabled"`
+			Events     struct {
+				Bot []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
 			Interactivity struct {
 				Enabled bool `yaml:"is_enabled"`
 			}
@@ -98,6 +109,14 @@ func TestSlackManifest(t *testing.T) {
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Name != "/deploy" || m.Features.SlashCommands[0].Hint == "" ||
 		m.Features.SlashCommands[0].URL != "" || m.Features.SlashCommands[0].ShouldEscape {
 		t.Errorf("manifest must declare /deploy with a usage hint, no URL (Socket Mode) and should_escape false: %+v", m.Features.SlashCommands)
+	}
+	// The Home tab is published on app_home_opened; the Deploy… shortcut
+	// opens the deploy modal by its callback_id.
+	if !m.Features.AppHome.Home || !slices.Contains(m.Settings.Events.Bot, "app_home_opened") {
+		t.Errorf("manifest must enable the Home tab and subscribe to app_home_opened: %+v %v", m.Features.AppHome, m.Settings.Events.Bot)
+	}
+	if len(m.Features.Shortcuts) != 1 || m.Features.Shortcuts[0].Type != "global" || m.Features.Shortcuts[0].CallbackID != commands.ShortcutDeploy {
+		t.Errorf("manifest must declare the global shortcut %q: %+v", commands.ShortcutDeploy, m.Features.Shortcuts)
 	}
 	want := []string{"chat:write", "chat:write.public", "commands", "usergroups:read", "users:read"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,9 +19,11 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/commands"
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/config"
+	"github.com/switchyard/switchyard/internal/metrics"
 	"github.com/switchyard/switchyard/notify"
 	"github.com/switchyard/switchyard/store"
 )
@@ -43,6 +47,13 @@ type Deps struct {
 	// size); zero values are production defaults.
 	Commands commands.Options
 	Notify   notify.Options
+	// HTTP, when set, serves /healthz, /readyz and /metrics (internal/ops)
+	// for as long as Run runs; Run closes it.
+	HTTP net.Listener
+	// Metrics counts what the bot does (nil: a new one). Run makes it the
+	// observer of commands and notify unless their options name another,
+	// and counts every AWS call made from the AWS config.
+	Metrics *metrics.Metrics
 }
 
 // Run runs the bot until ctx ends or Slack refuses its tokens.
@@ -52,9 +63,15 @@ func Run(ctx context.Context, d Deps) error {
 		log = zap.NewNop()
 	}
 	cfg := d.Config
+	m := d.Metrics
+	if m == nil {
+		m = metrics.New(metrics.Options{})
+	}
+	probe, stopOps := serveOps(ctx, d.HTTP, m, log)
+	defer stopOps()
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
-		return fmt.Errorf("open the store %s: %w", store.Redact(cfg.Store), err)
+		return err // it names the store, without a password
 	}
 	defer st.Close()
 
@@ -65,7 +82,7 @@ func Run(ctx context.Context, d Deps) error {
 	api := slack.New(d.BotToken, opts...)
 	who, err := api.AuthTestContext(ctx)
 	if err != nil {
-		return fmt.Errorf("slack refused the bot token (auth.test): %w", err)
+		return authError(err)
 	}
 	log.Info("connected to Slack", zap.String("team", who.Team), zap.String("bot_user", who.UserID))
 	sm := socketmode.New(api)
@@ -73,10 +90,11 @@ func Run(ctx context.Context, d Deps) error {
 	// Environments with a role are reached through it: a session per
 	// person for what they do, one for the bot's reads, each lasting
 	// role_session_duration.
-	sessions := deployer.NewSessions(d.AWS, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
-	dep := deployer.NewFromConfig(d.AWS, log.Named("deployer"), deployer.Options{Now: d.Now, Sessions: sessions})
+	awsCfg := counted(d.AWS, m)
+	sessions := deployer.NewSessions(awsCfg, deployer.SessionOptions{Duration: cfg.RoleSessionDuration})
+	dep := deployer.NewFromConfig(awsCfg, log.Named("deployer"), deployer.Options{Now: d.Now, Sessions: sessions})
 
-	eventsCfg := d.AWS.Copy()
+	eventsCfg := awsCfg.Copy()
 	if cfg.Events.Region != "" {
 		eventsCfg.Region = cfg.Events.Region
 	}
@@ -85,11 +103,25 @@ func Run(ctx context.Context, d Deps) error {
 	nopts.Now = d.Now
 	nopts.QueueURL = queueURL(ctx, queue, cfg.Events.Queue, log)
 	nopts.Alarms = dep
+	if nopts.Observer == nil {
+		nopts.Observer = m
+	}
+	if nopts.SlackObserver == nil {
+		nopts.SlackObserver = m
+	}
+	changes := &changesTo{}
+	nopts.Changes = changes
 	n := notify.New(api, queue, dep, st, cfg, log, nopts)
 
 	copts := d.Commands
 	copts.Now = d.Now
-	h := commands.New(cfg, api, api, dep, st, n, log, copts)
+	if copts.Observer == nil {
+		copts.Observer = m
+	}
+	counting := m.Slack(api)
+	h := commands.New(cfg, counting, counting, dep, st, n, log, copts)
+	probe.Attach(h, st)
+	changes.h = h // before either runs
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.Run(gctx) })
@@ -124,4 +156,28 @@ func lastPart(s string) string {
 		}
 	}
 	return s
+}
+
+// authError says why auth.test failed: Slack answered and refused the
+// token, or Slack could not be reached at all, which no token fixes.
+func authError(err error) error {
+	var refused slack.SlackErrorResponse
+	var unreachable *url.Error
+	switch {
+	case errors.As(err, &refused):
+		return fmt.Errorf("Slack refused the bot token (auth.test answered %s): check SLACK_BOT_TOKEN", refused.Err)
+	case errors.As(err, &unreachable):
+		return fmt.Errorf("could not reach Slack to check the bot token (auth.test): %w", unreachable.Err)
+	default:
+		return fmt.Errorf("could not check the bot token with Slack (auth.test): %w", err)
+	}
+}
+
+// changesTo hands notify's word that a deployment changed to the commands
+// handler (its Home tabs and its queue), which is made after the notifier
+// it watches; notify and commands do not know each other.
+type changesTo struct{ h *commands.Handler }
+
+func (c *changesTo) DeploymentChanged(ctx context.Context, d switchyard.Deployment) {
+	c.h.DeploymentChanged(ctx, d)
 }

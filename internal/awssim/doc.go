@@ -29,6 +29,13 @@
 //	err = sim.Start("127.0.0.1:0")
 //	defer sim.Close()
 //
+// Task definitions come back as ECS returns them: a container that set no
+// cpu, essential, portMappings, environment, mountPoints, volumesFrom or
+// systemControls gets 0, true and empty lists, and the task definition empty
+// volumes and placementConstraints, so a described definition registered
+// again reads back field for field. Fields ECS adds only in some accounts
+// or agent versions are not invented.
+//
 // A CODE_DEPLOY service starts with one steady PRIMARY task set (Blue) taking
 // all traffic. The Go API adds to the world at any time: PutService,
 // PutImage (returns the image's stable digest; RepositoryURI names it in a

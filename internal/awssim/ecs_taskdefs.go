@@ -65,6 +65,7 @@ func (s *Sim) registerTaskDefLocked(body map[string]any, tags []ecsTag, now time
 			}
 		}
 	}
+	fillTaskDefDefaults(stored)
 	if compat, _ := stored["requiresCompatibilities"].([]any); slices.Contains(compat, any("FARGATE")) {
 		if mode, _ := stored["networkMode"].(string); mode != "awsvpc" {
 			return nil, errf("ClientException", "Fargate only supports network mode 'awsvpc'.")
@@ -88,6 +89,52 @@ func (s *Sim) registerTaskDefLocked(body map[string]any, tags []ecsTag, now time
 	}
 	s.ecs.taskDefs[family] = append(s.ecs.taskDefs[family], td)
 	return td, nil
+}
+
+// containerDefaults are what ECS fills into a container definition that
+// leaves them out: a definition registered with only a name and an image
+// comes back with cpu 0, essential true and these lists empty, so a clone
+// read back compares field by field with what AWS returns.
+var containerDefaults = map[string]func() any{
+	"cpu":            func() any { return 0 },
+	"essential":      func() any { return true },
+	"portMappings":   func() any { return []any{} },
+	"environment":    func() any { return []any{} },
+	"mountPoints":    func() any { return []any{} },
+	"volumesFrom":    func() any { return []any{} },
+	"systemControls": func() any { return []any{} },
+}
+
+// taskDefDefaults are the task-level lists ECS returns empty when unset.
+var taskDefDefaults = map[string]func() any{
+	"volumes":              func() any { return []any{} },
+	"placementConstraints": func() any { return []any{} },
+}
+
+// fillTaskDefDefaults adds ECS's defaults to a registration being stored.
+// Each container is copied: the request's maps are not the simulator's.
+func fillTaskDefDefaults(body map[string]any) {
+	for k, v := range taskDefDefaults {
+		if _, ok := body[k]; !ok {
+			body[k] = v()
+		}
+	}
+	containers, _ := body["containerDefinitions"].([]any)
+	filled := make([]any, 0, len(containers))
+	for _, c := range containers {
+		m, _ := c.(map[string]any)
+		cp := make(map[string]any, len(m)+len(containerDefaults))
+		for k, v := range m {
+			cp[k] = v
+		}
+		for k, v := range containerDefaults {
+			if _, ok := cp[k]; !ok {
+				cp[k] = v()
+			}
+		}
+		filled = append(filled, cp)
+	}
+	body["containerDefinitions"] = filled
 }
 
 // renderTaskDef is the TaskDefinition shape: every stored field plus the

@@ -2,8 +2,10 @@ package awssim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -439,5 +441,61 @@ func TestECSListTaskDefinitions(t *testing.T) {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "ClientException" {
 		t.Errorf("err = %v, want ClientException for a bad token", err)
+	}
+}
+
+// A container registered with a name and an image comes back with what ECS
+// fills in, and a described definition sent back as a registration (the
+// README's jq step, here through the AWS CLI) reads back field for field.
+func TestECSTaskDefinitionDefaultsRoundTrip(t *testing.T) {
+	s, _ := startWorldSim(t)
+	cli := newAWSCLI(t, s)
+	var reg struct {
+		TaskDefinition map[string]any `json:"taskDefinition"`
+	}
+	cli.json(&reg, "ecs", "register-task-definition", "--family", "bare",
+		"--container-definitions", `[{"name":"app","image":"nginx:1.27"}]`)
+	c := reg.TaskDefinition["containerDefinitions"].([]any)[0].(map[string]any)
+	for k, want := range map[string]any{"cpu": 0.0, "essential": true} {
+		if c[k] != want {
+			t.Errorf("container %s = %v, want %v", k, c[k], want)
+		}
+	}
+	for _, k := range []string{"portMappings", "environment", "mountPoints", "volumesFrom", "systemControls"} {
+		if l, ok := c[k].([]any); !ok || len(l) != 0 {
+			t.Errorf("container %s = %#v, want an empty list", k, c[k])
+		}
+	}
+	for _, k := range []string{"volumes", "placementConstraints"} {
+		if l, ok := reg.TaskDefinition[k].([]any); !ok || len(l) != 0 {
+			t.Errorf("task definition %s = %#v, want an empty list", k, reg.TaskDefinition[k])
+		}
+	}
+
+	// Send the description back as it is, read-only fields dropped.
+	clone := map[string]any{}
+	for k, v := range reg.TaskDefinition {
+		if !slices.Contains(readOnlyTaskDefFields, k) {
+			clone[k] = v
+		}
+	}
+	b, err := json.Marshal(clone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again struct {
+		TaskDefinition map[string]any `json:"taskDefinition"`
+	}
+	cli.json(&again, "ecs", "register-task-definition", "--cli-input-json", string(b))
+	for k, v := range reg.TaskDefinition {
+		if slices.Contains([]string{"taskDefinitionArn", "revision", "registeredAt"}, k) {
+			continue
+		}
+		if !reflect.DeepEqual(again.TaskDefinition[k], v) {
+			t.Errorf("%s: first %#v, clone %#v", k, v, again.TaskDefinition[k])
+		}
+	}
+	if len(again.TaskDefinition) != len(reg.TaskDefinition) || again.TaskDefinition["revision"] != 2.0 {
+		t.Errorf("clone = %v\nfirst = %v", again.TaskDefinition, reg.TaskDefinition)
 	}
 }

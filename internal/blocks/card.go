@@ -17,8 +17,8 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 	// The header is plain text, which Slack never reads as markup; every
 	// other part is mrkdwn and shows d, made safe.
 	d := safe(raw)
-	title := fmt.Sprintf("%s %s → %s", raw.App, raw.Version, raw.Env)
-	text := fmt.Sprintf("%s %s → %s", d.App, d.Version, d.Env)
+	title := strings.TrimSpace(raw.App+" "+raw.Version) + " → " + raw.Env
+	text := strings.TrimSpace(d.App+" "+d.Version) + " → " + d.Env
 	if d.RollbackOf != "" {
 		title = fmt.Sprintf("Rollback of %s in %s", raw.App, raw.Env)
 		text = fmt.Sprintf("Rollback of %s in %s", d.App, d.Env)
@@ -57,6 +57,9 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 		bl = append(bl, section(line))
 	}
 	bl = append(bl, context(alarmLine(d.Alarms)))
+	if d.FreezeOverride != "" {
+		bl = append(bl, context(":snowflake: Deployed during a freeze. Override: "+Escape(d.FreezeOverride)))
+	}
 	if note := outcomeNote(d); note != "" {
 		bl = append(bl, section(note))
 	}

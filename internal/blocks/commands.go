@@ -35,13 +35,16 @@ func Problem(why string) Message {
 // that people know what they can name.
 func Help(apps []string) Message {
 	lines := []string{
-		"`/deploy <app> <version> [to <env>] [--config canary|linear|all-at-once|<name>] [reason…]` asks to deploy; a card in the channel shows what will change and waits for Confirm.",
-		"`/deploy status [app]` shows what is running and what is locked.",
+		"`/deploy` alone (or the *Deploy…* shortcut, or `/deploy <app>`) opens a form: app, environment, a version picked from ECR, config and reason.",
+		"`/deploy <app> <version> [to <env>] [--config canary|linear|all-at-once|<name>] [--override <why>] [reason…]` asks to deploy; a card in the channel shows what will change and waits for Confirm.",
+		"`/deploy status [app]` shows what is running, locked, frozen and queued.",
 		"`/deploy history <app> [n]` lists the last n deployments (10 by default).",
 		"`/deploy rollback <app> [to <env>]` rolls back the latest deployment.",
 		"`/deploy lock <app> <reason>` stops deploys of an app; `/deploy unlock <app>` lets them go again.",
+		"`/deploy freeze <app|all> <duration> <reason>` refuses deploys (never rollbacks) for a while; `/deploy unfreeze <app|all>` ends it. `--override <why>` deploys during a freeze once someone on the approve list approves.",
+		"When an app is locked, frozen or deploying, the refusal offers *Queue me*: your card comes, with a mention, when it is free.",
 		"`/deploy list` lists the apps, their environments and channels.",
-		"`/deploy help` shows this.",
+		"`/deploy help` shows this; the app's Home tab shows it all at a glance.",
 	}
 	bl := []slack.Block{
 		header("Switchyard: blue/green deploys from Slack"),
@@ -171,10 +174,12 @@ func AppList(apps []AppInfo) Message {
 // EnvStatus is what /deploy status shows of one app in one environment:
 // the latest deployment the bot knows, if any, and the lock, if any.
 type EnvStatus struct {
-	App  string
-	Env  string
-	Last *sy.Deployment
-	Lock *LockInfo
+	App    string
+	Env    string
+	Last   *sy.Deployment
+	Lock   *LockInfo
+	Freeze *FreezeInfo
+	Queue  []QueueInfo
 }
 
 // Status answers /deploy status: one line per app and environment. app
@@ -197,6 +202,7 @@ func Status(app string, rows []EnvStatus, now time.Time) Message {
 		if r.Lock != nil {
 			lines = append(lines, "    "+r.Lock.line())
 		}
+		lines = append(lines, waitLines(r.Freeze, r.Queue)...)
 	}
 	if len(lines) == 0 {
 		lines = append(lines, "Nothing to show.")
@@ -279,6 +285,9 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	}
 	if d.Reason != "" {
 		fmt.Fprintf(&b, ", _%s_", Escape(truncate(d.Reason, 200)))
+	}
+	if d.FreezeOverride != "" {
+		b.WriteString(", during a freeze")
 	}
 	fmt.Fprintf(&b, " (%s)", sy.ShortID(d.ID))
 	return b.String()

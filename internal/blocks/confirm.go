@@ -47,10 +47,13 @@ type Confirmation struct {
 	// from what runs.
 	RollbackOf string
 	// Warnings lead the card: what makes this deploy risky.
-	Warnings      []string
-	Notes         []string // e.g. that the ECR check was skipped
-	RequestedBy   string
-	Reason        string
+	Warnings    []string
+	Notes       []string // e.g. that the ECR check was skipped
+	RequestedBy string
+	Reason      string
+	// Override is why the deploy goes ahead during a freeze; it then needs
+	// approval.
+	Override      string
 	NeedsApproval bool
 	Created       time.Time
 	Expires       time.Time
@@ -72,6 +75,9 @@ func ConfirmCard(c Confirmation) Message {
 	bl = append(bl, header(title))
 	if len(c.Warnings) > 0 {
 		bl = append(bl, section(":warning: "+strings.Join(c.Warnings, "\n:warning: ")))
+	}
+	if c.Override != "" {
+		bl = append(bl, section(FreezeOverrideNote(c.Override)))
 	}
 	if c.RollbackOf != "" {
 		bl = append(bl, section(fmt.Sprintf("This rolls back %s by deploying the task definition that ran before it. Read the warning: it is why this rollback waits for a click.", c.RollbackOf)))

@@ -136,6 +136,16 @@ func TestDeploymentCards(t *testing.T) {
 	out.RequestedBy, out.ConfirmedBy = "", ""
 	golden(t, "card_outside_slack", DeploymentCard(out, now))
 
+	// AWS told no version: the header and the final line leave it out.
+	unknown := out
+	unknown.Version, unknown.Status = "", sy.StatusSucceeded
+	if m := DeploymentCard(unknown, now); m.Text != "myapp → production: succeeded" {
+		t.Errorf("a card without a version reads %q", m.Text)
+	}
+	if r := FinalReply(unknown); !strings.HasPrefix(r, ":white_check_mark: myapp is live in production") {
+		t.Errorf("a final reply without a version reads %q", r)
+	}
+
 	rb := sy.Deployment{ID: "d-ROLLBACK2", App: "myapp", Env: "production", Version: "v1.3", Region: "us-east-1",
 		Status: sy.StatusSucceeded, Creator: "codeDeployRollback", RollbackOf: "d-ABCDEFGHI", Created: t0, Completed: t0.Add(time.Minute)}
 	golden(t, "card_codedeploy_rollback", DeploymentCard(rb, now))

@@ -19,7 +19,8 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 		AutoRollback:   autoRollbackWords(plan.AutoRollback),
 		AlreadyRunning: plan.AlreadyRunning,
 		RequestedBy:    p.RequestedBy, Reason: p.Reason,
-		NeedsApproval: plan.Env.RequireApproval && p.Kind != sy.KindRollback,
+		Override:      p.Override,
+		NeedsApproval: (plan.Env.RequireApproval || p.Override != "") && p.Kind != sy.KindRollback,
 		Created:       p.Created, Expires: p.Expires,
 		State: ConfirmPending,
 	}

@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	sy "github.com/switchyard/switchyard"
@@ -67,6 +68,7 @@ func FinalReply(d sy.Deployment) string {
 	if !d.Completed.IsZero() && !d.Created.IsZero() {
 		took = " in " + Duration(d.Completed.Sub(d.Created))
 	}
+	what := strings.TrimSpace(d.App + " " + d.Version) // a version AWS did not tell is left out
 	if d.Backend == sy.BackendECS {
 		if msg := ecsFinalReply(d, who); msg != "" {
 			return msg
@@ -77,9 +79,9 @@ func FinalReply(d sy.Deployment) string {
 		if d.RollbackOf != "" {
 			return fmt.Sprintf(":rewind: Rollback of %s in %s finished%s: the previous version serves all traffic.%s", d.App, d.Env, took, who)
 		}
-		return fmt.Sprintf(":white_check_mark: %s %s is live in %s%s.%s", d.App, d.Version, d.Env, took, who)
+		return fmt.Sprintf(":white_check_mark: %s is live in %s%s.%s", what, d.Env, took, who)
 	case sy.StatusStopped:
-		msg := fmt.Sprintf(":octagonal_sign: %s %s in %s was stopped", d.App, d.Version, d.Env)
+		msg := fmt.Sprintf(":octagonal_sign: %s in %s was stopped", what, d.Env)
 		if reason := failureReason(d); reason != "" {
 			msg += ": " + reason
 		} else {
@@ -90,7 +92,7 @@ func FinalReply(d sy.Deployment) string {
 		}
 		return msg + who
 	default:
-		msg := fmt.Sprintf(":x: %s %s failed in %s", d.App, d.Version, d.Env)
+		msg := fmt.Sprintf(":x: %s failed in %s", what, d.Env)
 		if reason := failureReason(d); reason != "" {
 			msg += ": " + reason
 		} else {

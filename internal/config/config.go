@@ -27,6 +27,10 @@ type Config struct {
 	// URL has no password; SWITCHYARD_STORE (see ApplyEnv) may carry one,
 	// so show it only through store.Redact.
 	Store string
+	// HTTP is where `bot run` serves /healthz, /readyz and /metrics
+	// (HOST:PORT, see CheckHTTPAddr); empty means no server. The -http
+	// flag, when given, wins.
+	HTTP string
 	// Events names the SQS queue and EventBridge rule that `bot setup`
 	// creates and `bot run` reads.
 	Events Events
@@ -42,6 +46,11 @@ type Config struct {
 	// for a new one shortly before it ends.
 	RoleSessionDuration time.Duration
 	Apps                []App
+	// QueueTimeout is how long a deploy waits in the queue for its app to
+	// be free before it expires.
+	QueueTimeout time.Duration
+	// Freezes are the config's freeze windows (freezes.go).
+	Freezes []switchyard.FreezeWindow
 }
 
 // Events is the event path from EventBridge to the bot: the queue and its
@@ -131,6 +140,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 	m := newMapping(p, doc, "the top level")
 	c := &Config{}
 	c.Store = parseStore(p, m)
+	c.HTTP = parseHTTP(p, m)
 	region, regionNode := m.str("region", false)
 	if region != "" && !reRegion.MatchString(region) {
 		p.add(regionNode, "%q is not an AWS region such as us-east-1", region)
@@ -162,6 +172,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 	}
 	c.ApprovalTimeout = m.duration("approval_timeout", 15*time.Minute)
 	c.GroupCacheTTL = m.duration("group_cache", 5*time.Minute)
+	c.QueueTimeout = m.duration("queue_timeout", 4*time.Hour)
 	c.CustomConfigs = m.strings("custom_deployment_configs", reAWSName, "a deployment config name")
 	known := append(PredefinedConfigs(), c.CustomConfigs...)
 
@@ -184,6 +195,7 @@ func parseRoot(p *problems, doc *yaml.Node) *Config {
 		}
 		c.Apps = append(c.Apps, a)
 	}
+	c.Freezes = parseFreezes(p, m, c.Apps)
 	m.done()
 	if c.Events.Region == "" && len(c.Apps) > 0 {
 		for _, e := range c.Apps[0].Environments {
@@ -200,6 +212,9 @@ func parseApp(p *problems, n *yaml.Node, region string, configs []string) App {
 	name, nameNode := m.str("name", true)
 	if name != "" && !reName.MatchString(name) {
 		p.add(nameNode, "app name %q must be lower-case letters, digits and dashes", name)
+	}
+	if name == "all" {
+		p.add(nameNode, "app name %q is taken: /deploy freeze all means every app", name)
 	}
 	a.Name = name
 	m.where = fmt.Sprintf("app %q", name)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,15 @@ func TestRefusals(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error\n%v\ndoes not contain\n%s", err, tc.want)
+			}
+			// The keys a mistake could have meant are listed once each.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				_, known, ok := strings.Cut(line, "(known keys: ")
+				keys := strings.Split(strings.TrimSuffix(known, ")"), ", ")
+				slices.Sort(keys)
+				if ok && len(slices.Compact(keys)) != len(strings.Split(known, ", ")) {
+					t.Errorf("a key is listed twice: %s", line)
+				}
 			}
 		})
 	}

@@ -48,7 +48,9 @@ func newMapping(p *problems, n *yaml.Node, where string) *mapping {
 
 // get returns the value node of key, or nil.
 func (m *mapping) get(key string) *yaml.Node {
-	m.known = append(m.known, key)
+	if !slices.Contains(m.known, key) {
+		m.known = append(m.known, key)
+	}
 	for i := 0; i+1 < len(m.node.Content); i += 2 {
 		if m.node.Content[i].Value == key {
 			return m.node.Content[i+1]

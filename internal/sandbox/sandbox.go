@@ -343,9 +343,17 @@ func (sb *Sandbox) StopBot() error {
 	if sb.botCancel == nil {
 		return nil
 	}
+	up := sb.Slack.Connections()
 	sb.botCancel()
 	err := <-sb.botDone
 	sb.botCancel, sb.botDone = nil, nil
+	// The simulator notices the closed socket on its own time; until it
+	// has, a StartBot would count it among the connections it waits past.
+	wait, stop := context.WithTimeout(context.Background(), 15*time.Second)
+	defer stop()
+	for sb.Slack.Connections() >= up && wait.Err() == nil {
+		_ = sb.Slack.WaitConnections(wait, up-1)
+	}
 	return err
 }
 

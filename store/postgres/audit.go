@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/store/internal/rules"
@@ -27,18 +28,24 @@ func (s *Store) Audit(ctx context.Context, e switchyard.AuditEntry) (switchyard.
 // AuditByApp returns the latest limit entries about app, newest first
 // (limit <= 0 means 50).
 func (s *Store) AuditByApp(ctx context.Context, app string, limit int) ([]switchyard.AuditEntry, error) {
-	return s.listAudit(ctx, `WHERE app = $1`, app, limit)
+	return s.ReadAudit(ctx, switchyard.AuditQuery{App: app, Limit: limit})
 }
 
 // RecentAudit returns the latest limit entries, newest first (limit <= 0
 // means 50).
 func (s *Store) RecentAudit(ctx context.Context, limit int) ([]switchyard.AuditEntry, error) {
-	return s.listAudit(ctx, `WHERE $1::text = ''`, "", limit)
+	return s.ReadAudit(ctx, switchyard.AuditQuery{Limit: limit})
 }
 
-func (s *Store) listAudit(ctx context.Context, where, arg string, limit int) ([]switchyard.AuditEntry, error) {
+// ReadAudit returns the entries q selects, newest first.
+func (s *Store) ReadAudit(ctx context.Context, q switchyard.AuditQuery) ([]switchyard.AuditEntry, error) {
+	var since *time.Time
+	if !q.Since.IsZero() {
+		since = &q.Since
+	}
 	return all(ctx, s.pool, "list audit", scanAudit, `SELECT id, at, user_id, action, app, env, channel, message_ts, result, detail
-		FROM audit `+where+` ORDER BY id DESC LIMIT $2`, arg, rules.Limit(limit, 50))
+		FROM audit WHERE ($1::text = '' OR app = $1) AND ($2::timestamptz IS NULL OR at >= $2)
+		ORDER BY id DESC LIMIT $3`, q.App, since, rules.Limit(q.Limit, 50))
 }
 
 func scanAudit(r rowScanner) (switchyard.AuditEntry, error) {

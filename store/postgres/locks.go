@@ -11,9 +11,12 @@ import (
 	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
+// lockColumns are what scanLock reads.
+const lockColumns = `app, env, reason, locked_by, created, channel, message_ts`
+
 func scanLock(r rowScanner) (switchyard.Lock, error) {
 	var l switchyard.Lock
-	if err := r.Scan(&l.App, &l.Env, &l.Reason, &l.LockedBy, &l.Created); err != nil {
+	if err := r.Scan(&l.App, &l.Env, &l.Reason, &l.LockedBy, &l.Created, &l.Channel, &l.MessageTS); err != nil {
 		return switchyard.Lock{}, err
 	}
 	l.Created = l.Created.UTC()
@@ -23,7 +26,7 @@ func scanLock(r rowScanner) (switchyard.Lock, error) {
 // lockQuery finds the lock that covers (app, env): the lock on exactly that
 // environment, the app-wide lock, or, when env is empty, any lock on the
 // app. Exact matches come first.
-const lockQuery = `SELECT app, env, reason, locked_by, created FROM locks
+const lockQuery = `SELECT ` + lockColumns + ` FROM locks
 	WHERE app = $1 AND (env = $2 OR env = '' OR $2::text = '') ORDER BY env = $2 DESC, env LIMIT 1`
 
 // locksOfApp is the advisory lock class under which Lock serialises the
@@ -63,8 +66,8 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 		case ok:
 			return rules.Locked(held)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO locks (app, env, reason, locked_by, created) VALUES ($1, $2, $3, $4, $5)`,
-			l.App, l.Env, l.Reason, l.LockedBy, l.Created)
+		_, err = tx.Exec(ctx, `INSERT INTO locks (`+lockColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			l.App, l.Env, l.Reason, l.LockedBy, l.Created, l.Channel, l.MessageTS)
 		return err
 	})
 	if err != nil {
@@ -77,7 +80,7 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 // with ENOTFOUND.
 func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, error) {
 	return one(ctx, s.pool, "unlock "+rules.Scope(app, env), scanLock, func() error { return rules.NotLocked(app, env) },
-		`DELETE FROM locks WHERE app = $1 AND env = $2 RETURNING app, env, reason, locked_by, created`, app, env)
+		`DELETE FROM locks WHERE app = $1 AND env = $2 RETURNING `+lockColumns, app, env)
 }
 
 // GetLock returns the lock that stops a deploy of app to env; see
@@ -97,5 +100,18 @@ func noLock() error { return errNoLock }
 
 // ListLocks returns every lock, by app and environment.
 func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
-	return all(ctx, s.pool, "list locks", scanLock, `SELECT app, env, reason, locked_by, created FROM locks ORDER BY app, env`)
+	return all(ctx, s.pool, "list locks", scanLock, `SELECT `+lockColumns+` FROM locks ORDER BY app, env`)
+}
+
+// SetLockMessage records the message that announced the lock on exactly
+// (app, env); ENOTFOUND if there is no such lock.
+func (s *Store) SetLockMessage(ctx context.Context, app, env, channel, ts string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE locks SET channel = $1, message_ts = $2 WHERE app = $3 AND env = $4`, channel, ts, app, env)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = rules.NotLocked(app, env)
+	}
+	if err != nil {
+		return fmt.Errorf("set message of lock %s: %w", rules.Scope(app, env), badText(err))
+	}
+	return nil
 }

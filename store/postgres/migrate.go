@@ -112,6 +112,15 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 	return schemaVersion(ctx, s.pool)
 }
 
+// Ping takes a connection from the pool (a new one if those idle have
+// died) and makes one round trip on it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	return nil
+}
+
 func schemaVersion(ctx context.Context, q querier) (int, error) {
 	var v int
 	if err := q.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {

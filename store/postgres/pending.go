@@ -17,7 +17,7 @@ func scanPending(r rowScanner) (switchyard.Pending, error) {
 		plan, state, kind string
 	)
 	err := r.Scan(&p.ID, &p.App, &p.Env, &p.Version, &plan, &p.RequestedBy, &p.Reason, &p.Channel, &p.MessageTS,
-		&state, &p.ApprovedBy, &p.ChangedBy, &p.Changed, &p.Created, &p.Expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf)
+		&state, &p.ApprovedBy, &p.ChangedBy, &p.Changed, &p.Created, &p.Expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf, &p.Override)
 	if err != nil {
 		return switchyard.Pending{}, err
 	}
@@ -37,9 +37,9 @@ func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switch
 		return switchyard.Pending{}, err
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO pending (`+rules.PendingColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		p.ID, p.App, p.Env, p.Version, plan, p.RequestedBy, p.Reason, p.Channel, p.MessageTS, string(p.State),
-		p.ApprovedBy, p.ChangedBy, p.Changed, p.Created, p.Expires, p.DeploymentID, p.Error, p.Rev, string(p.Kind), p.RollbackOf)
+		p.ApprovedBy, p.ChangedBy, p.Changed, p.Created, p.Expires, p.DeploymentID, p.Error, p.Rev, string(p.Kind), p.RollbackOf, p.Override)
 	if violates(err, "pending_pkey") {
 		err = rules.PendingExists(p.ID)
 	}
@@ -90,7 +90,7 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 	p, err := txValue(ctx, s, func(tx pgx.Tx) (switchyard.Pending, error) {
 		p, err := getPending(ctx, tx, "", id, ` FOR UPDATE`)
 		if err == nil {
-			err = rules.Transition(&p, from, to, ch, at, lockOf(ctx, tx))
+			err = rules.Transition(&p, from, to, ch, at, lockOf(ctx, tx), freezesOf(ctx, tx))
 		}
 		if err == nil {
 			err = execOne(ctx, tx, `UPDATE pending SET state = $1, changed_by = $2, changed = $3, rev = $4,

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/store/internal/rules"
@@ -31,18 +32,23 @@ func (s *Store) Audit(ctx context.Context, e switchyard.AuditEntry) (switchyard.
 // AuditByApp returns the latest limit entries about app, newest first
 // (limit <= 0 means 50).
 func (s *Store) AuditByApp(ctx context.Context, app string, limit int) ([]switchyard.AuditEntry, error) {
-	return s.listAudit(ctx, `WHERE app = ?`, app, limit)
+	return s.ReadAudit(ctx, switchyard.AuditQuery{App: app, Limit: limit})
 }
 
 // RecentAudit returns the latest limit entries, newest first (limit <= 0
 // means 50).
 func (s *Store) RecentAudit(ctx context.Context, limit int) ([]switchyard.AuditEntry, error) {
-	return s.listAudit(ctx, `WHERE ? = ''`, "", limit)
+	return s.ReadAudit(ctx, switchyard.AuditQuery{Limit: limit})
 }
 
-func (s *Store) listAudit(ctx context.Context, where, arg string, limit int) ([]switchyard.AuditEntry, error) {
+// ReadAudit returns the entries q selects, newest first.
+func (s *Store) ReadAudit(ctx context.Context, q switchyard.AuditQuery) ([]switchyard.AuditEntry, error) {
+	since := int64(math.MinInt64)
+	if !q.Since.IsZero() {
+		since = toMS(q.Since)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, user, action, app, env, channel, message_ts, result, detail
-		FROM audit `+where+` ORDER BY id DESC LIMIT ?`, arg, rules.Limit(limit, 50))
+		FROM audit WHERE (app = ? OR ? = '') AND at >= ? ORDER BY id DESC LIMIT ?`, q.App, q.App, since, rules.Limit(q.Limit, 50))
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}

@@ -9,10 +9,13 @@ import (
 	"github.com/switchyard/switchyard/store/internal/rules"
 )
 
+// lockColumns are what scanLock reads.
+const lockColumns = `app, env, reason, locked_by, created, channel, message_ts`
+
 func scanLock(r rowScanner) (switchyard.Lock, error) {
 	var l switchyard.Lock
 	var created int64
-	if err := r.Scan(&l.App, &l.Env, &l.Reason, &l.LockedBy, &created); err != nil {
+	if err := r.Scan(&l.App, &l.Env, &l.Reason, &l.LockedBy, &created, &l.Channel, &l.MessageTS); err != nil {
 		return switchyard.Lock{}, err
 	}
 	l.Created = fromMS(created)
@@ -22,7 +25,7 @@ func scanLock(r rowScanner) (switchyard.Lock, error) {
 // lockQuery finds the lock that covers (app, env): the lock on exactly that
 // environment, the app-wide lock, or, when env is empty, any lock on the app.
 // Exact matches come first.
-const lockQuery = `SELECT app, env, reason, locked_by, created FROM locks
+const lockQuery = `SELECT ` + lockColumns + ` FROM locks
 	WHERE app = ? AND (env = ? OR env = '' OR ? = '') ORDER BY env = ? DESC, env LIMIT 1`
 
 // Lock takes the lock. It fails with ECONFLICT, naming who holds it and why,
@@ -41,8 +44,8 @@ func (s *Store) Lock(ctx context.Context, l switchyard.Lock) (switchyard.Lock, e
 		case !isNoRows(err):
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO locks (app, env, reason, locked_by, created) VALUES (?, ?, ?, ?, ?)`,
-			l.App, l.Env, l.Reason, l.LockedBy, toMS(l.Created))
+		_, err = tx.ExecContext(ctx, `INSERT INTO locks (`+lockColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			l.App, l.Env, l.Reason, l.LockedBy, toMS(l.Created), l.Channel, l.MessageTS)
 		return err
 	})
 	if err != nil {
@@ -57,7 +60,7 @@ func (s *Store) Unlock(ctx context.Context, app, env string) (switchyard.Lock, e
 	var l switchyard.Lock
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		l, err = scanLock(tx.QueryRowContext(ctx, `SELECT app, env, reason, locked_by, created FROM locks
+		l, err = scanLock(tx.QueryRowContext(ctx, `SELECT `+lockColumns+` FROM locks
 			WHERE app = ? AND env = ?`, app, env))
 		if isNoRows(err) {
 			return rules.NotLocked(app, env)
@@ -90,7 +93,7 @@ func (s *Store) GetLock(ctx context.Context, app, env string) (l switchyard.Lock
 
 // ListLocks returns every lock, by app and environment.
 func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT app, env, reason, locked_by, created FROM locks ORDER BY app, env`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+lockColumns+` FROM locks ORDER BY app, env`)
 	if err != nil {
 		return nil, fmt.Errorf("list locks: %w", err)
 	}
@@ -107,4 +110,15 @@ func (s *Store) ListLocks(ctx context.Context) ([]switchyard.Lock, error) {
 		return nil, fmt.Errorf("list locks: %w", err)
 	}
 	return out, nil
+}
+
+// SetLockMessage records the message that announced the lock on exactly
+// (app, env); ENOTFOUND if there is no such lock.
+func (s *Store) SetLockMessage(ctx context.Context, app, env, channel, ts string) error {
+	err := s.setColumns(ctx, func() error { return rules.NotLocked(app, env) },
+		`UPDATE locks SET channel = ?, message_ts = ? WHERE app = ? AND env = ?`, channel, ts, app, env)
+	if err != nil {
+		return fmt.Errorf("set message of lock %s: %w", rules.Scope(app, env), err)
+	}
+	return nil
 }

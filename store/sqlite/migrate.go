@@ -131,6 +131,46 @@ CREATE TABLE leases (
 	fence   INTEGER NOT NULL
 ) STRICT;
 `,
+	// 6: freezes people make, the queue of deploys waiting for a free app,
+	// the message that announced a lock (it lists the queue), and the
+	// reason a deploy goes ahead during a freeze.
+	`
+ALTER TABLE pending ADD COLUMN override TEXT NOT NULL DEFAULT '';
+ALTER TABLE locks ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE locks ADD COLUMN message_ts TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE freezes (
+	id        TEXT PRIMARY KEY,
+	app       TEXT NOT NULL,
+	reason    TEXT NOT NULL,
+	frozen_by TEXT NOT NULL,
+	starts    INTEGER NOT NULL,
+	ends      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX freezes_by_end ON freezes (ends);
+
+CREATE TABLE queue (
+	id           TEXT PRIMARY KEY,
+	app          TEXT NOT NULL,
+	env          TEXT NOT NULL,
+	version      TEXT NOT NULL,
+	config       TEXT NOT NULL DEFAULT '',
+	reason       TEXT NOT NULL DEFAULT '',
+	requested_by TEXT NOT NULL,
+	channel      TEXT NOT NULL,
+	state        TEXT NOT NULL CHECK (state IN ('waiting', 'handed', 'withdrawn', 'expired', 'failed', 'served')),
+	created      INTEGER NOT NULL,
+	expires      INTEGER NOT NULL,
+	handed       INTEGER NOT NULL DEFAULT 0,
+	pending_id   TEXT NOT NULL DEFAULT '',
+	changed_by   TEXT NOT NULL DEFAULT '',
+	changed      INTEGER NOT NULL,
+	rev          INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX queue_line ON queue (app, env, created, id) WHERE state IN ('waiting', 'handed');
+CREATE INDEX queue_waiting_by_expiry ON queue (expires) WHERE state = 'waiting';
+CREATE UNIQUE INDEX queue_one_place ON queue (app, env, requested_by) WHERE state = 'waiting';
+`,
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -174,6 +214,16 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 // Version returns the schema version of the open database.
 func (s *Store) Version(ctx context.Context) (int, error) {
 	return schemaVersion(ctx, s.db)
+}
+
+// Ping reads the schema table: an answer means the file is there and
+// readable, not only that a connection is open.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations LIMIT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	return nil
 }
 
 type querier interface {

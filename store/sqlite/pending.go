@@ -19,7 +19,7 @@ func scanPending(r rowScanner) (switchyard.Pending, error) {
 		changed, created, expires int64
 	)
 	err := r.Scan(&p.ID, &p.App, &p.Env, &p.Version, &plan, &p.RequestedBy, &p.Reason, &p.Channel, &p.MessageTS,
-		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf)
+		&state, &p.ApprovedBy, &p.ChangedBy, &changed, &created, &expires, &p.DeploymentID, &p.Error, &p.Rev, &kind, &p.RollbackOf, &p.Override)
 	if err != nil {
 		return switchyard.Pending{}, err
 	}
@@ -48,10 +48,10 @@ func (s *Store) CreatePending(ctx context.Context, p switchyard.Pending) (switch
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO pending (`+pendingColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.App, p.Env, p.Version, plan, p.RequestedBy, p.Reason, p.Channel, p.MessageTS, string(p.State),
 			p.ApprovedBy, p.ChangedBy, toMS(p.Changed), toMS(p.Created), toMS(p.Expires), p.DeploymentID, p.Error, p.Rev,
-			string(p.Kind), p.RollbackOf)
+			string(p.Kind), p.RollbackOf, p.Override)
 		return err
 	})
 	if err != nil {
@@ -95,20 +95,7 @@ func (s *Store) FindPendingByMessage(ctx context.Context, channel, ts string) (s
 // posted (the request is created first so that its buttons can carry its ID).
 // It does not change the state or Rev.
 func (s *Store) SetPendingMessage(ctx context.Context, id, channel, ts string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE pending SET channel = ?, message_ts = ? WHERE id = ?`, channel, ts, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return rules.NoPending()
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.setColumns(ctx, rules.NoPending, `UPDATE pending SET channel = ?, message_ts = ? WHERE id = ?`, channel, ts, id); err != nil {
 		return fmt.Errorf("set message of deploy request %s: %w", id, err)
 	}
 	return nil
@@ -144,7 +131,11 @@ func (s *Store) Transition(ctx context.Context, id string, from []switchyard.Pen
 			}
 			return held, err == nil, err
 		}
-		if err := rules.Transition(&p, from, to, ch, at, lockOf); err != nil {
+		freezesOf := func(app string, at time.Time) ([]switchyard.Freeze, error) {
+			return queryFreezes(ctx, tx, `SELECT `+rules.FreezeColumns+` FROM freezes
+				WHERE (app = ? OR app = '') AND starts <= ? AND ends > ? ORDER BY starts, id`, app, toMS(at), toMS(at))
+		}
+		if err := rules.Transition(&p, from, to, ch, at, lockOf, freezesOf); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE pending SET state = ?, changed_by = ?, changed = ?, rev = ?,
@@ -226,18 +217,5 @@ func (s *Store) ListRollbacksOf(ctx context.Context, id string) ([]switchyard.Pe
 }
 
 func (s *Store) queryPending(ctx context.Context, query string, args ...any) ([]switchyard.Pending, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []switchyard.Pending
-	for rows.Next() {
-		p, err := scanPending(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(ctx, s.db, scanPending, query, args...)
 }

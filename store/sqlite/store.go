@@ -14,7 +14,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +76,13 @@ func open(ctx context.Context, path string, o Options, target int) (*Store, erro
 	memory := path == ":memory:"
 	if !memory {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// SQLite says only "unable to open database file"; a folder that
+		// is not there is the usual cause, and worth its own sentence.
+		if dir := filepath.Dir(path); dir != "" {
+			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("open store %s: the folder %s does not exist: create it, or give the store a path in a folder that does", path, dir)
+			}
+		}
 	}
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)

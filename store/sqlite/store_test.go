@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +77,11 @@ func TestOpenRefusesBadPaths(t *testing.T) {
 			s.Close()
 			t.Errorf("Open(%q) succeeded, want an error", p)
 		}
+	}
+	// A folder that is not there is named as such, once.
+	dir := filepath.Join(t.TempDir(), "missing-dir")
+	_, err := Open(ctx, filepath.Join(dir, "x.db"))
+	if err == nil || !strings.Contains(err.Error(), "the folder "+dir+" does not exist") || strings.Count(err.Error(), dir) != 2 {
+		t.Errorf("a missing folder: %v", err)
 	}
 }

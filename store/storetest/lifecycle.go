@@ -88,3 +88,24 @@ func testConcurrentOpen(t *testing.T, e *env) {
 		t.Errorf("another replica does not see the write: %v", err)
 	}
 }
+
+// Ping answers nil while the database answers, and an error once the store
+// is closed: readiness relies on both.
+func testPing(t *testing.T, e *env) {
+	ctx := context.Background()
+	s := e.open(t)
+	for i := range 3 {
+		if err := s.Ping(ctx); err != nil {
+			t.Fatalf("ping %d of an open store: %v", i, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Error("ping of a closed store answered nil")
+	}
+	if err := e.s.Ping(ctx); err != nil {
+		t.Errorf("another handle on the database stopped answering: %v", err)
+	}
+}

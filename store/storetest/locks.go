@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,25 @@ func testAudit(t *testing.T, e *env) {
 	recent, err := s.RecentAudit(ctx, 2)
 	if err != nil || len(recent) != 2 || recent[0].Action != "note" || recent[1].ID != last {
 		t.Errorf("RecentAudit(2) = %+v, %v", recent, err)
+	}
+	for _, tc := range []struct {
+		q    switchyard.AuditQuery
+		want []string
+	}{
+		{switchyard.AuditQuery{App: "web", Since: t0.Add(2 * time.Second)}, []string{"rollback", "deploy"}},
+		{switchyard.AuditQuery{Since: t0.Add(3 * time.Second)}, []string{"note", "rollback", "lock"}},
+		{switchyard.AuditQuery{App: "web", Since: t0.Add(2 * time.Second), Limit: 1}, []string{"rollback"}},
+		{switchyard.AuditQuery{App: "api"}, []string{"lock"}},
+		{switchyard.AuditQuery{App: "nothing"}, nil},
+	} {
+		got, err := s.ReadAudit(ctx, tc.q)
+		var actions []string
+		for _, a := range got {
+			actions = append(actions, a.Action)
+		}
+		if err != nil || !slices.Equal(actions, tc.want) {
+			t.Errorf("ReadAudit(%+v) = %v, %v; want %v", tc.q, actions, err, tc.want)
+		}
 	}
 	// The trail is append-only, even for someone with the database handle.
 	for _, q := range []string{`UPDATE audit SET result = 'ok' WHERE action = 'deploy'`, `DELETE FROM audit`} {

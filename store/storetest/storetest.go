@@ -73,10 +73,18 @@ func Run(t *testing.T, target Target) {
 		{"LeaseRace", testLeaseRace},
 		{"Locks", testLocks},
 		{"LockRace", testLockRace},
+		{"LockMessage", testLockMessage},
+		{"Freezes", testFreezes},
+		{"ConfirmRefusedByAFreeze", testConfirmRefusedByAFreeze},
+		{"Queue", testQueue},
+		{"HandOutHoldsTheTurn", testHandOutHoldsTheTurn},
+		{"HandOutRaceAcrossHandles", testHandOutRaceAcrossHandles},
+		{"EnqueueRace", testEnqueueRace},
 		{"Audit", testAudit},
 		{"Limits", testLimits},
 		{"ReopenFindsEverything", testReopenFindsEverything},
 		{"ConcurrentOpen", testConcurrentOpen},
+		{"Ping", testPing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newEnv(t, target)) })
@@ -197,6 +205,7 @@ func fullRecord(t *testing.T, id string) switchyard.Record {
 	r.Stages = append(r.Stages, switchyard.Stage{Name: "PRODUCTION_TRAFFIC_SHIFT", Status: switchyard.StageSkipped, Percent: 25},
 		switchyard.Stage{Name: "BAKE_TIME", Status: switchyard.StagePending, BakeMinutes: 15},
 		switchyard.Stage{Name: "CLEAN_UP", Status: switchyard.StageInProgress, Back: true, Start: t0.Add(time.Minute)})
+	r.FreezeOverride = "hotfix for checkout"
 	v := reflect.ValueOf(r.Deployment)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {

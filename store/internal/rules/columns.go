@@ -15,7 +15,7 @@ const (
 	created, completed, card_channel, card_ts, observed, observed_at, rev, updated`
 
 	PendingColumns = `id, app, env, version, plan, requested_by, reason, channel, message_ts, state,
-	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev, kind, rollback_of`
+	approved_by, changed_by, changed, created, expires, deployment_id, error_text, rev, kind, rollback_of, override`
 )
 
 // DeploymentValues returns rec's values in DeploymentColumns order, with

@@ -23,6 +23,7 @@ type observed struct {
 	PrevDef   string               `json:"previous_task_definition,omitempty"`
 	Reason    string               `json:"reason,omitempty"`
 	Next      switchyard.Next      `json:"next,omitzero"`
+	Override  string               `json:"freeze_override,omitempty"`
 	Backend   switchyard.Backend   `json:"backend,omitempty"`
 	Pause     switchyard.PauseHook `json:"pause,omitzero"`
 }
@@ -31,7 +32,7 @@ type observed struct {
 func EncodeObserved(d *switchyard.Deployment) (string, error) {
 	b, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
 		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition,
-		Reason: d.Reason, Next: d.Next, Backend: d.Backend, Pause: d.Pause})
+		Reason: d.Reason, Next: d.Next, Override: d.FreezeOverride, Backend: d.Backend, Pause: d.Pause})
 	if err != nil {
 		return "", fmt.Errorf("encode observed state: %w", err)
 	}
@@ -49,6 +50,7 @@ func DecodeObserved(b []byte, d *switchyard.Deployment) error {
 	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
 	d.Reason, d.Next = o.Reason, o.Next
 	d.Backend, d.Pause = o.Backend, o.Pause
+	d.FreezeOverride = o.Override
 	return nil
 }
 

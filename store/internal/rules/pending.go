@@ -81,15 +81,21 @@ func NoPendingMessage() error {
 // of the caller; ok is false if there is none.
 type LockOf func(app, env string) (l switchyard.Lock, ok bool, err error)
 
+// FreezesOf lists the stored freezes that cover app at at, inside the
+// transaction of the caller.
+type FreezesOf func(app string, at time.Time) ([]switchyard.Freeze, error)
+
 // Transition judges and applies the move of p, as stored, from one of the
 // states in from to the state to at time at, recording ch. If p is in none
 // of the from states, or the move would approve or confirm it past its
 // expiry, p is left alone and the error has code ECONFLICT, a message for
 // the person who clicked and a *switchyard.StateError cause. With
 // ch.RefuseIfLocked, a lock that lockOf finds covering the request refuses
-// the move the same way, with a *switchyard.LockHeldError cause. On
+// the move the same way, with a *switchyard.LockHeldError cause; with
+// ch.RefuseIfFrozen, so does a freeze that freezesOf finds or one of
+// ch.Windows holds at at, with a *switchyard.FrozenError cause. On
 // success p.Rev has grown by one.
-func Transition(p *switchyard.Pending, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change, at time.Time, lockOf LockOf) error {
+func Transition(p *switchyard.Pending, from []switchyard.PendingState, to switchyard.PendingState, ch switchyard.Change, at time.Time, lockOf LockOf, freezesOf FreezesOf) error {
 	if !slices.Contains(from, p.State) {
 		return &switchyard.Error{
 			Code:    switchyard.ECONFLICT,
@@ -111,6 +117,15 @@ func Transition(p *switchyard.Pending, from []switchyard.PendingState, to switch
 		}
 		if ok {
 			return LockedOut(held)
+		}
+	}
+	if ch.RefuseIfFrozen {
+		stored, err := freezesOf(p.App, at)
+		if err != nil {
+			return err
+		}
+		if f, ok := switchyard.FreezeAt(p.App, at, stored, ch.Windows); ok {
+			return FrozenOut(f)
 		}
 	}
 	p.State, p.ChangedBy, p.Changed, p.Rev = to, ch.By, at, p.Rev+1
