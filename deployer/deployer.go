@@ -15,6 +15,7 @@ package deployer
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -240,11 +241,14 @@ func codedeployWrite(o *codedeploy.Options) {
 
 // memo remembers what never changes once seen: the container images of a
 // task definition ARN and the task definitions a deployment moved between.
-// It only saves calls; everything in it can be read again from AWS.
+// It only saves calls; everything in it can be read again from AWS. Images
+// are kept by the task definition's ARN, which names its account and
+// region: myapp:1 of one account is not myapp:1 of another.
 type memo struct {
 	mu sync.Mutex
-	// images maps family:revision → container → image; the container ""
-	// stands for the first one, for apps that name no container.
+	// images maps a task definition (its ARN, or family:revision where
+	// only that is known) → container → image; the container "" stands
+	// for the first one, for apps that name no container.
 	images map[string]map[string]string
 	sets   map[string][2]string // deployment id → {blue, green} task definition ARNs
 	shapes map[string]switchyard.TrafficShape
@@ -259,7 +263,7 @@ func newMemo() *memo {
 func (m *memo) image(taskDef, container string) (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, ok := m.images[lastSegment(taskDef)]
+	c, ok := m.images[imageKey(taskDef)]
 	if !ok {
 		return "", false
 	}
@@ -272,7 +276,16 @@ func (m *memo) putImages(taskDef string, images map[string]string) {
 	if len(m.images) >= memoLimit {
 		clear(m.images)
 	}
-	m.images[lastSegment(taskDef)] = images
+	m.images[imageKey(taskDef)] = images
+}
+
+// imageKey is a task definition's key in the images memo: its ARN when
+// given one.
+func imageKey(taskDef string) string {
+	if strings.HasPrefix(taskDef, "arn:") {
+		return taskDef
+	}
+	return lastSegment(taskDef)
 }
 
 func (m *memo) taskSets(id string) [2]string {

@@ -222,9 +222,9 @@ func (d *Deployer) fillTaskDefinitions(ctx context.Context, c Clients, env switc
 			d.log.Debug("read task sets", zap.String("deployment_id", st.ID), zap.Error(err))
 		}
 	}
-	st.Previous, st.TaskDefinition = lastSegment(st.Previous), lastSegment(st.TaskDefinition)
 	st.ImageBefore = d.imageOf(ctx, c, env, st.Previous)
 	st.ImageAfter = d.imageOf(ctx, c, env, st.TaskDefinition)
+	st.Previous, st.TaskDefinition = lastSegment(st.Previous), lastSegment(st.TaskDefinition)
 }
 
 // imageOf is the image of the app's container in a task definition, from

@@ -3,6 +3,7 @@ package deployer_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,26 @@ func TestECSWritesAreThePersons(t *testing.T) {
 	for _, r := range a.trail(tillProd, "UpdateService") {
 		if r.UserIdentity.Type != "AssumedRole" || r.UserIdentity.SessionContext.SessionIssuer.ARN != prodRole {
 			t.Errorf("UpdateService made as %s %s", r.UserIdentity.Type, r.UserIdentity.ARN)
+		}
+	}
+}
+
+// The same family:revision in two accounts is two task definitions: what
+// the bot remembers of one never stands for the other.
+func TestTaskDefinitionsOfTwoAccountsAreKeptApart(t *testing.T) {
+	a := newAccounts(t)
+	ctx := context.Background()
+	for range 2 {
+		staging, err := a.d.Versions(ctx, shopStaging)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prod, err := a.d.Versions(ctx, shopProd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(prod.Running, "123456789012.dkr.ecr.us-east-1") || !strings.HasPrefix(staging.Running, "210987654321.dkr.ecr.eu-west-1") {
+			t.Fatalf("production runs %s, staging %s", prod.Running, staging.Running)
 		}
 	}
 }

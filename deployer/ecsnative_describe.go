@@ -98,13 +98,13 @@ func (d *Deployer) observe(ctx context.Context, c Clients, env switchyard.Enviro
 	}
 	defs := d.revisionTaskDefinitions(ctx, c, arns)
 	if sd.TargetServiceRevision != nil {
-		o.TaskDefinition = lastSegment(defs[aws.ToString(sd.TargetServiceRevision.Arn)])
+		td := defs[aws.ToString(sd.TargetServiceRevision.Arn)]
+		o.TaskDefinition, o.ImageAfter = lastSegment(td), d.imageOf(ctx, c, env, td)
 	}
 	if previous != nil {
-		o.Previous = lastSegment(defs[aws.ToString(previous.Arn)])
+		td := defs[aws.ToString(previous.Arn)]
+		o.Previous, o.ImageBefore = lastSegment(td), d.imageOf(ctx, c, env, td)
 	}
-	o.ImageAfter = d.imageOf(ctx, c, env, o.TaskDefinition)
-	o.ImageBefore = d.imageOf(ctx, c, env, o.Previous)
 
 	ongoing := sd.Status == ecstypes.ServiceDeploymentStatusPending || sd.Status == ecstypes.ServiceDeploymentStatusInProgress
 	o.BlueAlive = ongoing && string(sd.LifecycleStage) != switchyard.ECSCleanUp
