@@ -95,6 +95,14 @@ func (e *e2e) atPause(id, ts string) {
 	}
 }
 
+// continuePause presses Continue on the card as alice and waits until the
+// bot has answered the pause: the card no longer asks.
+func (e *e2e) continuePause(ts string) {
+	e.t.Helper()
+	e.mustClick("U0ALICE", ts, "hook_continue")
+	e.waitFor("the pause to be answered", func() bool { return !slices.Contains(buttons(e.message(ts)), "hook_continue") })
+}
+
 // serviceTaskDefinition is what checkout runs, as ECS says.
 func (e *e2e) serviceTaskDefinition() string {
 	e.t.Helper()
@@ -139,7 +147,7 @@ func TestE2EECSMission(t *testing.T) {
 		t.Fatalf("carol's clicks changed something: %s %s", d.Status, d.Waiting)
 	}
 
-	e.mustClick("U0ALICE", ts, "hook_continue")
+	e.continuePause(ts)
 	d := e.ecsAdvance(id, ts, 10*time.Second, 15*time.Minute, func(d switchyard.Deployment) bool { return d.Status.Done() })
 	if d.Status != switchyard.StatusSucceeded {
 		t.Fatalf("AWS says %s", d.Status)
@@ -170,19 +178,23 @@ func TestE2EECSRollbackMidShift(t *testing.T) {
 	e := newE2E(t, Options{})
 	id, ts := e.deployCheckout("v2.1")
 	e.atPause(id, ts)
-	e.mustClick("U0ALICE", ts, "hook_continue")
+	e.continuePause(ts)
 	e.ecsAdvance(id, ts, 10*time.Second, 15*time.Minute, func(d switchyard.Deployment) bool { return d.Status.Done() })
 	e.finished(ts)
 	v21 := e.serviceTaskDefinition()
 
 	id, ts = e.deployCheckout("v2.2")
 	e.atPause(id, ts)
-	e.mustClick("U0ALICE", ts, "hook_continue")
+	e.continuePause(ts)
 	e.ecsAdvance(id, ts, 10*time.Second, 10*time.Minute, func(d switchyard.Deployment) bool { return d.Traffic.Green >= 50 })
 	if !slices.Contains(buttons(e.message(ts)), "rollback") {
 		t.Fatalf("no Rollback mid-shift: %v", buttons(e.message(ts)))
 	}
 	e.mustClick("U0BOB", ts, "rollback")
+	// The clock stands still until the bot has rolled it back: at 50%.
+	e.waitFor("the card to say who rolled back", func() bool {
+		return strings.Contains(string(e.message(ts).Blocks), "Rolled back by <@U0BOB>")
+	})
 	d := e.ecsAdvance(id, ts, 5*time.Second, 10*time.Minute, func(d switchyard.Deployment) bool { return d.Status.Done() })
 	if d.Status != switchyard.StatusRolledBack {
 		t.Fatalf("AWS says %s", d.Status)
@@ -239,7 +251,7 @@ func TestE2EECSFailuresRollBack(t *testing.T) {
 
 	id, ts = e.deployCheckout("v2.1")
 	e.atPause(id, ts)
-	e.mustClick("U0ALICE", ts, "hook_continue")
+	e.continuePause(ts)
 	e.ecsAdvance(id, ts, 10*time.Second, 10*time.Minute, func(d switchyard.Deployment) bool { return d.Traffic.Green >= 25 })
 	if status, _ := e.post("/_sim/aws/alarm", `{"name":"checkout-5xx","state":"ALARM"}`); status != 200 {
 		t.Fatal("set the alarm")
