@@ -81,7 +81,7 @@ func TestSetupSaysWhatItDoes(t *testing.T) {
 	}
 
 	out := setup("setup_dry_run", 0, "-config", config, "-dry-run")
-	if !strings.Contains(out, "Would create the rule switchyard-deployments-ecs, matching ECS service actions of the services prod/myapp") {
+	if !strings.Contains(out, "Would create the rule switchyard-deployments-ecs, matching ECS service actions, deployment state changes and hook state changes of the services prod/checkout, prod/myapp") {
 		t.Errorf("the dry run's plan lacks the ECS rule:\n%s", out)
 	}
 	if sim.QueueURL("switchyard-events") != "" {

@@ -189,6 +189,9 @@ func (r *readmeRun) sh(s readmeStep, script string) {
 		"127.0.0.1:8080", strings.TrimPrefix(r.sb.URL(), "http://"),
 		"127.0.0.1:4566", strings.TrimPrefix(r.sb.AWS.URL(), "http://"),
 	).Replace(script)
+	// One terminal: what a block exports, the next has.
+	state := filepath.Join(r.dir, ".exports")
+	script = "if [ -f " + state + " ]; then . " + state + "; fi\ntrap 'export -p > " + state + "' EXIT\n" + script
 	ctx, cancel := context.WithTimeout(context.Background(), readmeRealMax)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)

@@ -30,8 +30,10 @@ package sandbox
 //   - A fenced block marked sh runs in bash (-euo pipefail) in a temporary
 //     directory where docs/ is the repository's, with 127.0.0.1:8080 and
 //     127.0.0.1:4566 replaced by the sandbox's console and AWS addresses;
-//     the clock moves on while it runs. "prints" or "printing" followed by
-//     inline code is text its output must contain.
+//     the blocks run one after another as in one terminal (what one
+//     exports, the next has), and the clock moves on while one runs.
+//     "prints" or "printing" followed by inline code is text the last
+//     block's output must contain.
 //   - Everything else is for people only.
 //
 // To add a step (the checkout app's, say): write it for people with these
@@ -93,7 +95,7 @@ var readmeWords = regexp.MustCompile("" +
 	`(?:^|\W)[Aa]s \*\*(\w+)\*\*` + // 1: a person
 	"|`(/deploy(?: [^`]*)?)`" + // 2: a command
 	`|\b[Pp]ress(?:es)? \*\*([^*]+)\*\*` + // 3: a button
-	"|\\bsays[^`.;:]{0,40}?`([^`]+)`" + // 4: what appears
+	"|\\bsays[^`.;]{0,40}?`([^`]+)`" + // 4: what appears
 	"|\\bprint(?:s|ing)[^`.;:]{0,20}?`([^`]+)`" + // 5: what a block printed
 	`|\x00(\d+)\x00`) // 6: the sh block of that index
 

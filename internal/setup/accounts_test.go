@@ -289,7 +289,7 @@ func TestNoReachWarnsOfEachEnvironment(t *testing.T) {
 		!strings.Contains(rep.Warnings[0].String(), "will not arrive: setup was not given a way to reach account 210987654321 in eu-west-1") {
 		t.Errorf("warnings: %+v", rep.Warnings)
 	}
-	if !slices.Equal(rep.Home, []string{"myapp production", "payments production"}) {
+	if !slices.Equal(rep.Home, []string{"myapp production", "payments production", "checkout production"}) {
 		t.Errorf("home: %v", rep.Home)
 	}
 }

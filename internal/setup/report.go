@@ -159,6 +159,13 @@ const (
 	ecsType        = "ECS Service Action"
 )
 
+// ecsTypes are the kinds of ECS events setup's rule matches, in words.
+var ecsTypes = map[string]string{
+	ecsType:                       "service actions",
+	"ECS Deployment State Change": "deployment state changes",
+	"ECS Hook State Change":       "hook state changes",
+}
+
 // describePattern says what an event pattern of a rule in account and
 // region matches: the kind of event, then the applications or resources.
 // It reads the patterns setup writes and says of anything else that it is
@@ -172,8 +179,12 @@ func describePattern(p map[string]any, account, region string) string {
 	switch {
 	case slices.Equal(sources, []string{"aws.codedeploy"}) && slices.Equal(types, []string{codeDeployType}):
 		out = "CodeDeploy deployment state changes"
-	case slices.Equal(sources, []string{"aws.ecs"}) && slices.Equal(types, []string{ecsType}):
-		out = "ECS service actions"
+	case slices.Equal(sources, []string{"aws.ecs"}) && len(types) > 0 && allECS(types):
+		var kinds []string
+		for _, t := range types {
+			kinds = append(kinds, ecsTypes[t])
+		}
+		out = "ECS " + andList(kinds)
 	case len(types) == 0:
 		out = "every event"
 		if len(sources) > 0 {
@@ -191,7 +202,7 @@ func describePattern(p map[string]any, account, region string) string {
 		switch k {
 		case "source", "detail-type":
 		case "resources":
-			out += " of " + plural(len(words(v)), "the service ", "the services ") + andList(services(words(v), account, region))
+			out += " of " + resources(v, account, region)
 		case "detail":
 			d, _ := v.(map[string]any)
 			for _, dk := range sortedKeys(d) {
@@ -241,6 +252,47 @@ func words(v any) []string {
 		}
 	}
 	return out
+}
+
+func allECS(types []string) bool {
+	for _, t := range types {
+		if ecsTypes[t] == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// resources says which resources a pattern names: ECS services by their
+// ARNs, and their service deployments by the prefix of theirs.
+func resources(v any, account, region string) string {
+	list, _ := v.([]any)
+	var arns, deployed, other []string
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			arns = append(arns, clean(s))
+			continue
+		}
+		m, _ := x.(map[string]any)
+		prefix, _ := m["prefix"].(string)
+		if svc, ok := strings.CutSuffix(strings.Replace(prefix, ":service-deployment/", ":service/", 1), "/"); ok && len(m) == 1 &&
+			strings.Contains(prefix, ":service-deployment/") {
+			deployed = append(deployed, clean(svc))
+			continue
+		}
+		other = append(other, "a content filter")
+	}
+	var parts []string
+	if names := services(arns, account, region); len(names) > 0 {
+		parts = append(parts, plural(len(names), "the service ", "the services ")+andList(names))
+	}
+	switch {
+	case len(deployed) > 0 && len(arns) > 0 && slices.Equal(uniqueSorted(slices.Clone(deployed)), uniqueSorted(slices.Clone(arns))):
+		parts[0] += plural(len(arns), " and its deployments", " and their deployments")
+	case len(deployed) > 0:
+		parts = append(parts, "the deployments of "+andList(services(deployed, account, region)))
+	}
+	return andList(append(parts, other...))
 }
 
 // services shortens ECS service ARNs to cluster/service, those of
