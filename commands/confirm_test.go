@@ -253,9 +253,9 @@ func TestStartFailureShowsOnCard(t *testing.T) {
 	w.click(bob, first, blocks.ActionConfirm) // now a deployment runs in the group
 	w.click(alice, ts, blocks.ActionConfirm)
 	m, _ := w.slack.Message(deploys, ts)
-	wantIn(t, "failed card", shown(m), "The deployment could not start")
-	if !strings.Contains(shown(m), "already") {
-		t.Fatalf("the card does not say a deployment is running:\n%s", m.Blocks)
+	wantIn(t, "failed card", shown(m), "Nothing was deployed.", "of this group is still running.", "<@U0ALICE> pressed Confirm")
+	if strings.Contains(shown(m), "Confirmed by") {
+		t.Fatalf("a card that deployed nothing claims a confirmation:\n%s", m.Blocks)
 	}
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)

@@ -53,7 +53,7 @@ func TestConfirmCards(t *testing.T) {
 	e.State = ConfirmExpired
 	golden(t, "confirm_expired", ConfirmCard(e))
 	f := s
-	f.State, f.Failure = ConfirmFailed, "a deployment is already running: d-ABCDEFGHI"
+	f.State, f.Failure = ConfirmFailed, GroupBusy("d-ABCDEFGHI")
 	golden(t, "confirm_failed", ConfirmCard(f))
 	r := c
 	r.AlreadyRunning, r.Notes = true, []string{"The image is not in ECR (docker.io): the tag was not checked."}

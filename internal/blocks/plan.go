@@ -24,12 +24,22 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 		Created:       p.Created, Expires: p.Expires,
 		State: ConfirmPending,
 	}
+	// What AWS would refuse comes first, then what makes the deploy risky:
+	// both lead the card, above the facts.
+	if plan.ActiveDeployment != "" {
+		c.Blocked = append(c.Blocked, GroupBusy(plan.ActiveDeployment))
+	}
 	// An image from another repository must not pass for a new version of
-	// the running one: the header names the whole reference and the first
-	// note says what changes.
+	// the running one: the header names the whole reference and a warning
+	// says what changes.
 	if from, to, changed := plan.RepositoryChange(); changed {
 		c.Version = plan.ImageNext
-		c.Notes = append(c.Notes, fmt.Sprintf(":warning: *This changes the image repository:* `%s` → `%s`", Escape(from), Escape(to)))
+		if p.Kind != sy.KindRollback {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("*This changes the image repository:* `%s` → `%s`", Escape(from), Escape(to)))
+		}
+	}
+	if firing := plan.Firing(); len(firing) > 0 {
+		c.Warnings = append(c.Warnings, firingWarning(firing))
 	}
 	if p.Kind == sy.KindRollback {
 		c.RollbackOf = p.RollbackOf
@@ -49,16 +59,34 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 		}
 	}
 	c.Alarms = plan.Alarms
-	if plan.ActiveDeployment != "" {
-		c.Notes = append(c.Notes, fmt.Sprintf("Deployment %s of this group is still running; Confirm will be refused until it ends.",
-			safeID(plan.ActiveDeployment)))
-	}
 	return c
+}
+
+// GroupBusy says that deployment active holds the deployment group, so
+// CodeDeploy refuses to start another (DeploymentLimitExceededException):
+// on a card that therefore has no Confirm, and on one whose start AWS
+// refused for that reason.
+func GroupBusy(active string) string {
+	if active == "" {
+		return "Another deployment of this group is still running. CodeDeploy runs one deployment per group at a time and refuses a second; run `/deploy` again once it has ended."
+	}
+	return fmt.Sprintf("Deployment %s of this group is still running. CodeDeploy runs one deployment per group at a time and refuses a second; run `/deploy` again once it has ended.",
+		safeID(active))
+}
+
+// firingWarning names the alarms that fire now: CodeDeploy would stop the
+// deployment as soon as it watches them.
+func firingWarning(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("*Alarm %s is firing:* CodeDeploy would stop this deployment as soon as it starts; wait until it is back to OK.", codeList(names))
+	}
+	return fmt.Sprintf("*Alarms %s are firing:* CodeDeploy would stop this deployment as soon as it starts; wait until they are back to OK.", codeList(names))
 }
 
 // planNotes says what the plan's fields imply that a person should know:
 // what the image check found, a load balancer that differs from the
-// configuration, a hook that will not run, alarms.
+// configuration, a hook that will not run, alarms that could not be read.
+// Alarms that fire are a warning, not a note (ConfirmationOf).
 func planNotes(plan *sy.Plan) []string {
 	var notes []string
 	switch {
@@ -78,9 +106,7 @@ func planNotes(plan *sy.Plan) []string {
 		notes = append(notes, fmt.Sprintf("The tag %s could not be checked against the digest, so this is named by its digest: the digest is what will run.",
 			Escape(plan.Image.TagUnchecked)))
 	}
-	if firing := plan.Firing(); len(firing) > 0 {
-		notes = append(notes, fmt.Sprintf("Alarm %s is firing: the deployment would stop at once.", codeList(firing)))
-	} else if plan.AlarmsUnread {
+	if plan.AlarmsUnread {
 		notes = append(notes, "Could not read the alarm states from CloudWatch.")
 	}
 	return notes

@@ -1,0 +1,141 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/internal/slacksim"
+)
+
+// buttonStyle is the style of the button action on message m ("" for a
+// plain one), and whether there is such a button.
+func buttonStyle(t *testing.T, m slacksim.Message, action string) (string, bool) {
+	t.Helper()
+	var bl []struct {
+		Type     string `json:"type"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Style    string `json:"style"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(m.Blocks, &bl); err != nil {
+		t.Fatalf("blocks of %s: %v", m.TS, err)
+	}
+	for _, b := range bl {
+		for _, el := range b.Elements {
+			if b.Type == "actions" && el.ActionID == action {
+				return el.Style, true
+			}
+		}
+	}
+	return "", false
+}
+
+// leadText is the text of the card's first block after its header.
+func leadText(t *testing.T, m slacksim.Message) string {
+	t.Helper()
+	var bl []struct {
+		Type string `json:"type"`
+		Text struct {
+			Text string `json:"text"`
+		} `json:"text"`
+	}
+	if err := json.Unmarshal(m.Blocks, &bl); err != nil || len(bl) < 2 || bl[0].Type != "header" {
+		t.Fatalf("card %s has no header and lead: %v\n%s", m.TS, err, m.Blocks)
+	}
+	return bl[1].Text.Text
+}
+
+// startOutside starts a deployment of myapp v1.4 as someone would from the
+// console or CI, and returns its id.
+func (e *e2e) startOutside(version string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	plan, err := e.aws.Plan(ctx, e.env("myapp"), version, switchyard.PlanOptions{App: "myapp"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	id, err := e.aws.Start(ctx, plan, switchyard.Actor{User: "U0BOB"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// With an alarm firing, the card leads with it and Confirm is red.
+func TestE2EFiringAlarmLeadsTheCard(t *testing.T) {
+	e := newE2E(t, Options{})
+	if err := e.sb.AWS.SetAlarm("myapp-5xx", "ALARM", "5xx above 1%"); err != nil {
+		t.Fatal(err)
+	}
+	ts := e.request("U0ALICE", "myapp v1.4 testing the cache", "Deploy myapp v1.4 to production?")
+	card := e.message(ts)
+	if lead := leadText(t, card); !strings.HasPrefix(lead, ":warning: *Alarm `myapp-5xx` is firing:*") {
+		t.Errorf("the card does not lead with the firing alarm: %q", lead)
+	}
+	if style, ok := buttonStyle(t, card, "confirm"); !ok || style != "danger" {
+		t.Errorf("Confirm under a firing alarm: present %v, style %q; want a danger button", ok, style)
+	}
+	if strings.Contains(string(card.Blocks), "[myapp-5xx]") {
+		t.Errorf("the card prints a Go slice: %s", card.Blocks)
+	}
+}
+
+// A deployment started elsewhere between the card and the click: AWS
+// refuses the start, and the card says so in a sentence without claiming
+// that anyone confirmed a deployment.
+func TestE2ERefusedStartReadsAsASentence(t *testing.T) {
+	e := newE2E(t, Options{})
+	ts := e.request("U0ALICE", "myapp v1.4", "Deploy myapp v1.4 to production?")
+	if style, ok := buttonStyle(t, e.message(ts), "confirm"); !ok || style != "primary" {
+		t.Fatalf("a calm card's Confirm: present %v, style %q", ok, style)
+	}
+	other := e.startOutside("v1.4")
+	e.mustClick("U0ALICE", ts, "confirm")
+	e.waitFor("the card to say nothing was deployed", func() bool {
+		return strings.Contains(string(e.message(ts).Blocks), "Nothing was deployed.")
+	})
+	card := string(e.message(ts).Blocks)
+	for _, want := range []string{"Deployment " + other + " of this group is still running.", "<@U0ALICE> pressed Confirm"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the refused card lacks %q:\n%s", want, card)
+		}
+	}
+	for _, bad := range []string{"Confirmed by", "DeploymentLimitExceeded", "already running:"} {
+		if strings.Contains(card, bad) {
+			t.Errorf("the refused card says %q:\n%s", bad, card)
+		}
+	}
+}
+
+// The service moved on between the card and the click: the refusal names
+// task definition revisions as such.
+func TestE2EStalePlanNamesRevisions(t *testing.T) {
+	e := newE2E(t, Options{})
+	ts := e.request("U0ALICE", "myapp v1.4", "Deploy myapp v1.4 to production?")
+	other := e.startOutside("v1.4")
+	for range 200 {
+		if e.truth("myapp", other).Status.Done() {
+			break
+		}
+		e.sb.AWS.Advance(30 * time.Second)
+	}
+	if d := e.truth("myapp", other); d.Status != switchyard.StatusSucceeded {
+		t.Fatalf("the deployment started outside ended %s", d.Status)
+	}
+	e.mustClick("U0ALICE", ts, "confirm")
+	e.waitFor("the card to say nothing was deployed", func() bool {
+		return strings.Contains(string(e.message(ts).Blocks), "Nothing was deployed.")
+	})
+	card := string(e.message(ts).Blocks)
+	if !strings.Contains(card, "its service now runs task definition revision myapp:") {
+		t.Errorf("the stale plan does not name task definition revisions:\n%s", card)
+	}
+	if strings.Contains(card, "Confirmed by") {
+		t.Errorf("the refused card claims a confirmation:\n%s", card)
+	}
+}
