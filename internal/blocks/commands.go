@@ -276,7 +276,7 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	default:
 		b.WriteString(", started outside Slack")
 	}
-	if d.ConfirmedBy != "" && d.ConfirmedBy != d.RequestedBy {
+	if approved(d) {
 		fmt.Fprintf(&b, ", approved by %s", Mention(d.ConfirmedBy))
 	}
 	if d.RolledBackBy != "" {

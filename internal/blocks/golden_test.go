@@ -111,6 +111,23 @@ func TestDeploymentCards(t *testing.T) {
 	golden(t, "card_succeeded", DeploymentCard(ok, now))
 	golden(t, "reply_succeeded", FinalReply(ok))
 
+	// Approved by dave: the card, the final reply and history call him the
+	// approver, never the one who confirmed.
+	ap := ok
+	ap.ConfirmedBy = "U0DAVE0001"
+	golden(t, "card_approved", DeploymentCard(ap, now))
+	golden(t, "reply_approved", FinalReply(ap))
+	card, _ := json.Marshal(DeploymentCard(ap, now).Blocks)
+	if s := string(card); strings.Contains(s, "Confirmed by") || !strings.Contains(s, `*Approved by*\n\u003c@U0DAVE0001\u003e`) {
+		t.Errorf("the approved card does not name the approver as such: %s", s)
+	}
+	if r := FinalReply(ap); !strings.Contains(r, "<@U0ALICE001>, approved by <@U0DAVE0001>") {
+		t.Errorf("the final reply does not name the approver: %q", r)
+	}
+	if h, _ := json.Marshal(History("myapp", []sy.Deployment{ap}, now).Blocks); !strings.Contains(string(h), `approved by \u003c@U0DAVE0001\u003e`) {
+		t.Errorf("history does not name the approver: %s", h)
+	}
+
 	f := d
 	f.Stages = append([]sy.Stage(nil), d.Stages...)
 	f.Stages[3] = sy.Stage{Name: sy.BeforeAllowTraffic, Status: sy.StageFailed, Start: t0, End: t0.Add(9 * time.Second), Diagnostic: "smoke test: GET /health returned 503"}
