@@ -235,7 +235,12 @@ func (h *Handler) lockedOut(ctx context.Context, r request, action, app, env str
 // lockedOutOffer is lockedOut with a Queue me button carrying offer, when
 // not empty.
 func (h *Handler) lockedOutOffer(ctx context.Context, r request, action, app, env string, l switchyard.Lock, offer string) {
-	h.held(ctx, r, action, app, env, blocks.LockedRefusal(lockInfo(l)), offer, fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason))
+	mayUnlock := false
+	if a, ok := h.cfg.Lookup(app); ok {
+		mayUnlock, _ = h.allowed(ctx, r.user, a.Access.Lock)
+	}
+	h.held(ctx, r, action, app, env, blocks.LockedRefusal(lockInfo(l), r.user, mayUnlock), offer,
+		fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason))
 }
 
 // held tells the person m, why what they asked of app in env waits (a

@@ -56,9 +56,10 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		case needsApproval:
 			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.NeedsApprover(p.App, p.Env))
 		case r.user != p.RequestedBy && rollback:
-			h.refuse(ctx, r, actRollback, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, true))
+			h.refuse(ctx, r, actRollback, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, true, false))
 		case r.user != p.RequestedBy:
-			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, false))
+			mayDeploy, _ := h.allowed(ctx, r.user, a.Access.Deploy)
+			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, false, mayDeploy))
 		case rollback:
 			if h.inChannel(ctx, r, actRollback, a, env) &&
 				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {

@@ -76,9 +76,29 @@ func (l LockInfo) line() string {
 	return fmt.Sprintf(":lock: *%s* is locked by %s since %s: %s", l.scope(), Mention(l.By), Date(l.Since), Escape(l.Reason))
 }
 
-// LockedRefusal tells the person who asked to deploy that a lock stops it.
-func LockedRefusal(l LockInfo) Message {
-	return Notice(l.line() + "\nNothing was deployed. Ask " + Mention(l.By) + ", or run `/deploy unlock " + l.App + "` if you may.")
+// unlockCommand is the command that lifts l.
+func (l LockInfo) unlockCommand() string {
+	if l.Env == "" {
+		return "`/deploy unlock " + Escape(l.App) + "`"
+	}
+	return "`/deploy unlock " + Escape(l.App) + " to " + Escape(l.Env) + "`"
+}
+
+// LockedRefusal tells asker (a user ID), who asked to deploy, that lock l
+// stops it, and what they can do about it: lift their own lock, lift
+// someone else's when mayUnlock (they are on the app's lock list), or ask
+// whoever holds it.
+func LockedRefusal(l LockInfo, asker string, mayUnlock bool) Message {
+	next := "Nothing was deployed. "
+	switch {
+	case l.By != "" && l.By == asker:
+		next += "You locked it; run " + l.unlockCommand() + " when it may go, then deploy again."
+	case mayUnlock:
+		next += "Ask " + Mention(l.By) + ", or run " + l.unlockCommand() + " if it should go."
+	default:
+		next += "Ask " + Mention(l.By) + " to unlock it when it may go."
+	}
+	return Notice(l.line() + "\n" + next)
 }
 
 // AlreadyLocked tells who asked for a lock that one is already held, by

@@ -127,10 +127,15 @@ func OnlyRequesterCancels(by string, rollback bool) string {
 }
 
 // OnlyRequesterConfirms refuses Confirm to anyone but by (a user ID), who
-// asked for the deploy, or the rollback when rollback is set.
-func OnlyRequesterConfirms(by string, rollback bool) string {
+// asked for the deploy, or the rollback when rollback is set. mayDeploy
+// says whether the person refused may deploy the app: only then are they
+// pointed at /deploy.
+func OnlyRequesterConfirms(by string, rollback, mayDeploy bool) string {
 	if rollback {
 		return fmt.Sprintf("Only %s, who asked for this rollback, can confirm it.", Mention(by))
+	}
+	if !mayDeploy {
+		return fmt.Sprintf("Only %s, who asked for this deploy, can confirm it.", Mention(by))
 	}
 	return fmt.Sprintf("Only %s, who asked for this deploy, can confirm it. Run `/deploy` yourself to deploy.", Mention(by))
 }

@@ -139,3 +139,27 @@ func TestE2EStalePlanNamesRevisions(t *testing.T) {
 		t.Errorf("the refused card claims a confirmation:\n%s", card)
 	}
 }
+
+// Refusals fit the person: carol, who may not deploy, is not sent to
+// /deploy; alice, stopped by her own lock, is told to lift it rather than
+// to ask herself.
+func TestE2ERefusalsFitThePerson(t *testing.T) {
+	e := newE2E(t, Options{})
+	ts := e.request("U0ALICE", "myapp v1.4", "Deploy myapp v1.4 to production?")
+	n := len(e.messages())
+	e.mustClick("U0CAROL", ts, "confirm")
+	if got := e.ephemeralTo(n, "U0CAROL").Text; got != ":no_entry: Only <@U0ALICE>, who asked for this deploy, can confirm it." {
+		t.Errorf("carol was told %q", got)
+	}
+	e.mustClick("U0ALICE", ts, "cancel")
+
+	n = len(e.messages())
+	e.slash("U0ALICE", "/deploy lock myapp load test until noon")
+	e.newTop(n, "is locked by <@U0ALICE>")
+	n = len(e.messages())
+	e.slash("U0ALICE", "/deploy myapp v1.4")
+	own := e.ephemeralTo(n, "U0ALICE").Text
+	if !strings.Contains(own, "You locked it; run `/deploy unlock myapp`") || strings.Contains(own, "Ask <@U0ALICE>") {
+		t.Errorf("alice, stopped by her own lock, was told %q", own)
+	}
+}
