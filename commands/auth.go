@@ -32,6 +32,7 @@ const (
 	actHistory  = "history"
 	actList     = "list"
 	actHelp     = "help"
+	actAudit    = "audit"
 	actBadInput = "bad_input"
 )
 
@@ -144,6 +145,8 @@ func actOf(action string) blocks.Act {
 		return blocks.ActLock
 	case actUnlock:
 		return blocks.ActUnlock
+	case actAudit:
+		return blocks.ActAudit
 	}
 	return blocks.ActDeploy
 }
@@ -152,7 +155,7 @@ func accessName(action string) string {
 	switch action {
 	case actShift, actFinish, actConfirm:
 		return "deploy"
-	case actUnlock:
+	case actUnlock, actAudit:
 		return "lock"
 	}
 	return action

@@ -43,3 +43,58 @@ func TestCardWithoutConfirmWhileTheGroupIsBusy(t *testing.T) {
 		t.Fatalf("Start called %d times", n)
 	}
 }
+
+// /deploy audit shows the app's latest entries to those on its lock list,
+// and refuses anyone else without showing any.
+func TestAuditCommand(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ts := w.request(alice, "web v1.4 to staging")
+	w.click(carol, ts, blocks.ActionConfirm)
+	w.slash(alice, deploys, "lock web load test <!here> & the cache")
+	w.slash(alice, deploys, "payments v1.4") // another app: not in web's trail
+
+	w.slash(carol, deploys, "audit web 5") // on call: on web's lock list
+	got := w.lastEphemeral(deploys, carol)
+	wantIn(t, "carol's audit", got, "Audit trail of web")
+	m := w.ephemerals(deploys, carol)
+	s := shown(m[len(m)-1])
+	wantIn(t, "the audit answer", s, "<@U0CAROL> `confirm` in staging: :no_entry: refused", "<@U0ALICE> `deploy` in staging: :white_check_mark: ok",
+		"<@U0ALICE> `lock`: :white_check_mark: ok · load test &lt;!here&gt; &amp; the cache", "<!date^")
+	if strings.Contains(s, "payments") || strings.Contains(s, "<!here>") {
+		t.Errorf("the audit answer shows another app or live markup:\n%s", s)
+	}
+	if strings.Index(s, "`confirm`") > strings.Index(s, "`deploy`") {
+		t.Errorf("the audit answer is not newest first:\n%s", s)
+	}
+	if a := w.lastAudit(); a.User != carol || a.Action != actAudit || a.Result != switchyard.ResultOK || a.App != "web" {
+		t.Errorf("the audit read is not itself audited: %+v", a)
+	}
+
+	w.slash(dave, deploys, "audit web")
+	refusal := w.lastEphemeral(deploys, dave)
+	wantIn(t, "dave's refusal", refusal, "You may not read the audit trail of web", "lock list")
+	if strings.Contains(refusal, "Audit trail") {
+		t.Errorf("dave, not on the lock list, saw the trail: %s", refusal)
+	}
+}
+
+// A mistyped subcommand is answered with the one meant, not as an unknown
+// app; a mistyped app is still told as an app.
+func TestMistypedSubcommand(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	for text, sub := range map[string]string{"histroy web": "history", "hisotry web 5": "history", "stauts": "status",
+		"rollbakc web to staging": "rollback", "adit web": "audit", "lsit": "list"} {
+		w.slash(alice, deploys, text)
+		got := w.lastEphemeral(deploys, alice)
+		if !strings.Contains(got, "Did you mean `"+sub+"`?") || !strings.Contains(got, "`/deploy "+sub) {
+			t.Errorf("%q was answered %q, want a suggestion of %s", text, got, sub)
+		}
+	}
+	w.slash(alice, deploys, "wbe v1.4")
+	if got := w.lastEphemeral(deploys, alice); !strings.Contains(got, "Did you mean `web`?") {
+		t.Errorf("a mistyped app was answered %q", got)
+	}
+	if n := w.dep.plans.Load(); n != 0 {
+		t.Errorf("a typo was planned %d times", n)
+	}
+}

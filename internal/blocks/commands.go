@@ -43,6 +43,7 @@ func Help(apps []string) Message {
 		"`/deploy lock <app> <reason>` stops deploys of an app; `/deploy unlock <app>` lets them go again.",
 		"`/deploy freeze <app|all> <duration> <reason>` refuses deploys (never rollbacks) for a while; `/deploy unfreeze <app|all>` ends it. `--override <why>` deploys during a freeze once someone on the approve list approves.",
 		"When an app is locked, frozen or deploying, the refusal offers *Queue me*: your card comes, with a mention, when it is free.",
+		"`/deploy audit <app> [n]` shows who did what to an app lately: the last n entries of its audit trail (20 by default), for those on its lock list.",
 		"`/deploy list` lists the apps, their environments and channels.",
 		"`/deploy help` shows this; the app's Home tab shows it all at a glance.",
 	}

@@ -56,6 +56,14 @@ func TestCommandAnswers(t *testing.T) {
 		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "d-ROLLBACK2", false),
 		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "", false),
 	})
+	golden(t, "answer_audit", AuditTrail("myapp", []sy.AuditEntry{
+		{ID: 3, At: t0.Add(2 * time.Minute), User: "U0CAROL001", Action: "confirm", App: "myapp", Env: "production", Result: sy.ResultRefused,
+			Detail: "Only <@U0ALICE001>, who asked for this deploy, can confirm it."},
+		{ID: 2, At: t0.Add(time.Minute), Action: "expire", App: "myapp", Env: "production", Result: sy.ResultOK, Detail: "request p-1 of <@U0ALICE001>"},
+		{ID: 1, At: t0, User: "U0ALICE001", Action: "deploy", App: "myapp", Env: "production", Result: sy.ResultOK,
+			Detail: "asked for v1.4 (CodeDeployDefault.ECSAllAtOnce), reason <!here> & *all*\nsecond line <@U0EVIL|x> <#C0SECRET>"},
+	}))
+	golden(t, "answer_audit_empty", AuditTrail("payments", nil))
 	golden(t, "answer_continued", []Message{Continued("d-ABCDEFGHI", false), Continued("d-ABCDEFGHI", true)})
 
 	for _, m := range []Message{LockedRefusal(lock, "U1", true), LockTaken(lock), LockReleased(lock, "U1")} {

@@ -135,3 +135,37 @@ func TestConfirmRefusedStart(t *testing.T) {
 		t.Error("a refused card still has Confirm")
 	}
 }
+
+// The audit answer shows what people typed as text, and a long trail
+// spreads over sections without a line cut short.
+func TestAuditTrailIsSafeAndWhole(t *testing.T) {
+	var entries []sy.AuditEntry
+	for i := range 50 {
+		entries = append(entries, sy.AuditEntry{ID: int64(i), At: t0, User: "U0ALICE001", Action: "deploy", App: "myapp",
+			Env: "production", Result: sy.ResultRefused, Detail: "<!channel> " + strings.Repeat("x", 400)})
+	}
+	m := AuditTrail("myapp", entries)
+	s := blocksText(m)
+	if strings.Contains(s, "<!channel>") {
+		t.Fatal("a detail reached mrkdwn unescaped")
+	}
+	lines := 0
+	for _, b := range m.Blocks {
+		sec, ok := b.(*slack.SectionBlock)
+		if !ok {
+			continue
+		}
+		if n := len(sec.Text.Text); n > 3000 {
+			t.Errorf("a section of %d characters", n)
+		}
+		for _, l := range strings.Split(sec.Text.Text, "\n") {
+			if !strings.HasPrefix(l, "• ") || !strings.HasSuffix(l, "…") {
+				t.Errorf("a line is cut or run together: %q", l)
+			}
+			lines++
+		}
+	}
+	if lines != 50 || len(m.Blocks) > 50 {
+		t.Errorf("%d lines in %d blocks, want 50 lines", lines, len(m.Blocks))
+	}
+}

@@ -23,6 +23,8 @@ const (
 	ActFinish   Act = "finish_now"
 	ActLock     Act = "lock"
 	ActUnlock   Act = "unlock"
+	// ActAudit is reading an app's audit trail, which its lock list may.
+	ActAudit Act = "audit"
 )
 
 // phrase says act on app in env the way "You may not …" goes on. A lock
@@ -41,6 +43,8 @@ func (a Act) phrase(app, env string) string {
 		return fmt.Sprintf("finish deployments of %s in %s", app, env)
 	case ActLock, ActUnlock:
 		return string(a) + " " + app
+	case ActAudit:
+		return "read the audit trail of " + app
 	default:
 		return fmt.Sprintf("deploy %s to %s", app, env)
 	}
@@ -91,6 +95,31 @@ func UnknownApp(name, suggestion string, known []string) string {
 // app: most likely a mistyped one of them.
 func UnknownCommand(name, suggestion string, known []string) string {
 	return UnknownApp(name, suggestion, known) + " To see the commands I take, run `/deploy help`."
+}
+
+// subcommandUsage is how each subcommand goes, as /deploy help says it.
+var subcommandUsage = map[string]string{
+	"status":   "/deploy status [app]",
+	"history":  "/deploy history <app> [n]",
+	"rollback": "/deploy rollback <app> [to <env>]",
+	"lock":     "/deploy lock <app> [to <env>] <reason>",
+	"unlock":   "/deploy unlock <app> [to <env>]",
+	"freeze":   "/deploy freeze <app|all> <duration> <reason>",
+	"unfreeze": "/deploy unfreeze <app|all>",
+	"audit":    "/deploy audit <app> [n]",
+	"list":     "/deploy list",
+	"help":     "/deploy help",
+}
+
+// MistypedSubcommand answers a first word (name) that is no app but close
+// to the subcommand sub: most likely a typo of it.
+func MistypedSubcommand(name, sub string) string {
+	usage, ok := subcommandUsage[sub]
+	if !ok {
+		usage = "/deploy " + sub
+	}
+	return fmt.Sprintf("I don't know `%s`: it is neither an app nor a command. Did you mean `%s`? It goes `%s`.",
+		Escape(name), Escape(sub), Escape(usage))
 }
 
 // UnknownEnv says that app has no environment name, with suggestion (the

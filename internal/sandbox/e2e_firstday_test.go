@@ -163,3 +163,50 @@ func TestE2ERefusalsFitThePerson(t *testing.T) {
 		t.Errorf("alice, stopped by her own lock, was told %q", own)
 	}
 }
+
+// /deploy audit reads the trail in Slack: alice (on myapp's lock list)
+// sees who did what, newest first; dave is refused; a mistyped subcommand
+// is answered with the one meant.
+func TestE2EAuditAndMistypedSubcommand(t *testing.T) {
+	e := newE2E(t, Options{})
+	ts := e.request("U0ALICE", "myapp v1.4", "Deploy myapp v1.4 to production?")
+	e.mustClick("U0CAROL", ts, "confirm")
+	e.mustClick("U0ALICE", ts, "cancel")
+	e.waitFor("the card to say it was cancelled", func() bool {
+		return strings.Contains(string(e.message(ts).Blocks), "Cancelled by <@U0ALICE>")
+	})
+
+	n := len(e.messages())
+	e.slash("U0ALICE", "/deploy histroy myapp")
+	if got := e.ephemeralTo(n, "U0ALICE").Text; !strings.Contains(got, "Did you mean `history`?") {
+		t.Errorf("a mistyped history was answered %q", got)
+	}
+
+	// Each click is audited after its answer, so alice asks until the
+	// trail has caught up with all three (each answer is observed, never
+	// waited for by the clock).
+	want := []string{"<@U0ALICE> `deploy` in production: :white_check_mark: ok",
+		"<@U0CAROL> `confirm` in production: :no_entry: refused · Only <@U0ALICE>, who asked for this deploy, can confirm it.",
+		"<@U0ALICE> `cancel` in production: :white_check_mark: ok"}
+	var trail string
+	e.waitFor("the audit answer to show the deploy, carol's refusal and the cancel", func() bool {
+		n := len(e.messages())
+		e.slash("U0ALICE", "/deploy audit myapp")
+		trail = string(unescape(e.ephemeralTo(n, "U0ALICE").Blocks))
+		for _, w := range want {
+			if !strings.Contains(trail, w) {
+				return false
+			}
+		}
+		return true
+	})
+	if !strings.Contains(trail, "Audit trail of myapp") || !strings.Contains(trail, "<!date^") {
+		t.Errorf("the trail has no title or no times: %s", trail)
+	}
+
+	n = len(e.messages())
+	e.slash("U0DAVE", "/deploy audit myapp")
+	if got := e.ephemeralTo(n, "U0DAVE").Text; !strings.Contains(got, "You may not read the audit trail of myapp") {
+		t.Errorf("dave was answered %q", got)
+	}
+}
