@@ -269,9 +269,7 @@ func (d *Deployer) checkImage(ctx context.Context, next switchyard.ImageRef, p *
 		cause := fmt.Errorf("describe image %s: %w", next, err)
 		switch apiCode(err) {
 		case "ImageNotFoundException":
-			return switchyard.Wrap(switchyard.EINVALID, fmt.Sprintf(
-				"There is no image %s in the ECR repository %s. Check the version (v1.4 and 1.4 are different tags).",
-				next.Label(), repo), cause)
+			return switchyard.Wrap(switchyard.EINVALID, missingImage(next, repo, d.nearestTags(ctx, c, account, repo, next.Tag)), cause)
 		case "RepositoryNotFoundException":
 			return switchyard.Wrap(switchyard.ENOTFOUND, "There is no ECR repository "+repo+".", cause)
 		}

@@ -210,3 +210,19 @@ func TestE2EAuditAndMistypedSubcommand(t *testing.T) {
 		t.Errorf("dave was answered %q", got)
 	}
 }
+
+// A tag that does not exist is answered with the nearest ones that do.
+func TestE2EMissingTagNamesTheNearest(t *testing.T) {
+	e := newE2E(t, Options{})
+	n := len(e.messages())
+	e.slash("U0ALICE", "/deploy myapp 1.4 testing the cache")
+	got := e.ephemeralTo(n, "U0ALICE").Text
+	if !strings.Contains(got, "There is no image 1.4 in the ECR repository myapp. The nearest tags it has are v1.4, ") {
+		t.Errorf("a missing tag was answered %q", got)
+	}
+	for _, m := range e.messages()[n:] {
+		if m.EphemeralTo == "" {
+			t.Errorf("a missing tag posted %q for everyone", m.Text)
+		}
+	}
+}
