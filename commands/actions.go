@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
@@ -108,6 +109,12 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
+	// No lock holds a rollback back; the one it goes past is said on the
+	// card's thread once it has happened.
+	past, err := h.lockOf(ctx, a.Name, env.Name)
+	if err != nil {
+		h.log.Warn("read the lock a rollback goes past", zap.String("app", a.Name), zap.Error(err))
+	}
 	res, err := h.dep.Rollback(ctx, env, rec.Deployment, switchyard.Actor{User: r.user, Channel: r.channel, Request: req.ID})
 	h.settleRollbackRequest(ctx, req, rec.ID, res, err)
 	if err != nil {
@@ -120,6 +127,9 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	}
 	redeploy := res.Kind == switchyard.Redeployed
 	h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s (%s) %s", rec.ID, res.Kind, res.NewDeploymentID))
+	if past != nil {
+		h.sayPastLock(ctx, r, rec, *past)
+	}
 	if a.LockOnRollback {
 		h.lockAfterRollback(ctx, r, a, env, rec)
 	}
@@ -127,6 +137,23 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	h.watch.Watch(ctx, rec.ID)
 	if res.NewDeploymentID != "" {
 		h.watch.Watch(ctx, res.NewDeploymentID)
+	}
+}
+
+// sayPastLock tells the channel, in the thread of rec's card, that r.user
+// rolled rec back past lock l: /deploy rollback asks nobody first, so the
+// card is where everyone learns that the lock did not hold it. Without a
+// card the channel is told.
+func (h *Handler) sayPastLock(ctx context.Context, r request, rec switchyard.Record, l switchyard.Lock) {
+	m := blocks.RolledBackPastLock(r.user, rec.ID, lockInfo(l))
+	if rec.CardChannel == "" || rec.CardTS == "" {
+		h.announce(ctx, r, m)
+		return
+	}
+	opts := append(msgOptions(m), slack.MsgOptionTS(rec.CardTS))
+	if _, _, err := h.slack.PostMessageContext(ctx, rec.CardChannel, opts...); err != nil {
+		h.log.Warn("say on the card that a rollback went past a lock", zap.String("deployment_id", rec.ID), zap.Error(err))
+		h.announce(ctx, r, m)
 	}
 }
 

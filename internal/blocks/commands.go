@@ -266,6 +266,15 @@ func RollbackStarted(app, env, id, newID string, redeploy bool) Message {
 	return Notice(text)
 }
 
+// RolledBackPastLock tells the channel, under the card of deployment id,
+// that by (a user ID) rolled it back while lock l held its app: rollbacks
+// are never held by a lock, and /deploy rollback asks nobody first, so the
+// card's thread says it for everyone.
+func RolledBackPastLock(by, id string, l LockInfo) Message {
+	return Notice(fmt.Sprintf(":unlock: %s rolled back %s past the lock: *%s* is locked by %s since %s (%s). Rollbacks are never held by a lock; the lock stays.",
+		Mention(by), safeID(id), Escape(l.scope()), Mention(l.By), Date(l.Since), Escape(l.Reason)))
+}
+
 // Continued tells the person who pressed Shift traffic now or Finish now
 // that CodeDeploy took it.
 func Continued(id string, finish bool) Message {

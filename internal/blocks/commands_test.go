@@ -64,6 +64,10 @@ func TestCommandAnswers(t *testing.T) {
 			Detail: "asked for v1.4 (CodeDeployDefault.ECSAllAtOnce), reason <!here> & *all*\nsecond line <@U0EVIL|x> <#C0SECRET>"},
 	}))
 	golden(t, "answer_audit_empty", AuditTrail("payments", nil))
+	golden(t, "answer_rolled_back_past_lock", RolledBackPastLock("U0BOB00001", "d-ABCDEFGHI", lock))
+	if b, _ := json.Marshal(RolledBackPastLock("U0BOB00001", "d-ABCDEFGHI", lock).Blocks); strings.Contains(string(b), "<#123>") {
+		t.Fatal("a lock reason reached mrkdwn unescaped")
+	}
 	golden(t, "answer_continued", []Message{Continued("d-ABCDEFGHI", false), Continued("d-ABCDEFGHI", true)})
 
 	for _, m := range []Message{LockedRefusal(lock, "U1", true), LockTaken(lock), LockReleased(lock, "U1")} {

@@ -226,3 +226,43 @@ func TestE2EMissingTagNamesTheNearest(t *testing.T) {
 		}
 	}
 }
+
+// /deploy rollback runs at once, lock or not, and the card's thread says
+// when it went past a lock; without a lock it says nothing of the kind.
+func TestE2ERollbackCommandPastALock(t *testing.T) {
+	e := newE2E(t, Options{})
+	ts := e.request("U0ALICE", "myapp v1.4", "Deploy myapp v1.4 to production?")
+	e.mustClick("U0ALICE", ts, "confirm")
+	id := e.deploymentID(ts)
+	e.advanceUntil("myapp", id, ts, 10*time.Second, 10*time.Minute, func(d switchyard.Deployment) bool { return d.Traffic.Green >= 20 })
+
+	n := len(e.messages())
+	e.slash("U0ALICE", "/deploy lock myapp error rate is up, nobody deploys")
+	e.newTop(n, "is locked by <@U0ALICE>")
+	e.slash("U0BOB", "/deploy rollback myapp")
+	e.waitFor("the card to say who rolled back", func() bool {
+		return strings.Contains(string(e.message(ts).Blocks), "Rolled back by <@U0BOB>")
+	})
+	var past slacksim.Message
+	e.waitFor("the card's thread to say the rollback went past the lock", func() bool {
+		for _, m := range e.thread(ts) {
+			if strings.HasPrefix(m.Text, ":unlock:") {
+				past = m
+				return true
+			}
+		}
+		return false
+	})
+	for _, want := range []string{"<@U0BOB> rolled back " + id + " past the lock", "*myapp* is locked by <@U0ALICE>", "error rate is up, nobody deploys"} {
+		if !strings.Contains(past.Text, want) {
+			t.Errorf("the thread says %q, lacking %q", past.Text, want)
+		}
+	}
+	if past.EphemeralTo != "" {
+		t.Errorf("only %s was told the rollback went past the lock", past.EphemeralTo)
+	}
+	d := e.advanceUntil("myapp", id, ts, 5*time.Second, 10*time.Minute, func(d switchyard.Deployment) bool { return d.Status.Done() })
+	if d.Status != switchyard.StatusStopped {
+		t.Fatalf("AWS says %s", d.Status)
+	}
+}

@@ -118,6 +118,9 @@ func TestE2ERollbackFromCard(t *testing.T) {
 	noDuplicates(t, th)
 	all := replyTexts(th)
 	inOrder(t, all, "30% of traffic on green", "<@U0BOB> rolled back", "stopped by <@U0BOB>")
+	if strings.Contains(all, "past the lock") {
+		t.Errorf("a rollback without a lock is said to go past one:\n%s", all)
+	}
 	if !strings.Contains(all, "all traffic is back on blue") {
 		t.Errorf("the thread never says traffic is back on blue:\n%s", all)
 	}
