@@ -113,8 +113,12 @@ func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switc
 		return nil, nil, grpErr
 	}
 	if !g.deploys(env) {
-		return nil, nil, switchyard.Errorf(switchyard.EINVALID, "Deployment group %s deploys %v, not %s/%s.",
-			env.DeploymentGroup, g.services, lastSegment(env.Cluster), env.Service)
+		deploys := "no ECS service"
+		if len(g.services) > 0 {
+			deploys = strings.Join(g.services, ", ")
+		}
+		return nil, nil, switchyard.Errorf(switchyard.EINVALID, "Deployment group %s deploys %s, not %s/%s.",
+			env.DeploymentGroup, deploys, lastSegment(env.Cluster), env.Service)
 	}
 	return svc, g, nil
 }

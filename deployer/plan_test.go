@@ -247,7 +247,10 @@ func TestPlanNamesWhatIsMissing(t *testing.T) {
 	env.DeploymentGroup = "api-prod"
 	env.Application = "api"
 	_, err = h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
-	errorCode(t, err, switchyard.EINVALID) // the group deploys another service
+	// The group deploys another service, named as text, not a Go slice.
+	if se := errorCode(t, err, switchyard.EINVALID); se.Message != "Deployment group api-prod deploys prod/api, not prod/web." {
+		t.Errorf("message %q", se.Message)
+	}
 
 	env = webEnv
 	env.Container = "sidecar"
