@@ -226,8 +226,9 @@ func codedeployWrite(o *codedeploy.Options) {
 // It only saves calls; everything in it can be read again from AWS.
 type memo struct {
 	mu sync.Mutex
-	// images maps family:revision → container → image; the container ""
-	// stands for the first one, for apps that name no container.
+	// images maps a task definition (imageKey) → container → image; the
+	// container "" stands for the first one, for apps that name no
+	// container.
 	images map[string]map[string]string
 	sets   map[string][2]string // deployment id → {blue, green} task definition ARNs
 	shapes map[string]switchyard.TrafficShape
@@ -239,23 +240,30 @@ func newMemo() *memo {
 	return &memo{images: map[string]map[string]string{}, sets: map[string][2]string{}, shapes: map[string]switchyard.TrafficShape{}}
 }
 
-func (m *memo) image(taskDef, container string) (string, bool) {
+// imageKey names task definition taskDef (an ARN or family:revision) of
+// env: family:revision alone is not unique, since environments in other
+// accounts or regions have their own myapp:1, so the key says where too.
+func imageKey(env switchyard.Environment, taskDef string) string {
+	return env.RoleARN + "|" + env.Region + "|" + lastSegment(taskDef)
+}
+
+func (m *memo) image(env switchyard.Environment, taskDef, container string) (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, ok := m.images[lastSegment(taskDef)]
+	c, ok := m.images[imageKey(env, taskDef)]
 	if !ok {
 		return "", false
 	}
 	return c[container], true
 }
 
-func (m *memo) putImages(taskDef string, images map[string]string) {
+func (m *memo) putImages(env switchyard.Environment, taskDef string, images map[string]string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.images) >= memoLimit {
 		clear(m.images)
 	}
-	m.images[lastSegment(taskDef)] = images
+	m.images[imageKey(env, taskDef)] = images
 }
 
 func (m *memo) taskSets(id string) [2]string {

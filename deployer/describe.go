@@ -229,14 +229,14 @@ func (d *Deployer) imageOf(ctx context.Context, c Clients, env switchyard.Enviro
 	if taskDef == "" {
 		return ""
 	}
-	if img, ok := d.memo.image(taskDef, env.Container); ok {
+	if img, ok := d.memo.image(env, taskDef, env.Container); ok {
 		return img
 	}
-	out, err := d.readTaskDefinition(ctx, c, taskDef, false)
+	out, err := d.readTaskDefinition(ctx, c, env, taskDef, false)
 	if err != nil {
 		d.log.Debug("read task definition", zap.String("task_definition", taskDef), zap.Error(err))
 		return ""
 	}
-	img, _ := d.memo.image(aws.ToString(out.TaskDefinition.TaskDefinitionArn), env.Container)
+	img, _ := d.memo.image(env, aws.ToString(out.TaskDefinition.TaskDefinitionArn), env.Container)
 	return img
 }

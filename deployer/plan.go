@@ -41,7 +41,7 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	if p.App == "" {
 		p.App = env.Service
 	}
-	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	td, err := d.readTaskDefinition(ctx, c, env, p.TaskDefinition, false)
 	if err != nil {
 		return nil, err
 	}
@@ -157,9 +157,9 @@ func (d *Deployer) readService(ctx context.Context, c Clients, env switchyard.En
 	return svc, nil
 }
 
-// readTaskDefinition reads a task definition, with its tags when asked,
-// and remembers its images.
-func (d *Deployer) readTaskDefinition(ctx context.Context, c Clients, arn string, tags bool) (*ecs.DescribeTaskDefinitionOutput, error) {
+// readTaskDefinition reads a task definition of env, with its tags when
+// asked, and remembers its images.
+func (d *Deployer) readTaskDefinition(ctx context.Context, c Clients, env switchyard.Environment, arn string, tags bool) (*ecs.DescribeTaskDefinitionOutput, error) {
 	in := &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)}
 	if tags {
 		in.Include = []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}
@@ -171,7 +171,7 @@ func (d *Deployer) readTaskDefinition(ctx context.Context, c Clients, arn string
 	if out.TaskDefinition == nil {
 		return nil, switchyard.Errorf(switchyard.EINTERNAL, "ECS returned no task definition %s.", lastSegment(arn))
 	}
-	d.memo.putImages(aws.ToString(out.TaskDefinition.TaskDefinitionArn), imagesOf(out.TaskDefinition.ContainerDefinitions))
+	d.memo.putImages(env, aws.ToString(out.TaskDefinition.TaskDefinitionArn), imagesOf(out.TaskDefinition.ContainerDefinitions))
 	return out, nil
 }
 

@@ -191,14 +191,14 @@ func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchya
 func (d *Deployer) planRollback(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, g *group, prev, undoes string) (*switchyard.Plan, error) {
 	p := &switchyard.Plan{App: env.Service, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
 		TaskDefinition: aws.ToString(svc.TaskDefinition), RollbackOf: undoes, PlannedAt: d.opts.Now().UTC()}
-	cur, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	cur, err := d.readTaskDefinition(ctx, c, env, p.TaskDefinition, false)
 	if err != nil {
 		return nil, err
 	}
 	if err := pickContainers(p, env, svc, cur.TaskDefinition); err != nil {
 		return nil, err
 	}
-	old, err := d.readTaskDefinition(ctx, c, prev, false)
+	old, err := d.readTaskDefinition(ctx, c, env, prev, false)
 	if err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func (d *Deployer) activeDeployment(ctx context.Context, c Clients, env switchya
 // registerClone registers a copy of the plan's task definition with the
 // one container's image changed, and returns the new revision's ARN.
 func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *switchyard.Plan) (string, error) {
-	cur, err := d.readTaskDefinition(ctx, c, plan.TaskDefinition, true)
+	cur, err := d.readTaskDefinition(ctx, c, plan.Env, plan.TaskDefinition, true)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +169,7 @@ func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *switchyar
 		return "", switchyard.Errorf(switchyard.EINTERNAL, "ECS returned no registered task definition.")
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	d.memo.putImages(arn, imagesOf(out.TaskDefinition.ContainerDefinitions))
+	d.memo.putImages(plan.Env, arn, imagesOf(out.TaskDefinition.ContainerDefinitions))
 	return arn, nil
 }
 

@@ -41,9 +41,9 @@ func (d *Deployer) Versions(ctx context.Context, env switchyard.Environment) (*s
 		container = aws.ToString(svc.LoadBalancers[0].ContainerName)
 	}
 	arn := aws.ToString(svc.TaskDefinition)
-	running, ok := d.memo.image(arn, container)
+	running, ok := d.memo.image(env, arn, container)
 	if !ok {
-		td, err := d.readTaskDefinition(ctx, c, arn, false)
+		td, err := d.readTaskDefinition(ctx, c, env, arn, false)
 		if err != nil {
 			return nil, err
 		}
