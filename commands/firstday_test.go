@@ -31,7 +31,7 @@ func TestCardWithoutConfirmWhileTheGroupIsBusy(t *testing.T) {
 	other := w.startOutside("staging", "v1.4")
 	w.request(alice, "web v1.4 to staging")
 	card := w.card()
-	wantIn(t, "card", shown(card), ":no_entry: Deployment "+other+" of this group is still running.",
+	wantIn(t, "card", shown(card), ":no_entry: Deployment "+other+" is still running here, and AWS refuses a second one",
 		"There is nothing to confirm while AWS would refuse the start.")
 	if got := actions(card); !slices.Equal(got, []string{blocks.ActionCancel}) {
 		t.Fatalf("buttons = %v, want Cancel alone", got)

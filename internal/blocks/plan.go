@@ -62,16 +62,16 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 	return c
 }
 
-// GroupBusy says that deployment active holds the deployment group, so
-// CodeDeploy refuses to start another (DeploymentLimitExceededException):
-// on a card that therefore has no Confirm, and on one whose start AWS
-// refused for that reason.
+// GroupBusy says that deployment active still runs in the same place
+// (for CodeDeploy, its deployment group), so AWS refuses to start another
+// (DeploymentLimitExceededException): on a card that therefore has no
+// Confirm, and on one whose start AWS refused for that reason.
 func GroupBusy(active string) string {
-	if active == "" {
-		return "Another deployment of this group is still running. CodeDeploy runs one deployment per group at a time and refuses a second; run `/deploy` again once it has ended."
+	what := "Another deployment"
+	if active != "" {
+		what = "Deployment " + safeID(active)
 	}
-	return fmt.Sprintf("Deployment %s of this group is still running. CodeDeploy runs one deployment per group at a time and refuses a second; run `/deploy` again once it has ended.",
-		safeID(active))
+	return what + " is still running here, and AWS refuses a second one until it ends; run `/deploy` again once it has."
 }
 
 // firingWarning names the alarms that fire now: CodeDeploy would stop the
