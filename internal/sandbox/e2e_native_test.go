@@ -207,9 +207,15 @@ func TestE2EQueue(t *testing.T) {
 		t.Fatalf("alice's card: %q %s", card.Text, card.Blocks)
 	}
 	e.mustClick(alice, card.TS, "cancel")
+	e.waitFor("alice's card to be cancelled", func() bool {
+		return strings.Contains(string(e.message(card.TS).Blocks), "Cancelled by <@U0ALICE>")
+	})
 
-	// Again, but the lock outlasts her place.
+	// Again, but the lock outlasts her place. Her deploy comes once the
+	// lock is announced: clicks and commands are worked on side by side.
+	n = len(e.messages())
 	e.slash(bob, "/deploy lock myapp incident 13")
+	e.newTop(n, "incident 13")
 	n = len(e.messages())
 	e.slash(alice, "/deploy myapp v1.4")
 	refusal = e.ephemeralTo(n, alice)
