@@ -219,7 +219,12 @@ func TestE2EQueue(t *testing.T) {
 	n = len(e.messages())
 	e.slash(alice, "/deploy myapp v1.4")
 	refusal = e.ephemeralTo(n, alice)
+	n = len(e.messages())
 	e.mustClick(alice, refusal.TS, blocks.ActionQueueMe)
+	// Her place is taken before the clock moves, so that it runs out.
+	if got := e.ephemeralTo(n, alice); !strings.Contains(got.Text, "number 1 in line") {
+		t.Fatalf("alice was told %q", got.Text)
+	}
 	e.sb.AWS.Advance(4*time.Hour + time.Minute)
 	n = len(e.messages())
 	e.slash(bob, "/deploy unlock myapp")
