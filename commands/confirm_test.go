@@ -257,7 +257,7 @@ func TestStartFailureShowsOnCard(t *testing.T) {
 	w.click(bob, first, blocks.ActionConfirm) // now a deployment runs in the group
 	w.click(alice, ts, blocks.ActionConfirm)
 	m, _ := w.slack.Message(deploys, ts)
-	wantIn(t, "failed card", shown(m), "Nothing was deployed.", "is still running here, and AWS refuses a second one", "<@U0ALICE> pressed Confirm")
+	wantIn(t, "failed card", shown(m), "Nothing was deployed.", "is still running here, and a second one cannot start", "<@U0ALICE> pressed Confirm")
 	if strings.Contains(shown(m), "Confirmed by") {
 		t.Fatalf("a card that deployed nothing claims a confirmation:\n%s", m.Blocks)
 	}

@@ -31,8 +31,8 @@ func TestCardWithoutConfirmWhileTheGroupIsBusy(t *testing.T) {
 	other := w.startOutside("staging", "v1.4")
 	w.request(alice, "web v1.4 to staging")
 	card := w.card()
-	wantIn(t, "card", shown(card), ":no_entry: Deployment "+other+" is still running here, and AWS refuses a second one",
-		"There is nothing to confirm while AWS would refuse the start.")
+	wantIn(t, "card", shown(card), ":no_entry: Deployment "+other+" is still running here, and a second one cannot start",
+		"There is nothing to confirm while the start would be refused.")
 	if got := actions(card); !slices.Equal(got, []string{blocks.ActionCancel}) {
 		t.Fatalf("buttons = %v, want Cancel alone", got)
 	}

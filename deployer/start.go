@@ -17,8 +17,8 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// Start carries out a plan: it re-reads the service and the deployment
-// group, clones the current task definition with only the planned
+// Start carries out a plan. For the ECS backend see startNative. For
+// CodeDeploy it re-reads the service and the deployment group, clones the current task definition with only the planned
 // container's image changed, registers the clone and creates the CodeDeploy
 // deployment. The description names the actor's user, channel and request,
 // for people reading the console and for the bot to find the request again
@@ -31,6 +31,9 @@ import (
 func (d *Deployer) Start(ctx context.Context, plan *switchyard.Plan, by switchyard.Actor) (string, error) {
 	if plan == nil {
 		return "", switchyard.Errorf(switchyard.EINVALID, "There is no plan to start.")
+	}
+	if plan.Backend == switchyard.BackendECS {
+		return d.startNative(ctx, plan, by)
 	}
 	desc := describeStart(by, plan)
 	return d.start(ctx, plan, desc, by)
@@ -49,6 +52,10 @@ func (d *Deployer) start(ctx context.Context, plan *switchyard.Plan, desc descri
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
 		return "", err
+	}
+	if g == nil {
+		return "", switchyard.Errorf(switchyard.ECONFLICT,
+			"Service %s is now deployed by ECS itself, not by CodeDeploy; plan the deployment again.", env.Service)
 	}
 	if now := aws.ToString(svc.TaskDefinition); now != plan.TaskDefinition {
 		return "", switchyard.Errorf(switchyard.ECONFLICT,
@@ -149,7 +156,7 @@ func (d *Deployer) activeDeployment(ctx context.Context, c Clients, env switchya
 // registerClone registers a copy of the plan's task definition with the
 // one container's image changed, and returns the new revision's ARN.
 func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *switchyard.Plan) (string, error) {
-	cur, err := d.readTaskDefinition(ctx, c, plan.Env, plan.TaskDefinition, true)
+	cur, err := d.readTaskDefinition(ctx, c, plan.TaskDefinition, true)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +176,7 @@ func (d *Deployer) registerClone(ctx context.Context, c Clients, plan *switchyar
 		return "", switchyard.Errorf(switchyard.EINTERNAL, "ECS returned no registered task definition.")
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	d.memo.putImages(plan.Env, arn, imagesOf(out.TaskDefinition.ContainerDefinitions))
+	d.memo.putImages(arn, imagesOf(out.TaskDefinition.ContainerDefinitions))
 	return arn, nil
 }
 

@@ -46,9 +46,9 @@ type Confirmation struct {
 	// that deployment: one that would deploy something Warnings say differs
 	// from what runs.
 	RollbackOf string
-	// Blocked lead the card: what AWS would refuse the start for (another
-	// deployment holds the group). A blocked card has no Confirm nor
-	// Approve, only Cancel.
+	// Blocked lead the card: what the start would be refused for (another
+	// deployment still runs). A blocked card has no Confirm nor Approve,
+	// only Cancel.
 	Blocked []string
 	// Warnings lead the card after Blocked: what makes this deploy risky
 	// (an alarm firing, another image repository or task definition
@@ -121,7 +121,7 @@ func ConfirmCard(c Confirmation) Message {
 	case ConfirmPending:
 		bl = append(bl, confirmButtons(c))
 		if len(c.Blocked) > 0 {
-			bl = append(bl, context(fmt.Sprintf("There is nothing to confirm while AWS would refuse the start. %s can cancel; the card expires %s.",
+			bl = append(bl, context(fmt.Sprintf("There is nothing to confirm while the start would be refused. %s can cancel; the card expires %s.",
 				Mention(c.RequestedBy), Date(c.Expires))))
 		} else if c.NeedsApproval {
 			bl = append(bl, context(fmt.Sprintf(":lock: %s needs a second person: someone allowed to approve (not %s) presses Approve. Expires %s.",
@@ -158,8 +158,8 @@ func pressedButton(c Confirmation) string {
 	return "Confirm"
 }
 
-// leadLines are the card's first words: what AWS would refuse, then what
-// makes the deploy risky.
+// leadLines are the card's first words: what the start would be refused
+// for, then what makes the deploy risky.
 func leadLines(c Confirmation) string {
 	var lines []string
 	for _, b := range c.Blocked {
@@ -172,7 +172,7 @@ func leadLines(c Confirmation) string {
 }
 
 // confirmButtons are Confirm (or Approve) and Cancel: Confirm is red when a
-// warning leads the card, and left out when AWS would refuse the start.
+// warning leads the card, and left out when the start would be refused.
 func confirmButtons(c Confirmation) *slack.ActionBlock {
 	style := slack.StylePrimary
 	if len(c.Warnings) > 0 {

@@ -89,7 +89,7 @@ func TestConfirmWarningsLead(t *testing.T) {
 	plan.ActiveDeployment = "d-RUNNING01"
 	busy := ConfirmCard(ConfirmationOf(p, plan))
 	golden(t, "confirm_group_busy", busy)
-	if lead := firstSection(busy); !strings.HasPrefix(lead, ":no_entry: Deployment d-RUNNING01 is still running here, and AWS refuses a second one") {
+	if lead := firstSection(busy); !strings.HasPrefix(lead, ":no_entry: Deployment d-RUNNING01 is still running here, and a second one cannot start") {
 		t.Errorf("the card does not lead with the running deployment: %q", lead)
 	}
 	if btn := confirmButton(busy); btn != nil {
@@ -126,7 +126,7 @@ func TestConfirmRefusedStart(t *testing.T) {
 	if strings.Contains(s, "Confirmed by") {
 		t.Errorf("a card that deployed nothing claims a confirmation: %s", s)
 	}
-	for _, want := range []string{"Nothing was deployed.", "Deployment d-RUNNING01 is still running here, and AWS refuses a second one", "<@U0ALICE001> pressed Confirm"} {
+	for _, want := range []string{"Nothing was deployed.", "Deployment d-RUNNING01 is still running here, and a second one cannot start", "<@U0ALICE001> pressed Confirm"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the refused card lacks %q: %s", want, s)
 		}

@@ -59,19 +59,24 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 		}
 	}
 	c.Alarms = plan.Alarms
+	if plan.Backend == sy.BackendECS {
+		ecsConfirmation(&c, plan)
+	}
 	return c
 }
 
-// GroupBusy says that deployment active still runs in the same place
-// (for CodeDeploy, its deployment group), so AWS refuses to start another
-// (DeploymentLimitExceededException): on a card that therefore has no
-// Confirm, and on one whose start AWS refused for that reason.
+// GroupBusy says that deployment active still runs in the same place (a
+// CodeDeploy deployment group, or an ECS service), so a second one cannot
+// start (CodeDeploy refuses it with DeploymentLimitExceededException; for
+// ECS the deployer refuses it rather than let ECS supersede the first): on
+// a card that therefore has no Confirm, and on one whose start was refused
+// for that reason.
 func GroupBusy(active string) string {
 	what := "Another deployment"
 	if active != "" {
-		what = "Deployment " + safeID(active)
+		what = "Deployment " + safeID(sy.ShortID(active))
 	}
-	return what + " is still running here, and AWS refuses a second one until it ends; run `/deploy` again once it has."
+	return what + " is still running here, and a second one cannot start until it ends; run `/deploy` again once it has."
 }
 
 // firingWarning names the alarms that fire now: CodeDeploy would stop the

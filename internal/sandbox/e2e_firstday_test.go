@@ -100,7 +100,7 @@ func TestE2ERefusedStartReadsAsASentence(t *testing.T) {
 		return strings.Contains(string(e.message(ts).Blocks), "Nothing was deployed.")
 	})
 	card := string(e.message(ts).Blocks)
-	for _, want := range []string{"Deployment " + other + " is still running here, and AWS refuses a second one", "<@U0ALICE> pressed Confirm"} {
+	for _, want := range []string{"Deployment " + other + " is still running here, and a second one cannot start", "<@U0ALICE> pressed Confirm"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the refused card lacks %q:\n%s", want, card)
 		}
