@@ -206,6 +206,9 @@ func TestE2EQueue(t *testing.T) {
 		t.Fatalf("alice's card: %q %s", card.Text, card.Blocks)
 	}
 	e.mustClick(alice, card.TS, "cancel")
+	e.waitFor("alice's card to be cancelled", func() bool {
+		return strings.Contains(string(e.message(card.TS).Blocks), "Cancelled by <@U0ALICE>")
+	})
 
 	// Again, but the lock outlasts her place. Each command is handled a
 	// moment after Slack takes it: the test waits for each answer before
