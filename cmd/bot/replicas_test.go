@@ -40,26 +40,14 @@ const (
 // the same with its exit code; /metrics counts envelopes, acks and Slack
 // and AWS calls.
 func TestSandboxWithReplicas(t *testing.T) {
-	dir := t.TempDir()
-	console, awsURL, cfgPath := startSandboxOnly(t, dir)
-	if want := filepath.Join(dir, "switchyard.yaml"); cfgPath != want {
+	db := pgtest.Database(t)
+	f := newFleet(t, db)
+	console, cfgPath := f.console, f.cfgPath
+	if want := filepath.Join(f.dir, "switchyard.yaml"); cfgPath != want {
 		t.Fatalf("the ready line names config %q, want %q", cfgPath, want)
 	}
-	var tok struct {
-		Bot string `json:"bot_token"`
-		App string `json:"app_token"`
-	}
-	if err := getJSON(console+"/_sim/tokens", &tok); err != nil || tok.Bot == "" || tok.App == "" {
-		t.Fatalf("tokens: %+v %v", tok, err)
-	}
-	db := pgtest.Database(t)
 	gate := newSlackGate(t, console)
-	env := []string{
-		"SLACK_APP_TOKEN=" + tok.App, "SLACK_BOT_TOKEN=" + tok.Bot, "SLACK_API_URL=" + gate.url + "/api/",
-		"AWS_ENDPOINT_URL=" + awsURL, "AWS_ACCESS_KEY_ID=AKIDSIM", "AWS_SECRET_ACCESS_KEY=" + awsSecret,
-		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
-		"AWS_EC2_METADATA_DISABLED=true", "HOME=" + dir, "SWITCHYARD_STORE=" + db,
-	}
+	env := f.env(gate.url + "/api/")
 	replicas := []*replica{startReplica(t, "replica A", cfgPath, env), startReplica(t, "replica B", cfgPath, env)}
 	for _, r := range replicas {
 		r.waitReadyz(t, 200, allReady)
@@ -148,7 +136,7 @@ func TestSandboxWithReplicas(t *testing.T) {
 		r.waitReadyz(t, 200, allReady)
 	}
 
-	secrets := []string{tok.Bot, tok.App, awsSecret, pgtest.SharedServer(t).Password()}
+	secrets := []string{f.botToken, f.appToken, awsSecret, pgtest.SharedServer(t).Password()}
 	for _, r := range replicas {
 		r.stop(t)
 		logs := r.log.String()
