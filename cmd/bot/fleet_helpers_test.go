@@ -26,13 +26,13 @@ import (
 // `bot run` replicas that join it on one database, each through a
 // slackGate of its own, so that the test knows which replica wrote what.
 type fleet struct {
-	t                             *testing.T
+	t                             testing.TB
 	dir, console, awsURL, cfgPath string
 	botToken, appToken            string
 	db                            string
 }
 
-func newFleet(t *testing.T, db string) *fleet {
+func newFleet(t testing.TB, db string) *fleet {
 	t.Helper()
 	f := &fleet{t: t, dir: t.TempDir(), db: db}
 	f.console, f.awsURL, f.cfgPath = startSandboxOnly(t, f.dir)
@@ -158,7 +158,7 @@ func postStatus(url, body string, v any) (int, error) {
 
 // kill ends the replica with SIGKILL: no lease is given up, no socket
 // closed politely, nothing flushed.
-func (r *replica) kill(t *testing.T) {
+func (r *replica) kill(t testing.TB) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ type leaseWatch struct {
 	stop func()
 }
 
-func watchLease(t *testing.T, db, key string) *leaseWatch {
+func watchLease(t testing.TB, db, key string) *leaseWatch {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &leaseWatch{}
@@ -241,7 +241,7 @@ func (w *leaseWatch) seen() []leaseRow {
 }
 
 // waitFor waits until the row satisfies ok and returns the first such row.
-func (w *leaseWatch) waitFor(t *testing.T, what string, ok func(leaseRow) bool) leaseRow {
+func (w *leaseWatch) waitFor(t testing.TB, what string, ok func(leaseRow) bool) leaseRow {
 	t.Helper()
 	var got leaseRow
 	simtest.WaitFor(t, what, func() bool {

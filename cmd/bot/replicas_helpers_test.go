@@ -80,7 +80,7 @@ type replica struct {
 
 // startReplica runs `bot run -http 127.0.0.1:0` and reads from its log
 // where it listens.
-func startReplica(t *testing.T, name, cfgPath string, env []string) *replica {
+func startReplica(t testing.TB, name, cfgPath string, env []string) *replica {
 	t.Helper()
 	r := &replica{name: name, log: &logBuffer{}, exited: make(chan error, 1)}
 	r.cmd = exec.Command(staticBinary(t), "run", "-config", cfgPath, "-http", "127.0.0.1:0")
@@ -115,7 +115,7 @@ func (r *replica) get(path string) (int, string) {
 }
 
 // waitReadyz waits until /readyz answers code with body want.
-func (r *replica) waitReadyz(t *testing.T, code int, want string) {
+func (r *replica) waitReadyz(t testing.TB, code int, want string) {
 	t.Helper()
 	var gotCode int
 	var got string
@@ -127,7 +127,7 @@ func (r *replica) waitReadyz(t *testing.T, code int, want string) {
 
 // metric reads one series of the replica's /metrics, such as
 // `switchyard_slack_envelopes_total{type="slash_commands"}`; -1 when absent.
-func (r *replica) metric(t *testing.T, series string) float64 {
+func (r *replica) metric(t testing.TB, series string) float64 {
 	t.Helper()
 	code, body := r.get("/metrics")
 	if code != http.StatusOK {
@@ -146,7 +146,7 @@ func (r *replica) metric(t *testing.T, series string) float64 {
 }
 
 // stop sends SIGTERM and wants a clean exit.
-func (r *replica) stop(t *testing.T) {
+func (r *replica) stop(t testing.TB) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ type slackCall struct {
 	start, end        time.Time
 }
 
-func newSlackGate(t *testing.T, target string) *slackGate {
+func newSlackGate(t testing.TB, target string) *slackGate {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {

@@ -64,67 +64,41 @@ func TestThreeReplicasThroughKillsAndAnOutage(t *testing.T) {
 	}
 	live := []*replica{join(), join(), join()}
 
-	f.slash("U0ALICE", "myapp v1.4")
-	msgs := f.waitChannel("the confirmation card", func(ms []slacksim.Message) bool {
-		return len(ms) > 0 && slices.Contains(simtest.Buttons(ms[0]), "confirm")
-	}, live...)
-	card := msgs[0].TS
-	f.click("U0ALICE", card, "confirm")
-	f.waitChannel("the deployment card", func(ms []slacksim.Message) bool {
-		return strings.Contains(ms[0].Text, "myapp v1.4 → production")
-	}, live...)
-	id := deploymentOnCard(t, db, card)
+	card, id := f.deploy(live)
 	lease := watchLease(t, db, id)
 
-	steps := 0 // traffic steps seen so far, 10% each
+	steps := 0 // traffic steps made so far, 10% each, a simulated minute apart
 	step := func() {
 		t.Helper()
 		steps++
 		f.clock(`{"advance":"1m"}`)
 		f.settle(card, steps*10, live...)
 	}
-	f.clock(`{"advance":"1m"}`) // installed; the first step
-	steps++
-	f.settle(card, steps*10, live...)
+	step() // installed; the first traffic step
 
 	var takeovers []time.Duration
 	asked := map[query]int{}
 	for kill := 1; kill <= 3; kill++ {
-		lease.waitFor(t, "an owner of the deployment", func(r leaseRow) bool { return r.owner != "" })
-		held := lastRow(lease)
-		victim := ownerOf(live, held.owner)
-		if victim == nil {
-			t.Fatalf("the lease is held by %q, none of the live replicas", held.owner)
-		}
-		killed := time.Now()
-		victim.kill(t)
-		live = slices.DeleteFunc(live, func(r *replica) bool { return r == victim })
-
-		// Commands while the deployment has no owner; Slack hands them to
-		// the sockets still open.
-		var wg sync.WaitGroup
-		errs := make(chan error, len(queries))
-		for _, q := range queries {
-			asked[q]++
-			wg.Go(func() { errs <- f.trySlash(q.user, q.text) })
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Errorf("a command typed after kill %d: %v", kill, err)
+		var victim, heir *replica
+		var took time.Duration
+		live, victim, heir, took = killOwner(t, lease, live, func() {
+			// Commands while the deployment has no owner; Slack hands
+			// them to the sockets still open.
+			var wg sync.WaitGroup
+			errs := make(chan error, len(queries))
+			for _, q := range queries {
+				asked[q]++
+				wg.Go(func() { errs <- f.trySlash(q.user, q.text) })
 			}
-		}
-
-		next := lease.waitFor(t, fmt.Sprintf("a takeover after kill %d", kill), func(r leaseRow) bool {
-			return r.fence > held.fence && r.owner != ""
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Errorf("a command typed after kill %d: %v", kill, err)
+				}
+			}
 		})
-		took := next.at.Sub(killed)
 		takeovers = append(takeovers, took)
-		if ownerOf(live, next.owner) == nil {
-			t.Fatalf("kill %d: the lease went to %q, not a live replica", kill, next.owner)
-		}
-		heir := ownerOf(live, next.owner)
 		t.Logf("kill %d: %s killed, %s took over in %v", kill, victim.name, heir.name, took)
 		simtest.WaitFor(t, heir.name+" counting its takeover", func() bool {
 			return heir.metric(t, "switchyard_lease_takeovers_total") >= 1 && heir.metric(t, "switchyard_deployments_tracked") == 1
@@ -169,7 +143,7 @@ func TestThreeReplicasThroughKillsAndAnOutage(t *testing.T) {
 		step()
 	}
 	f.clock(`{"advance":"30m"}`) // the termination wait, and the end
-	msgs = f.waitChannel("the success broadcast", func(ms []slacksim.Message) bool {
+	msgs := f.waitChannel("the success broadcast", func(ms []slacksim.Message) bool {
 		return strings.Contains(simtest.Texts(simtest.Thread(ms, card)), "is live in production")
 	}, live...)
 
@@ -201,6 +175,49 @@ func TestThreeReplicasThroughKillsAndAnOutage(t *testing.T) {
 	t.Logf("takeovers after SIGKILL: %v", takeovers)
 }
 
+// deploy has alice deploy myapp v1.4 and confirm it, and returns the card
+// and the deployment's id.
+func (f *fleet) deploy(logs []*replica) (card, id string) {
+	f.t.Helper()
+	f.slash("U0ALICE", "myapp v1.4")
+	msgs := f.waitChannel("the confirmation card", func(ms []slacksim.Message) bool {
+		return len(ms) > 0 && slices.Contains(simtest.Buttons(ms[0]), "confirm")
+	}, logs...)
+	card = msgs[0].TS
+	f.click("U0ALICE", card, "confirm")
+	f.waitChannel("the deployment card", func(ms []slacksim.Message) bool {
+		return strings.Contains(ms[0].Text, "myapp v1.4 → production")
+	}, logs...)
+	return card, deploymentOnCard(f.t, f.db, card)
+}
+
+// killOwner kills with SIGKILL the live replica that holds the lease, runs
+// meanwhile, and waits until another takes the lease over with a new
+// fence. It returns the replicas still alive, the one killed, the heir,
+// and the time from the kill to the takeover.
+func killOwner(t testing.TB, lease *leaseWatch, live []*replica, meanwhile func()) (rest []*replica, victim, heir *replica, took time.Duration) {
+	t.Helper()
+	lease.waitFor(t, "an owner of the deployment", func(r leaseRow) bool { return r.owner != "" })
+	held := lastRow(lease)
+	victim = ownerOf(live, held.owner)
+	if victim == nil {
+		t.Fatalf("the lease is held by %q, none of the live replicas", held.owner)
+	}
+	killed := time.Now()
+	victim.kill(t)
+	rest = slices.DeleteFunc(slices.Clone(live), func(r *replica) bool { return r == victim })
+	if meanwhile != nil {
+		meanwhile()
+	}
+	next := lease.waitFor(t, "a takeover after killing "+victim.name, func(r leaseRow) bool {
+		return r.fence > held.fence && r.owner != ""
+	})
+	if heir = ownerOf(rest, next.owner); heir == nil {
+		t.Fatalf("the lease went to %q, not a live replica", next.owner)
+	}
+	return rest, victim, heir, next.at.Sub(killed)
+}
+
 // settle waits until the card and its thread show pct% of traffic on green.
 func (f *fleet) settle(card string, pct int, logs ...*replica) {
 	f.t.Helper()
@@ -212,7 +229,7 @@ func (f *fleet) settle(card string, pct int, logs ...*replica) {
 
 // deploymentOnCard waits until the store links a deployment to the card
 // and returns its id.
-func deploymentOnCard(t *testing.T, db, card string) string {
+func deploymentOnCard(t testing.TB, db, card string) string {
 	t.Helper()
 	var id string
 	simtest.WaitFor(t, "the deployment of card "+card+" in the store", func() bool {
@@ -253,7 +270,7 @@ func threadLines(ms []slacksim.Message) []string {
 	return out
 }
 
-func noDuplicateLines(t *testing.T, lines []string) {
+func noDuplicateLines(t testing.TB, lines []string) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, l := range lines {
@@ -297,7 +314,7 @@ func (f *fleet) answeredOnce(asked map[query]int) {
 
 // checkLeaseHistory wants the lease to move only forward: the fence never
 // goes back, and each fence has one owner, a replica of this test.
-func checkLeaseHistory(t *testing.T, rows []leaseRow, all []*replica) {
+func checkLeaseHistory(t testing.TB, rows []leaseRow, all []*replica) {
 	t.Helper()
 	owners := map[int64]string{}
 	for i, r := range rows {
@@ -323,7 +340,7 @@ func checkLeaseHistory(t *testing.T, rows []leaseRow, all []*replica) {
 // oneWriterAtATime wants the card's edits and its thread's replies to come
 // from one replica at a time, never overlapping, in the order the replicas
 // held the lease.
-func oneWriterAtATime(t *testing.T, card string, rows []leaseRow, all []*replica) {
+func oneWriterAtATime(t testing.TB, card string, rows []leaseRow, all []*replica) {
 	t.Helper()
 	type write struct {
 		slackCall

@@ -154,7 +154,7 @@ func TestSandboxWithReplicas(t *testing.T) {
 // startSandboxOnly runs `bot sandbox -bots 0 -dir dir` and returns the
 // console's and the AWS endpoint's URLs and the config it names, from its
 // ready line; the sandbox stops cleanly when the test ends.
-func startSandboxOnly(t *testing.T, dir string) (console, awsURL, cfgPath string) {
+func startSandboxOnly(t testing.TB, dir string) (console, awsURL, cfgPath string) {
 	t.Helper()
 	cmd := exec.Command(staticBinary(t), "sandbox", "-bots", "0", "-dir", dir, "-addr", "127.0.0.1:0", "-aws-addr", "127.0.0.1:0")
 	cmd.Env = []string{"HOME=" + dir, "TMPDIR=" + t.TempDir()}
@@ -207,7 +207,7 @@ func startSandboxOnly(t *testing.T, dir string) (console, awsURL, cfgPath string
 
 // healthcheck runs `bot healthcheck -http` against r and wants the exit
 // code and the one line on standard error.
-func healthcheck(t *testing.T, r *replica, wantCode int, wantLine string) {
+func healthcheck(t testing.TB, r *replica, wantCode int, wantLine string) {
 	t.Helper()
 	code, out, errOut := invoke(t, nil, "healthcheck", "-http", r.addr)
 	if code != wantCode || out != "" || errOut != wantLine+"\n" {
@@ -226,7 +226,7 @@ func postJSON(url, body string, v any) error {
 
 // setAllowConnections opens or closes the database to new connections
 // and, closing it, cuts the ones open: to the bots, the database is gone.
-func setAllowConnections(t *testing.T, dbURL string, allow bool) {
+func setAllowConnections(t testing.TB, dbURL string, allow bool) {
 	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
