@@ -174,5 +174,30 @@ func (n *Notifier) followLoop(ctx context.Context) {
 				n.Watch(ctx, r.ID)
 			}
 		}
+		n.retell(ctx)
+	}
+}
+
+// untoldWindow is how long after a deployment ended its final result is
+// still worth telling, when the replica that saw the end died first.
+const untoldWindow = time.Hour
+
+// retell watches, once per process, each deployment that ended with its
+// final result untold: its replica died between seeing the end and telling
+// it (the card still says it runs). Its lease, held until everything is
+// sent, keeps a live replica's sending from being doubled.
+func (n *Notifier) retell(ctx context.Context) {
+	recs, err := n.store.ListUntold(ctx, n.opts.Now().Add(-untoldWindow))
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("list deployments whose end is untold", zap.Error(err))
+		}
+		return
+	}
+	for _, r := range recs {
+		if !n.isTracked(r.ID) && n.claimOnce(r.ID, "retell") {
+			n.log.Info("telling how a deployment ended, which its replica did not", zap.String("deployment_id", r.ID))
+			n.Watch(ctx, r.ID)
+		}
 	}
 }

@@ -66,6 +66,9 @@ type Store interface {
 	CreateDeployment(ctx context.Context, rec switchyard.Record) (switchyard.Record, error)
 	GetDeployment(ctx context.Context, id string) (switchyard.Record, error)
 	ListActive(ctx context.Context) ([]switchyard.Record, error)
+	// ListUntold lists deployments that ended since a time, with a card
+	// whose final result was never told.
+	ListUntold(ctx context.Context, since time.Time) ([]switchyard.Record, error)
 	UpdateDeploymentIf(ctx context.Context, id string, expectedRev int64, mutate func(*switchyard.Record) error) (switchyard.Record, error)
 	// UpdateDeploymentUnder is a compare-and-set made under a lease: ECONFLICT
 	// with a *switchyard.LeaseLostError once another replica holds it.

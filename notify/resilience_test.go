@@ -2,8 +2,10 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/slack-go/slack"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/slacksim"
@@ -232,5 +235,60 @@ func TestRestartMidDeployment(t *testing.T) {
 	}
 	if card := r.card(ts); !strings.Contains(card.Text, "succeeded") {
 		t.Errorf("card = %s", card.Text)
+	}
+}
+
+// mute is a Slack whose thread replies fail while muted says so: a
+// replica that saw the end of a deployment and died before telling it.
+type mute struct {
+	Slack
+	muted *atomic.Bool
+}
+
+func (m mute) PostMessageContext(ctx context.Context, channel string, options ...slack.MsgOption) (string, string, error) {
+	if m.muted.Load() && strings.Contains(sentText(options), "is live") {
+		return "", "", errors.New("the replica died before this reached Slack")
+	}
+	return m.Slack.PostMessageContext(ctx, channel, options...)
+}
+
+// The replica that saw a deployment end died before telling it: another
+// start tells the end once, on the same card, though the record already
+// says it is over.
+func TestAnEndSeenButUntoldIsTold(t *testing.T) {
+	t.Parallel()
+	muted := &atomic.Bool{}
+	muted.Store(true)
+	r := newRigSlack(t, Options{Grace: time.Millisecond}, func(s Slack) Slack { return mute{Slack: s, muted: muted} })
+	ctx := context.Background()
+	id, ts := r.deploy("myapp", "v1.4", "U0ALICE", allAtOnce)
+	for i := 0; ; i++ {
+		rec, err := r.store.GetDeployment(ctx, id)
+		if err == nil && rec.Status.Done() {
+			break
+		}
+		if i == 120 {
+			t.Fatalf("not done after an hour simulated:\n%s", simtest.Texts(r.thread(ts)))
+		}
+		r.aws.Advance(30 * time.Second)
+		r.caughtUp(id)
+	}
+	r.stop()
+	if th := simtest.Texts(r.thread(ts)); strings.Contains(th, "is live") {
+		t.Fatalf("the end was told before the replica died:\n%s", th)
+	}
+
+	muted.Store(false)
+	r.startNotifier()
+	simtest.WaitFor(t, "the end to be told", func() bool { return r.hasReply(id, switchyard.KeyFinal) },
+		func() string { return simtest.Texts(r.thread(ts)) })
+	r.settle()
+	th := r.thread(ts)
+	simtest.NoDuplicates(t, th)
+	if n := strings.Count(simtest.Texts(th), "is live"); n != 1 {
+		t.Errorf("the end is told %d times:\n%s", n, simtest.Texts(th))
+	}
+	if card := r.card(ts); !strings.Contains(card.Text, "succeeded") {
+		t.Errorf("the card reads %q", card.Text)
 	}
 }

@@ -27,6 +27,11 @@ type Backend interface {
 	// ListActive returns every deployment whose status is not final, oldest
 	// first (by Created, then ID).
 	ListActive(ctx context.Context) ([]switchyard.Record, error)
+	// ListUntold returns the deployments that ended at or after since, have
+	// a card, and whose final result is neither told (a "final" reply with
+	// a ts) nor kept quiet (a "quiet" mark): a replica that died between
+	// seeing the end and telling it leaves them so. Oldest first.
+	ListUntold(ctx context.Context, since time.Time) ([]switchyard.Record, error)
 	// ListByApp returns the latest deployments of app, newest first (by
 	// Created, then ID, both descending), at most limit (<= 0 means 10); an
 	// empty env means every environment.

@@ -3,9 +3,11 @@ package main
 import (
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,5 +124,39 @@ func TestSlackManifest(t *testing.T) {
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if !slices.Equal(got, want) {
 		t.Errorf("bot scopes = %v, want exactly %v", got, want)
+	}
+}
+
+// Every fuzz target in the tree runs in CI: .ci/run names each, with its
+// package, so a new parser's target cannot be left out by accident.
+func TestCIRunsEveryFuzzTarget(t *testing.T) {
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
+	found := 0
+	err = filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+			found++
+			pkg := "./" + filepath.ToSlash(filepath.Dir(strings.TrimPrefix(path, "../../")))
+			if want := `"` + pkg + " " + m[1] + `"`; !strings.Contains(string(ci), want) {
+				t.Errorf(".ci/run does not run %s (want the line %s in fuzz_targets)", m[1], want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 9 {
+		t.Errorf("found %d fuzz targets; the walk missed some", found)
 	}
 }

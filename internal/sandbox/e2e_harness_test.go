@@ -198,12 +198,33 @@ func (e *e2e) env(app string) switchyard.Environment {
 	return env
 }
 
-// truth is what AWS says of a deployment now.
+// envNamed is one of the app's environments.
+func (e *e2e) envNamed(app, name string) switchyard.Environment {
+	e.t.Helper()
+	a, ok := e.sb.Config.Lookup(app)
+	if !ok {
+		e.t.Fatalf("no app %s", app)
+	}
+	env, ok := a.Env(name)
+	if !ok {
+		e.t.Fatalf("app %s has no environment %s", app, name)
+	}
+	return env
+}
+
+// truth is what AWS says of a deployment of the app's default
+// environment now.
 func (e *e2e) truth(app, id string) switchyard.Deployment {
+	e.t.Helper()
+	return e.truthIn(e.env(app), id)
+}
+
+// truthIn is what AWS says of a deployment in env now.
+func (e *e2e) truthIn(env switchyard.Environment, id string) switchyard.Deployment {
 	e.t.Helper()
 	var d switchyard.Deployment
 	for attempt := 0; ; attempt++ {
-		obs, err := e.aws.Describe(context.Background(), e.env(app), id)
+		obs, err := e.aws.Describe(context.Background(), env, id)
 		if err == nil {
 			obs.Apply(&d)
 			return d
@@ -238,7 +259,13 @@ func (e *e2e) shows(ts string, d switchyard.Deployment) bool {
 // settle waits until the card shows what AWS has now.
 func (e *e2e) settle(app, id, ts string) switchyard.Deployment {
 	e.t.Helper()
-	d := e.truth(app, id)
+	return e.settleIn(e.env(app), id, ts)
+}
+
+// settleIn is settle for a deployment in env.
+func (e *e2e) settleIn(env switchyard.Environment, id, ts string) switchyard.Deployment {
+	e.t.Helper()
+	d := e.truthIn(env, id)
 	e.waitFor(fmt.Sprintf("the card to show %s at %.0f%% green", d.Status, d.Traffic.Green), func() bool { return e.shows(ts, d) })
 	if d.Traffic.Green > 0 && !d.Status.Done() {
 		step := switchyard.Percent(d.Traffic.Green) + "% of traffic on green"

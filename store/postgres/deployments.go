@@ -95,6 +95,16 @@ func (s *Store) ListActive(ctx context.Context) ([]switchyard.Record, error) {
 		WHERE status NOT IN ('Succeeded', 'Failed', 'Stopped') ORDER BY created, id`)
 }
 
+// ListUntold returns the deployments that ended at or after since with a
+// card whose final result is not told; see store.Backend.
+func (s *Store) ListUntold(ctx context.Context, since time.Time) ([]switchyard.Record, error) {
+	return all(ctx, s.pool, "list untold deployments", scanDeployment, `SELECT `+rules.DeploymentColumns+` FROM deployments d
+		WHERE status IN ('Succeeded', 'Failed', 'Stopped') AND completed >= $1 AND card_ts <> ''
+		AND NOT EXISTS (SELECT 1 FROM deployment_replies r WHERE r.deployment_id = d.id
+			AND (r.key = 'quiet' OR (r.key = 'final' AND r.ts <> '')))
+		ORDER BY created, id`, since)
+}
+
 // ListByApp returns the latest deployments of app, newest first; see
 // store.Backend.
 func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error) {

@@ -120,6 +120,20 @@ func (s *Store) ListActive(ctx context.Context) ([]switchyard.Record, error) {
 	return recs, nil
 }
 
+// ListUntold returns the deployments that ended at or after since with a
+// card whose final result is not told; see store.Backend.
+func (s *Store) ListUntold(ctx context.Context, since time.Time) ([]switchyard.Record, error) {
+	recs, err := s.queryDeployments(ctx, `SELECT `+deploymentColumns+` FROM deployments d
+		WHERE status IN ('Succeeded', 'Failed', 'Stopped') AND completed >= ? AND card_ts <> ''
+		AND NOT EXISTS (SELECT 1 FROM deployment_replies r WHERE r.deployment_id = d.id
+			AND (r.key = 'quiet' OR (r.key = 'final' AND r.ts <> '')))
+		ORDER BY created, id`, toMS(since))
+	if err != nil {
+		return nil, fmt.Errorf("list untold deployments: %w", err)
+	}
+	return recs, nil
+}
+
 // ListByApp returns the latest deployments of app, newest first, at most
 // limit of them (limit <= 0 means 10). An empty env means every environment.
 func (s *Store) ListByApp(ctx context.Context, app, env string, limit int) ([]switchyard.Record, error) {

@@ -155,6 +155,52 @@ func testListActiveAndByApp(t *testing.T, e *env) {
 	}
 }
 
+// A deployment that ended with a card but whose final result was never
+// told (its replica died in between) is listed, once it ended at or after
+// since; told, quiet, card-less and running ones are not.
+func testListUntold(t *testing.T, e *env) {
+	s, ctx := e.s, context.Background()
+	mk := func(id string, st switchyard.Status, minutes int, card bool, replies map[string]string) {
+		r := sampleRecord(id)
+		r.Status, r.Created = st, t0.Add(time.Duration(minutes)*time.Minute)
+		if st.Done() {
+			r.Completed = r.Created.Add(30 * time.Second)
+		}
+		if card {
+			r.CardChannel, r.CardTS = "C1", fmt.Sprintf("%d.000100", 1000+minutes)
+		}
+		if _, err := s.CreateDeployment(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for k, ts := range replies {
+			if _, err := s.MarkReply(ctx, id, k, ts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mk("u-1", switchyard.StatusSucceeded, 1, true, map[string]string{"stage:Install:Succeeded": "5.5"})
+	mk("u-2", switchyard.StatusSucceeded, 2, true, map[string]string{"final": "6.6"})
+	mk("u-3", switchyard.StatusFailed, 3, true, map[string]string{"final": ""}) // claimed, never posted
+	mk("u-4", switchyard.StatusStopped, 4, true, map[string]string{"quiet": ""})
+	mk("u-5", switchyard.StatusSucceeded, 5, false, nil)
+	mk("u-6", switchyard.StatusInProgress, 6, true, nil)
+	mk("u-7", switchyard.StatusSucceeded, -60, true, nil) // ended before since
+
+	ids := idsOf(t)
+	if got := ids(s.ListUntold(ctx, t0)); !reflect.DeepEqual(got, []string{"u-1", "u-3"}) {
+		t.Errorf("ListUntold(t0) = %v, want [u-1 u-3]", got)
+	}
+	if got := ids(s.ListUntold(ctx, t0.Add(time.Hour))); len(got) != 0 {
+		t.Errorf("ListUntold(an hour later) = %v", got)
+	}
+	if _, err := s.MarkReply(ctx, "u-1", "final", "7.7"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(s.ListUntold(ctx, t0.Add(-2*time.Hour))); !reflect.DeepEqual(got, []string{"u-7", "u-3"}) {
+		t.Errorf("ListUntold(two hours before) after u-1 was told = %v, want [u-7 u-3]", got)
+	}
+}
+
 func testUpdateDeploymentIf(t *testing.T, e *env) {
 	s, c, ctx := e.s, e.clock, context.Background()
 	if _, err := s.CreateDeployment(ctx, sampleRecord("d-U")); err != nil {

@@ -56,6 +56,7 @@ func Run(t *testing.T, target Target) {
 		{"CreateDeploymentRace", testCreateDeploymentRace},
 		{"FindByCard", testFindByCard},
 		{"ListActiveAndByApp", testListActiveAndByApp},
+		{"ListUntold", testListUntold},
 		{"UpdateDeploymentIf", testUpdateDeploymentIf},
 		{"UpdateDeploymentIfConcurrent", testUpdateDeploymentIfConcurrent},
 		{"CardRace", testCardRace},
