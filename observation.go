@@ -6,10 +6,12 @@ import "time"
 // Describe and Recent return. Apply turns it into the bot's Deployment; no
 // other code copies observed fields.
 type Observation struct {
-	ID              string `json:"id"`
-	Application     string `json:"application"`
-	DeploymentGroup string `json:"deployment_group"`
-	Status          Status `json:"status"`
+	ID string `json:"id"`
+	// Backend is who runs the deployment (CodeDeploy when zero).
+	Backend         Backend `json:"backend,omitempty"`
+	Application     string  `json:"application"`
+	DeploymentGroup string  `json:"deployment_group"`
+	Status          Status  `json:"status"`
 	// Creator is who CodeDeploy says created it: user, codeDeployRollback,
 	// autoscaling, CodeDeployAutoUpdate.
 	Creator     string `json:"creator"`
@@ -31,8 +33,10 @@ type Observation struct {
 	// BlueAlive is true while the original task set still exists, so that
 	// stopping the deployment rolls back at once.
 	BlueAlive bool `json:"blue_alive"`
-	// Waiting is the wait the deployment is in, if any.
-	Waiting Wait `json:"waiting,omitempty"`
+	// Waiting is the wait the deployment is in, if any; Pause the pause
+	// hook that awaits action (WaitPause).
+	Waiting Wait      `json:"waiting,omitempty"`
+	Pause   PauseHook `json:"pause,omitzero"`
 	// Alarms are the watched alarms with their states; nil when they were
 	// not read with this observation (the record keeps the last ones).
 	Alarms []Alarm `json:"alarms,omitempty"`
@@ -75,18 +79,30 @@ type TaskSet struct {
 // knows (who asked, confirmed or rolled back, the card, the version and
 // task definitions it planned, the reason). It is the one place an
 // observation becomes the bot's deployment.
+//
+// An ECS deployment's stages and error code are merged rather than
+// replaced: ECS reports only the stage it is in, so the record keeps when
+// each stage was first seen and how the way forward ended once it turned
+// back, and why it turned back once that was seen (mergeECSStages).
 func (o *Observation) Apply(d *Deployment) {
-	d.ID, d.Status, d.Stages, d.Traffic = o.ID, o.Status, o.Stages, o.Traffic
-	d.ErrorCode, d.ErrorText = o.ErrorCode, o.ErrorText
+	code, stages := o.ErrorCode, o.Stages
+	if o.Backend == BackendECS {
+		if code == "" && o.ErrorText != "" {
+			code = d.ErrorCode // why it turned back does not change once known
+		}
+		stages = mergeECSStages(d.Stages, o.Stages, o.Status, code)
+	}
+	d.ID, d.Status, d.Stages, d.Traffic, d.Backend = o.ID, o.Status, stages, o.Traffic, o.Backend
+	d.ErrorCode, d.ErrorText = code, o.ErrorText
 	d.Creator = o.Creator
 	if o.Region != "" {
 		d.Region = o.Region
 	}
 	done := o.Status.Done()
 	d.BlueAlive = o.BlueAlive && !done
-	d.Waiting, d.Next = WaitNone, Next{}
+	d.Waiting, d.Next, d.Pause = WaitNone, Next{}, PauseHook{}
 	if !done {
-		d.Waiting, d.Next = o.Waiting, o.Next
+		d.Waiting, d.Next, d.Pause = o.Waiting, o.Next, o.Pause
 	}
 	if o.Alarms != nil {
 		d.Alarms = o.Alarms

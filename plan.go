@@ -19,6 +19,9 @@ type PlanOptions struct {
 // those). It is kept with a deploy request and handed to the deployer's
 // Start later, so that Confirm starts exactly what people saw.
 type Plan struct {
+	// Backend is who will run the deployment, as the service's deployment
+	// controller said when planned; Start refuses if it changed since.
+	Backend Backend     `json:"backend,omitempty"`
 	App     string      `json:"app"`
 	Env     Environment `json:"env"`
 	Version string      `json:"version"` // the tag, or a short digest
@@ -52,6 +55,9 @@ type Plan struct {
 	TestTraffic  bool         `json:"test_traffic"`
 	// Hooks maps a lifecycle event to the Lambda function it runs.
 	Hooks map[string]string `json:"hooks,omitempty"`
+	// Strategy is how ECS deploys the service (BackendECS only; Config is
+	// then its type, and the CodeDeploy fields above are empty).
+	Strategy *Strategy `json:"strategy,omitempty"`
 
 	// AlreadyRunning is true when the service already runs ImageNext.
 	AlreadyRunning bool `json:"already_running"`

@@ -19,8 +19,9 @@ const (
 )
 
 // Reply keys recorded in the store, so that each reply is posted once
-// (across restarts and processes). Stage keys are "stage:<name>:<status>",
-// traffic keys "traffic:<green percent>", wait keys "wait:<wait>".
+// (across restarts and processes). Stage keys are "stage:<stage ID>:<status>",
+// traffic keys "traffic:<green percent>", wait keys "wait:<wait>" (and
+// "wait:pause:<hook id>" for each pause hook).
 const (
 	KeyCard       = "card"
 	KeyFinal      = "final"
@@ -79,7 +80,20 @@ func ThreadReplies(d Deployment, posted map[string]bool, o ReplyOptions) []Reply
 		add(Reply{Key: "traffic:" + Percent(d.Traffic.Green), Kind: ReplyTraffic, Traffic: d.Traffic})
 	}
 	for _, s := range d.Stages {
-		stage := Reply{Key: "stage:" + s.Name + ":" + string(s.Status), Kind: ReplyStage, Stage: s}
+		stage := Reply{Key: "stage:" + s.ID() + ":" + string(s.Status), Kind: ReplyStage, Stage: s}
+		if d.Backend == BackendECS {
+			// ECS reports no stage's start, only the stage it is in: each
+			// stage is told once, when it ends, and each production step
+			// as the traffic it moved.
+			switch {
+			case s.ProductionStep() && !o.Child && (s.Status == StageInProgress || s.Status == StageSucceeded):
+				add(Reply{Key: "traffic:" + Percent(s.Percent), Kind: ReplyTraffic, Traffic: Traffic{Green: s.Percent, Blue: 100 - s.Percent}})
+			case s.ProductionStep():
+			case s.Status == StageSucceeded || s.Status == StageFailed:
+				add(stage)
+			}
+			continue
+		}
 		switch s.Status {
 		case StageInProgress:
 			add(stage)
@@ -97,7 +111,11 @@ func ThreadReplies(d Deployment, posted map[string]bool, o ReplyOptions) []Reply
 		add(Reply{Key: KeyBackOnBlue, Kind: ReplyBackOnBlue})
 	}
 	if !d.Status.Done() && d.Waiting != WaitNone {
-		add(Reply{Key: "wait:" + string(d.Waiting), Kind: ReplyWait, Wait: d.Waiting})
+		key := "wait:" + string(d.Waiting)
+		if d.Waiting == WaitPause {
+			key += ":" + d.Pause.ID // each pause asks anew
+		}
+		add(Reply{Key: key, Kind: ReplyWait, Wait: d.Waiting})
 	}
 	if d.Status.Done() && !o.Hold {
 		add(Reply{Key: KeyFinal, Kind: ReplyFinal, Broadcast: !o.Child})

@@ -26,7 +26,11 @@ const (
 
 // Done reports whether the status is final: nothing will change afterwards.
 func (s Status) Done() bool {
-	return s == StatusSucceeded || s == StatusFailed || s == StatusStopped
+	switch s {
+	case StatusSucceeded, StatusFailed, StatusStopped, StatusRolledBack, StatusRollbackFailed:
+		return true
+	}
+	return false
 }
 
 // StageStatus is the state of one lifecycle event of a deployment target.
@@ -85,6 +89,15 @@ type Stage struct {
 	End    time.Time
 	// Diagnostic is the hook's or CodeDeploy's explanation of a failure.
 	Diagnostic string
+
+	// The rest is for ECS-native deployments, whose stage names repeat
+	// (see ID). Percent is the share of production traffic a production
+	// step moves the new version to, as ECS requested it; BakeMinutes is
+	// how long a bake stage waits; Back marks a stage of the way back (a
+	// rollback or a stop).
+	Percent     float64 `json:",omitempty"`
+	BakeMinutes int     `json:",omitempty"`
+	Back        bool    `json:",omitempty"`
 }
 
 // Duration is how long the stage ran, or has been running as of now.
@@ -117,8 +130,9 @@ type App struct {
 	DefaultEnv string
 }
 
-// Environment is an app in one place: an ECS service behind one CodeDeploy
-// deployment group.
+// Environment is an app in one place: an ECS service, behind one CodeDeploy
+// deployment group (Application, DeploymentGroup) when CodeDeploy deploys
+// it, or deployed by ECS itself, which needs neither.
 type Environment struct {
 	Name             string
 	Region           string
@@ -146,9 +160,12 @@ type Environment struct {
 	ExternalID string
 }
 
-// Deployment is what the bot knows of one CodeDeploy deployment.
+// Deployment is what the bot knows of one deployment: a CodeDeploy
+// deployment (ID d-…) or an ECS service deployment (ID its ARN).
 type Deployment struct {
-	ID          string
+	ID string
+	// Backend is who runs it; CodeDeploy when zero.
+	Backend     Backend
 	App         string
 	Env         string
 	Version     string
@@ -176,8 +193,10 @@ type Deployment struct {
 	// Creator is CodeDeploy's creator: "user" for the bot and anyone else's
 	// API call, "codeDeployRollback" for a rollback CodeDeploy started.
 	Creator string
-	// Waiting says what the deployment is waiting for, if anything.
+	// Waiting says what the deployment is waiting for, if anything; Pause
+	// is the pause hook of an ECS deployment that waits (WaitPause).
 	Waiting Wait
+	Pause   PauseHook
 	// BlueAlive is true while the blue task set still exists, so that a
 	// stop with rollback can still send traffic back to it.
 	BlueAlive bool

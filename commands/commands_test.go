@@ -29,7 +29,7 @@ func TestBadInputIsAnsweredWithoutAWS(t *testing.T) {
 		{"4 KB", alice, deploys, strings.Repeat("web v1.4 ", 460), []string{"characters long; I read at most 4,000"}},
 		{"unknown env", alice, deploys, "web v1.4 to prod", []string{"web has no environment `prod`."}},
 		{"unknown config", alice, deploys, "web v1.4 --config Fast.Config", []string{"I don't know the deployment config `Fast.Config`"}},
-		{"lone unknown word", alice, deploys, "frobnicate", []string{"I don't know the app `frobnicate`.", "I know `payments`, `web`, `website`.", "run `/deploy help`"}},
+		{"lone unknown word", alice, deploys, "frobnicate", []string{"I don't know the app `frobnicate`.", "I know `payments`, `shop`, `web`, `website`.", "run `/deploy help`"}},
 		{"lone misspelt app", alice, deploys, "wbe to production", []string{"I don't know the app `wbe`.", "Did you mean `web`?", "`/deploy help`"}},
 		{"direct message", alice, aliceDM, "web v1.4", []string{"I don't take that in a direct message", "<#C0DEPLOYS>"}},
 		{"channel not allowed", alice, random, "web v1.4", []string{"web in staging is handled in <#C0DEPLOYS> only"}},

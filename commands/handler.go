@@ -74,6 +74,7 @@ type Operator interface {
 type Deployer interface {
 	Starter
 	Operator
+	HookAnswerer
 	Versioner
 }
 

@@ -117,6 +117,10 @@ func (h *Handler) click(ctx context.Context, cb slack.InteractionCallback) {
 		case "confirm":
 			h.confirmClick(ctx, r, a.ActionID, id)
 		case "deploy":
+			if a.ActionID == blocks.ActionContinueHook || a.ActionID == blocks.ActionRollbackHook {
+				h.hookClick(ctx, r, a.ActionID, id, a.Value)
+				continue
+			}
 			h.cardClick(ctx, r, a.ActionID, id)
 		case "queue":
 			h.queueClick(ctx, r, a.ActionID, a.Value)

@@ -101,7 +101,10 @@ func versionChoices(typed string, vs *switchyard.Versions, running map[string]*s
 				c.Value = img.Digest
 			}
 			for _, name := range envs {
-				if r := running[name]; r != nil && r.Runs(img) {
+				// Another environment's image of the same tag in another
+				// registry or repository (another account's ECR) is
+				// another image.
+				if r := running[name]; r != nil && switchyard.ParseImage(r.Running).Repo == switchyard.ParseImage(vs.Running).Repo && r.Runs(img) {
 					c.RunsIn = append(c.RunsIn, name)
 				}
 			}

@@ -18,24 +18,44 @@ import (
 // GetDeploymentGroup and DescribeAlarms, and caches nothing: callers that
 // ask on every poll keep their own short cache. Errors are
 // *switchyard.Error with a message safe to show.
+//
+// For a service ECS deploys itself, the alarms are those of its deployment
+// configuration (when enabled), read from the service at most every
+// serviceTTL: one call, DescribeAlarms, in between. An environment with a
+// codedeploy section is taken for CodeDeploy's until a read of its service
+// (Plan, Start, Recent) said otherwise.
 func (d *Deployer) Alarms(ctx context.Context, env switchyard.Environment) ([]switchyard.Alarm, error) {
 	c, err := d.reads(ctx, env, "")
 	if err != nil {
 		return nil, err
 	}
-	g, err := d.readGroup(ctx, c, env)
-	if err != nil {
-		return nil, err
+	var names []string
+	whose := env.DeploymentGroup
+	f, known := d.services.get(env)
+	var ferr error
+	if !known && env.Application == "" {
+		f, ferr = d.facts(ctx, c, env)
 	}
-	if len(g.alarms) == 0 {
+	if ferr == nil && f.backend == switchyard.BackendECS {
+		names, whose = f.alarms, "service "+env.Service
+	} else if env.Application == "" {
+		return nil, ferr
+	} else {
+		g, err := d.readGroup(ctx, c, env)
+		if err != nil {
+			return nil, err
+		}
+		names = g.alarms
+	}
+	if len(names) == 0 {
 		return nil, nil
 	}
-	states, err := readAlarmStates(ctx, c, g.alarms)
+	states, err := readAlarmStates(ctx, c, names)
 	if err != nil {
-		return nil, fail(err, "describe alarms of "+env.DeploymentGroup, "read the CloudWatch alarms of "+env.DeploymentGroup)
+		return nil, fail(err, "describe alarms of "+whose, "read the CloudWatch alarms of "+whose)
 	}
-	out := make([]switchyard.Alarm, 0, len(g.alarms))
-	for _, n := range g.alarms {
+	out := make([]switchyard.Alarm, 0, len(names))
+	for _, n := range names {
 		out = append(out, switchyard.Alarm{Name: n, State: states[n]})
 	}
 	return out, nil

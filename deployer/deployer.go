@@ -1,5 +1,6 @@
 // Package deployer is the only door from Switchyard to AWS. It turns
-// "myapp v1.4" into a CodeDeploy ECS blue/green deployment (Plan, Start),
+// "myapp v1.4" into an ECS blue/green deployment (Plan, Start), run by
+// CodeDeploy or by ECS itself as the service's deployment controller says,
 // tells the truth about any deployment of a group afterwards (Describe,
 // Recent) and about the alarms the group watches (Alarms), and undoes or
 // hurries one along (Rollback, Continue).
@@ -14,6 +15,7 @@ package deployer
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,14 +86,17 @@ type Control interface {
 }
 
 var (
-	_ ECS         = (*ecs.Client)(nil)
-	_ ECR         = (*ecr.Client)(nil)
-	_ Alarms      = (*cloudwatch.Client)(nil)
-	_ Groups      = (*codedeploy.Client)(nil)
-	_ Deployments = (*codedeploy.Client)(nil)
-	_ History     = (*codedeploy.Client)(nil)
-	_ Targets     = (*codedeploy.Client)(nil)
-	_ Control     = (*codedeploy.Client)(nil)
+	_ ECS                = (*ecs.Client)(nil)
+	_ ECR                = (*ecr.Client)(nil)
+	_ Alarms             = (*cloudwatch.Client)(nil)
+	_ Groups             = (*codedeploy.Client)(nil)
+	_ Deployments        = (*codedeploy.Client)(nil)
+	_ History            = (*codedeploy.Client)(nil)
+	_ Targets            = (*codedeploy.Client)(nil)
+	_ Control            = (*codedeploy.Client)(nil)
+	_ Services           = (*ecs.Client)(nil)
+	_ ServiceDeployments = (*ecs.Client)(nil)
+	_ ServiceControl     = (*ecs.Client)(nil)
 )
 
 // Clients are the AWS clients of one region. Every field is required.
@@ -104,14 +109,19 @@ type Clients struct {
 	History     History
 	Targets     Targets
 	Control     Control
+	// The ECS-native backend's (ecsnative.go).
+	Services           Services
+	ServiceDeployments ServiceDeployments
+	ServiceControl     ServiceControl
 }
 
 // ClientsFromConfig builds the real SDK clients from cfg (its region,
 // credentials, endpoint and retryer). It opens no connection.
 func ClientsFromConfig(cfg aws.Config) Clients {
 	cd := codedeploy.NewFromConfig(cfg)
+	e := ecs.NewFromConfig(cfg)
 	return Clients{
-		ECS:         ecs.NewFromConfig(cfg),
+		ECS:         e,
 		ECR:         ecr.NewFromConfig(cfg),
 		Alarms:      cloudwatch.NewFromConfig(cfg),
 		Groups:      cd,
@@ -119,6 +129,10 @@ func ClientsFromConfig(cfg aws.Config) Clients {
 		History:     cd,
 		Targets:     cd,
 		Control:     cd,
+
+		Services:           e,
+		ServiceDeployments: e,
+		ServiceControl:     e,
 	}
 }
 
@@ -144,6 +158,8 @@ type Deployer struct {
 	opts Options
 	src  clientSource
 	memo *memo
+	// services remembers each environment's backend (ecsnative.go).
+	services *serviceMemo
 }
 
 // New returns a Deployer that uses c for every region and environment, as
@@ -192,6 +208,8 @@ func newDeployer(src clientSource, log *zap.Logger, opts Options) *Deployer {
 		opts: opts,
 		src:  src,
 		memo: newMemo(),
+
+		services: newServiceMemo(),
 	}
 }
 
@@ -223,11 +241,14 @@ func codedeployWrite(o *codedeploy.Options) {
 
 // memo remembers what never changes once seen: the container images of a
 // task definition ARN and the task definitions a deployment moved between.
-// It only saves calls; everything in it can be read again from AWS.
+// It only saves calls; everything in it can be read again from AWS. Images
+// are kept by the task definition's ARN, which names its account and
+// region: myapp:1 of one account is not myapp:1 of another.
 type memo struct {
 	mu sync.Mutex
-	// images maps family:revision → container → image; the container ""
-	// stands for the first one, for apps that name no container.
+	// images maps a task definition (its ARN, or family:revision where
+	// only that is known) → container → image; the container "" stands
+	// for the first one, for apps that name no container.
 	images map[string]map[string]string
 	sets   map[string][2]string // deployment id → {blue, green} task definition ARNs
 	shapes map[string]switchyard.TrafficShape
@@ -242,7 +263,7 @@ func newMemo() *memo {
 func (m *memo) image(taskDef, container string) (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, ok := m.images[lastSegment(taskDef)]
+	c, ok := m.images[imageKey(taskDef)]
 	if !ok {
 		return "", false
 	}
@@ -255,7 +276,16 @@ func (m *memo) putImages(taskDef string, images map[string]string) {
 	if len(m.images) >= memoLimit {
 		clear(m.images)
 	}
-	m.images[lastSegment(taskDef)] = images
+	m.images[imageKey(taskDef)] = images
+}
+
+// imageKey is a task definition's key in the images memo: its ARN when
+// given one.
+func imageKey(taskDef string) string {
+	if strings.HasPrefix(taskDef, "arn:") {
+		return taskDef
+	}
+	return lastSegment(taskDef)
 }
 
 func (m *memo) taskSets(id string) [2]string {

@@ -14,13 +14,17 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// Describe reads deployment id of env: its status, lifecycle events,
+// Describe reads deployment id of env (an ECS service deployment ARN:
+// describeNative): its status, lifecycle events,
 // traffic split and task counts, error, rollback links, and the task
 // definitions and images involved. It takes two AWS calls, plus one while
 // the deployment runs for a deployment started outside the bot and one per
 // task definition never seen before. Errors are *switchyard.Error, ENOTFOUND
 // for an unknown id.
 func (d *Deployer) Describe(ctx context.Context, env switchyard.Environment, id string) (*switchyard.Observation, error) {
+	if isNativeID(id) {
+		return d.describeNative(ctx, env, id)
+	}
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}
@@ -218,9 +222,9 @@ func (d *Deployer) fillTaskDefinitions(ctx context.Context, c Clients, env switc
 			d.log.Debug("read task sets", zap.String("deployment_id", st.ID), zap.Error(err))
 		}
 	}
-	st.Previous, st.TaskDefinition = lastSegment(st.Previous), lastSegment(st.TaskDefinition)
 	st.ImageBefore = d.imageOf(ctx, c, env, st.Previous)
 	st.ImageAfter = d.imageOf(ctx, c, env, st.TaskDefinition)
+	st.Previous, st.TaskDefinition = lastSegment(st.Previous), lastSegment(st.TaskDefinition)
 }
 
 // imageOf is the image of the app's container in a task definition, from

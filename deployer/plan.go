@@ -21,11 +21,13 @@ import (
 
 // Plan reads what deploying version of env would do. version is a tag
 // ("v1.4"), a digest ("sha256:…") or a full image reference. It writes
-// nothing. Errors are *switchyard.Error: EINVALID for bad input or a missing
-// image, ENOTFOUND for a missing service, EUNIMPLEMENTED for a service that
-// CodeDeploy does not control.
+// nothing. The service's deployment controller chooses the backend
+// (Plan.Backend): CodeDeploy, or ECS itself (planNative). Errors are
+// *switchyard.Error: EINVALID for bad input or a missing image, ENOTFOUND
+// for a missing service, EUNIMPLEMENTED for a service neither deploys
+// blue/green.
 func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version string, opts switchyard.PlanOptions) (*switchyard.Plan, error) {
-	if err := checkEnv(env); err != nil {
+	if err := checkService(env); err != nil {
 		return nil, err
 	}
 	c, err := d.reads(ctx, env, "")
@@ -34,6 +36,12 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	}
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return d.planNative(ctx, c, env, svc, version, opts)
+	}
+	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
 	p := &switchyard.Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
@@ -92,8 +100,20 @@ func checkEnv(env switchyard.Environment) error {
 }
 
 // readServiceAndGroup reads the ECS service and the deployment group at
-// once and checks that they belong together.
+// once and checks that they belong together. The group is nil when ECS
+// deploys the service itself: an environment without a codedeploy section
+// reads the service alone.
 func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switchyard.Environment) (*ecstypes.Service, *group, error) {
+	if env.Application == "" {
+		svc, err := d.describeService(ctx, c, env)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := backendOf(env, svc); err != nil {
+			return nil, nil, err
+		}
+		return svc, nil, nil
+	}
 	var (
 		svc            *ecstypes.Service
 		g              *group
@@ -101,13 +121,19 @@ func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switc
 		wg             sync.WaitGroup
 	)
 	wg.Add(2)
-	go func() { defer wg.Done(); svc, svcErr = d.readService(ctx, c, env) }()
+	go func() { defer wg.Done(); svc, svcErr = d.describeService(ctx, c, env) }()
 	go func() { defer wg.Done(); g, grpErr = d.readGroup(ctx, c, env) }()
 	wg.Wait()
-	// The service's refusal (not CODE_DEPLOY, missing) explains more than
+	// The service's refusal (not blue/green, missing) explains more than
 	// the group's, which is often missing for the same reason.
 	if svcErr != nil {
 		return nil, nil, svcErr
+	}
+	switch b, err := backendOf(env, svc); {
+	case err != nil:
+		return nil, nil, err
+	case b == switchyard.BackendECS:
+		return svc, nil, nil // migrated to ECS's own deployments: the group is history
 	}
 	if grpErr != nil {
 		return nil, nil, grpErr
@@ -120,35 +146,17 @@ func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switc
 }
 
 // readService reads env's ECS service and refuses one whose deployments
-// CodeDeploy does not control.
+// CodeDeploy does not control: what the CodeDeploy backend reads.
 func (d *Deployer) readService(ctx context.Context, c Clients, env switchyard.Environment) (*ecstypes.Service, error) {
-	out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{
-		Cluster: aws.String(env.Cluster), Services: []string{env.Service},
-	})
+	svc, err := d.describeService(ctx, c, env)
 	if err != nil {
-		if apiCode(err) == "ClusterNotFoundException" {
-			return nil, switchyard.Wrap(switchyard.ENOTFOUND, "There is no ECS cluster "+env.Cluster+".",
-				fmt.Errorf("describe service %s: %w", env.Service, err))
-		}
-		return nil, fail(err, "describe service "+env.Service, "read the ECS service "+env.Service)
+		return nil, err
 	}
-	var svc *ecstypes.Service
-	for i := range out.Services {
-		if s := &out.Services[i]; aws.ToString(s.ServiceName) == lastSegment(env.Service) || aws.ToString(s.ServiceArn) == env.Service {
-			svc = s
-		}
-	}
-	if svc == nil || aws.ToString(svc.Status) == "INACTIVE" {
-		return nil, switchyard.Errorf(switchyard.ENOTFOUND, "There is no ECS service %s in cluster %s.", env.Service, env.Cluster)
-	}
-	controller := ecstypes.DeploymentControllerTypeEcs
-	if svc.DeploymentController != nil {
-		controller = svc.DeploymentController.Type
-	}
-	if controller != ecstypes.DeploymentControllerTypeCodeDeploy {
-		return nil, switchyard.Errorf(switchyard.EUNIMPLEMENTED,
-			"Service %s uses the %s deployment controller; Switchyard only deploys services whose deployments CodeDeploy controls (CODE_DEPLOY).",
-			env.Service, controller)
+	switch b, err := backendOf(env, svc); {
+	case err != nil:
+		return nil, err
+	case b != switchyard.BackendCodeDeploy:
+		return nil, switchyard.Errorf(switchyard.ECONFLICT, "Service %s is now deployed by ECS itself, not by CodeDeploy.", env.Service)
 	}
 	return svc, nil
 }

@@ -186,11 +186,11 @@ func TestPlanSkipsTheCheckOutsideECR(t *testing.T) {
 	}
 }
 
-func TestPlanRefusesAServiceCodeDeployDoesNotControl(t *testing.T) {
+func TestPlanRefusesARollingService(t *testing.T) {
 	h := newHarness(t)
 	_, err := h.d.Plan(context.Background(), workerEnv, "2024.07.1", switchyard.PlanOptions{})
 	se := errorCode(t, err, switchyard.EUNIMPLEMENTED)
-	if !strings.Contains(se.Message, "uses the ECS deployment controller") {
+	if !strings.Contains(se.Message, "uses ECS rolling updates") {
 		t.Errorf("message %q", se.Message)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
 )
@@ -16,12 +17,27 @@ import (
 // since, newest first, whoever started them (the bot, the console, the CLI,
 // CI), at most Options.RecentLimit. Each Status carries what GetDeployment
 // tells (no stages or traffic: Describe one for those).
+//
+// Which backend's deployments it lists follows the service's deployment
+// controller, read at most every serviceTTL.
 func (d *Deployer) Recent(ctx context.Context, env switchyard.Environment, since time.Time) ([]*switchyard.Observation, error) {
-	if err := checkEnv(env); err != nil {
+	if err := checkService(env); err != nil {
 		return nil, err
 	}
 	c, err := d.reads(ctx, env, "")
 	if err != nil {
+		return nil, err
+	}
+	f, err := d.facts(ctx, c, env)
+	switch {
+	case err == nil && f.backend == switchyard.BackendECS:
+		return d.recentNative(ctx, c, env, since, f.created)
+	case err != nil && env.Application == "":
+		return nil, err
+	case err != nil:
+		d.log.Debug("read the service's deployment controller; listing CodeDeploy's", zap.String("service", env.Service), zap.Error(err))
+	}
+	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
 	in := &codedeploy.ListDeploymentsInput{

@@ -17,7 +17,7 @@ import (
 
 // Rollback undoes deployment target of env, as the bot knows it (its
 // record: whether it is itself a rollback, and the task definition that ran
-// before it). While blue still exists (in progress, ready wait, termination
+// before it); an ECS service deployment is rollbackNative's. While blue still exists (in progress, ready wait, termination
 // wait) it stops the deployment with automatic rollback; after success it
 // deploys the previous task definition revision again, through the same
 // path as Start, unless that revision is of another family or image
@@ -26,6 +26,9 @@ import (
 // there is nothing to roll back, and names the reason; a deployment group
 // busy with another deployment gives ECONFLICT with a *switchyard.BusyError.
 func (d *Deployer) Rollback(ctx context.Context, env switchyard.Environment, target switchyard.Deployment, by switchyard.Actor) (*switchyard.RollbackResult, error) {
+	if isNativeID(target.ID) {
+		return d.rollbackNative(ctx, env, target, by)
+	}
 	id := target.ID
 	if !validDeploymentID(id) {
 		return nil, switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
@@ -145,6 +148,10 @@ func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchya
 	if err != nil {
 		return nil, err
 	}
+	if g == nil {
+		return nil, switchyard.Errorf(switchyard.ECONFLICT,
+			"Service %s is now deployed by ECS itself, so CodeDeploy cannot redeploy what ran before %s; deploy the version you want instead.", env.Service, st.ID)
+	}
 	running := lastSegment(aws.ToString(svc.TaskDefinition))
 	switch {
 	case g.active != "":
@@ -189,6 +196,25 @@ func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchya
 
 // planRollback plans deploying prev as it is, with the rollback config.
 func (d *Deployer) planRollback(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, g *group, prev, undoes string) (*switchyard.Plan, error) {
+	p, err := d.planRedeploy(ctx, c, env, svc, prev, undoes)
+	if err != nil {
+		return nil, err
+	}
+	applyGroup(p, env, g, d.opts.RollbackConfig)
+	shape, ok := predefinedShapes[p.Config]
+	if !ok {
+		if shape, err = d.describeConfig(ctx, c, p.Config); err != nil {
+			return nil, err
+		}
+	}
+	p.Traffic = shape
+	return p, nil
+}
+
+// planRedeploy plans deploying prev, a task definition that ran before,
+// as it is, in place of what svc runs: the part of a rollback's plan both
+// backends share.
+func (d *Deployer) planRedeploy(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, prev, undoes string) (*switchyard.Plan, error) {
 	p := &switchyard.Plan{App: env.Service, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
 		TaskDefinition: aws.ToString(svc.TaskDefinition), RollbackOf: undoes, PlannedAt: d.opts.Now().UTC()}
 	cur, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
@@ -213,14 +239,6 @@ func (d *Deployer) planRollback(ctx context.Context, c Clients, env switchyard.E
 		}
 	}
 	p.Version = switchyard.VersionOf(p.ImageNext)
-	applyGroup(p, env, g, d.opts.RollbackConfig)
-	shape, ok := predefinedShapes[p.Config]
-	if !ok {
-		if shape, err = d.describeConfig(ctx, c, p.Config); err != nil {
-			return nil, err
-		}
-	}
-	p.Traffic = shape
 	return p, nil
 }
 
@@ -299,6 +317,10 @@ func without(ids []string, id string) []string {
 // now, WaitTermination finishes the deployment now. ECONFLICT when the
 // deployment is not in that wait.
 func (d *Deployer) Continue(ctx context.Context, env switchyard.Environment, id string, wait switchyard.Wait, by switchyard.Actor) error {
+	if isNativeID(id) {
+		return switchyard.Errorf(switchyard.EINVALID,
+			"An ECS deployment waits only at its pause hooks, and each is answered by its own id (Continue on the card).")
+	}
 	if !validDeploymentID(id) {
 		return switchyard.Errorf(switchyard.EINVALID, "%q is not a CodeDeploy deployment id (d-XXXXXXXXX).", id)
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/switchyard/switchyard"
 )
 
-// Start carries out a plan: it re-reads the service and the deployment
-// group, clones the current task definition with only the planned
+// Start carries out a plan. For the ECS backend see startNative. For
+// CodeDeploy it re-reads the service and the deployment group, clones the current task definition with only the planned
 // container's image changed, registers the clone and creates the CodeDeploy
 // deployment. The description names the actor's user, channel and request,
 // for people reading the console and for the bot to find the request again
@@ -31,6 +31,9 @@ import (
 func (d *Deployer) Start(ctx context.Context, plan *switchyard.Plan, by switchyard.Actor) (string, error) {
 	if plan == nil {
 		return "", switchyard.Errorf(switchyard.EINVALID, "There is no plan to start.")
+	}
+	if plan.Backend == switchyard.BackendECS {
+		return d.startNative(ctx, plan, by)
 	}
 	desc := describeStart(by, plan)
 	return d.start(ctx, plan, desc, by)
@@ -49,6 +52,10 @@ func (d *Deployer) start(ctx context.Context, plan *switchyard.Plan, desc descri
 	svc, g, err := d.readServiceAndGroup(ctx, c, env)
 	if err != nil {
 		return "", err
+	}
+	if g == nil {
+		return "", switchyard.Errorf(switchyard.ECONFLICT,
+			"Service %s is now deployed by ECS itself, not by CodeDeploy; plan the deployment again.", env.Service)
 	}
 	if now := aws.ToString(svc.TaskDefinition); now != plan.TaskDefinition {
 		return "", switchyard.Errorf(switchyard.ECONFLICT,

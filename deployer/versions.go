@@ -25,15 +25,18 @@ const maxVersionPages = 10
 // well formed are left out: they come from anyone who may push. Errors are
 // *switchyard.Error: ENOTFOUND for a missing service or repository.
 func (d *Deployer) Versions(ctx context.Context, env switchyard.Environment) (*switchyard.Versions, error) {
-	if err := checkEnv(env); err != nil {
+	if err := checkService(env); err != nil {
 		return nil, err
 	}
 	c, err := d.reads(ctx, env, "")
 	if err != nil {
 		return nil, err
 	}
-	svc, err := d.readService(ctx, c, env)
+	svc, err := d.describeService(ctx, c, env) // either backend: the images are the service's
 	if err != nil {
+		return nil, err
+	}
+	if _, err := backendOf(env, svc); err != nil {
 		return nil, err
 	}
 	container := env.Container

@@ -36,7 +36,8 @@ func (c *alarmCache) get(ctx context.Context, env switchyard.Environment, fresh 
 	if c.r == nil {
 		return nil
 	}
-	key := env.Region + "/" + env.Application + "/" + env.DeploymentGroup
+	// A service ECS deploys itself has no group: the service names it.
+	key := env.RoleARN + "|" + env.Region + "/" + env.Application + "/" + env.DeploymentGroup + "/" + env.Cluster + "/" + env.Service
 	c.mu.Lock()
 	e, ok := c.byID[key]
 	c.mu.Unlock()

@@ -31,25 +31,30 @@ func (n *Notifier) discover(ctx context.Context) {
 	if !n.holdJob(ctx, discoverJob) {
 		return // another replica discovers
 	}
-	since := n.started.Add(-n.opts.Lookback)
 	for _, a := range n.cfg.Apps {
 		for _, name := range a.EnvNames() {
 			env, _ := a.Env(name)
 			env.Name = name
-			list, err := n.describe.Recent(ctx, env, since)
-			if err != nil {
-				if ctx.Err() == nil {
-					n.log.Warn("list recent deployments", zap.String("app", a.Name), zap.String("env", name), zap.Error(err))
-				}
-				continue
-			}
-			// Oldest first, so that a deployment is recorded before the
-			// rollback CodeDeploy started for it.
-			slices.Reverse(list)
-			for _, obs := range list {
-				n.discovered(ctx, a.Name, env, obs)
-			}
+			n.discoverEnv(ctx, a.Name, env)
 		}
+	}
+}
+
+// discoverEnv records the deployments of app's environment env the store
+// does not know yet, and watches those in flight.
+func (n *Notifier) discoverEnv(ctx context.Context, app string, env switchyard.Environment) {
+	list, err := n.describe.Recent(ctx, env, n.started.Add(-n.opts.Lookback))
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("list recent deployments", zap.String("app", app), zap.String("env", env.Name), zap.Error(err))
+		}
+		return
+	}
+	// Oldest first, so that a deployment is recorded before the
+	// rollback CodeDeploy started for it.
+	slices.Reverse(list)
+	for _, obs := range list {
+		n.discovered(ctx, app, env, obs)
 	}
 }
 
@@ -75,6 +80,9 @@ func (n *Notifier) discovered(ctx context.Context, app string, env switchyard.En
 	if err != nil {
 		n.log.Warn("describe discovered deployment", zap.String("deployment_id", obs.ID), zap.Error(err))
 		return
+	}
+	if n.startingHere(ctx, app, env, full) {
+		return // a request of the bot's links it in a moment
 	}
 	if err := n.adopt(ctx, app, env, full); err != nil {
 		n.log.Warn("record discovered deployment", zap.String("deployment_id", obs.ID), zap.Error(err))

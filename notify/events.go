@@ -134,6 +134,9 @@ func parseEvent(body string) (ref deploymentRef, ok bool, err error) {
 // looked at now. A deployment of a configured group that the store does not
 // know yet (started outside Slack) gets its record and card here.
 func (n *Notifier) handleEvent(ctx context.Context, body string) error {
+	if handled, err := n.handleECSEvent(ctx, body); handled {
+		return err
+	}
 	ref, ok, err := parseEvent(body)
 	if err != nil || !ok {
 		return err

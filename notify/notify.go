@@ -1,7 +1,8 @@
 // Package notify keeps every deployment's live card and thread in Slack true
 // to what AWS says, in three steps:
 //
-//   - observe: CodeDeploy's state-change events from SQS (events.go), polling
+//   - observe: CodeDeploy's and ECS's state-change events from SQS
+//     (events.go, ecsevents.go), polling
 //     of every deployment in flight, since stages and traffic are never in
 //     events (poll.go), and discovery of deployments started outside Slack
 //     (discover.go) each only say "look at d-… now";
@@ -91,6 +92,9 @@ type Requests interface {
 	FindRequest(ctx context.Context, deploymentID string) (switchyard.Pending, error)
 	// ListRollbacksOf lists the rollback requests of a deployment.
 	ListRollbacksOf(ctx context.Context, deploymentID string) ([]switchyard.Pending, error)
+	// ListStarting lists the confirmed requests of app in env whose
+	// deployment is not linked yet.
+	ListStarting(ctx context.Context, app, env string) ([]switchyard.Pending, error)
 }
 
 // AlarmReader reads the CloudWatch alarms an environment's deployment group

@@ -152,7 +152,7 @@ func (n *Notifier) fast(d switchyard.Deployment) bool {
 		return true
 	}
 	for _, s := range d.Stages {
-		if s.Name == switchyard.AllowTraffic && s.Status == switchyard.StageInProgress {
+		if (s.Name == switchyard.AllowTraffic || s.ProductionStep()) && s.Status == switchyard.StageInProgress {
 			return true
 		}
 	}

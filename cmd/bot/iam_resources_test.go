@@ -116,9 +116,21 @@ func TestIAMResourcesMatchWhatSetupAndTheBotTouch(t *testing.T) {
 				check(setupPolicy, "Setup", "sts:AssumeRole", e.RoleARN, subs)
 			}
 			for _, p := range policies {
+				check(p, "Run", "ecr:DescribeImages", repo, subs)
+				if e.Application == "" { // ECS deploys the service itself
+					svc := fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", e.Region, account, e.Cluster, e.Service)
+					dep := fmt.Sprintf("arn:aws:ecs:%s:%s:service-deployment/%s/%s/AbCdEf0123", e.Region, account, e.Cluster, e.Service)
+					rev := fmt.Sprintf("arn:aws:ecs:%s:%s:service-revision/%s/%s/1234567890", e.Region, account, e.Cluster, e.Service)
+					check(p, "Run", "ecs:UpdateService", svc, subs)
+					check(p, "Run", "ecs:ListServiceDeployments", svc, subs)
+					for _, a := range []string{"ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment", "ecs:ContinueServiceDeployment"} {
+						check(p, "Run", a, dep, subs)
+					}
+					check(p, "Run", "ecs:DescribeServiceRevisions", rev, subs)
+					continue
+				}
 				check(p, "Run", "codedeploy:CreateDeployment", group, subs)
 				check(p, "Run", "codedeploy:StopDeployment", group, subs)
-				check(p, "Run", "ecr:DescribeImages", repo, subs)
 			}
 			checked++
 		}

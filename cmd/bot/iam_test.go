@@ -143,6 +143,9 @@ func deployerCalls() []string {
 	run = append(run, methods("ecs", (*deployer.ECS)(nil))...)
 	run = append(run, methods("ecr", (*deployer.ECR)(nil))...)
 	run = append(run, methods("cloudwatch", (*deployer.Alarms)(nil))...)
+	for _, v := range []any{(*deployer.Services)(nil), (*deployer.ServiceDeployments)(nil), (*deployer.ServiceControl)(nil)} {
+		run = append(run, methods("ecs", v)...)
+	}
 	for _, v := range []any{(*deployer.Groups)(nil), (*deployer.Deployments)(nil), (*deployer.History)(nil), (*deployer.Targets)(nil), (*deployer.Control)(nil)} {
 		run = append(run, methods("codedeploy", v)...)
 	}

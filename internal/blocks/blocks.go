@@ -138,8 +138,12 @@ func TrafficBar(green float64) string {
 	return strings.Repeat("▰", n) + strings.Repeat("▱", 10-n)
 }
 
-// ConsoleURL links a deployment in the AWS console.
+// ConsoleURL links a deployment in the AWS console: a CodeDeploy
+// deployment's page, or an ECS service deployment's in the ECS console.
 func ConsoleURL(region, id string) string {
+	if ref, ok := sy.ParseServiceDeploymentARN(id); ok {
+		return ecsConsoleURL(ref)
+	}
 	return fmt.Sprintf("https://%s.console.aws.amazon.com/codesuite/codedeploy/deployments/%s?region=%s", region, id, region)
 }
 

@@ -39,10 +39,10 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 	}
 	bl = append(bl, fields(
 		"Image", imageChange(d),
-		"Deployment", fmt.Sprintf("<%s|%s>", ConsoleURL(d.Region, d.ID), d.ID),
+		"Deployment", fmt.Sprintf("<%s|%s>", ConsoleURL(d.Region, d.ID), sy.ShortID(d.ID)),
 		"Requested by", requested,
 		"Confirmed by", confirmed,
-		"Config", "`"+d.Config+"`",
+		configLabel(d), "`"+d.Config+"`",
 		"Started", startedAt(d),
 		"Reason", Escape(truncate(raw.Reason, 500)),
 	))
@@ -50,7 +50,11 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 		bl = append(bl, section(stageLines(d, now)))
 	}
 	if d.Traffic.Blue+d.Traffic.Green > 0 {
-		bl = append(bl, section(trafficLine(d.Traffic)))
+		line := trafficLine(d.Traffic)
+		if d.Backend == sy.BackendECS {
+			line += " · _as ECS requested it_"
+		}
+		bl = append(bl, section(line))
 	}
 	bl = append(bl, context(alarmLine(d.Alarms)))
 	if d.FreezeOverride != "" {
@@ -59,10 +63,22 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 	if note := outcomeNote(d); note != "" {
 		bl = append(bl, section(note))
 	}
+	if pause := pauseLine(d); pause != "" {
+		bl = append(bl, section(pause))
+	}
 	if act := cardButtons(d); act != nil {
 		bl = append(bl, act)
 	}
 	return Message{Text: fmt.Sprintf("%s: %s", text, statusWord(d)), Blocks: bl}
+}
+
+// configLabel names what the card's Config field shows: a CodeDeploy
+// deployment config, or the strategy ECS deploys with.
+func configLabel(d sy.Deployment) string {
+	if d.Backend == sy.BackendECS {
+		return "ECS strategy"
+	}
+	return "Config"
 }
 
 func imageChange(d sy.Deployment) string {
@@ -85,6 +101,9 @@ func startedAt(d sy.Deployment) string {
 
 // statusWord is the deployment's state in a few words.
 func statusWord(d sy.Deployment) string {
+	if w, ok := ecsStatusWord(d); ok {
+		return w
+	}
 	switch {
 	case d.Status == sy.StatusSucceeded:
 		return "succeeded"
@@ -116,6 +135,9 @@ func statusLine(d sy.Deployment, now time.Time) string {
 		icon = ":octagonal_sign:"
 	case sy.StatusReady:
 		icon = ":double_vertical_bar:"
+	}
+	if i := ecsStatusIcon(d); i != "" {
+		icon = i
 	}
 	elapsed := ""
 	switch {
@@ -169,14 +191,17 @@ func stageIcon(s sy.StageStatus) string {
 func stageLines(d sy.Deployment, now time.Time) string {
 	var lines []string
 	for _, s := range d.Stages {
-		line := fmt.Sprintf("%s %s", stageIcon(s.Status), s.Name)
+		line := fmt.Sprintf("%s %s", stageIcon(s.Status), stageTitle(s))
+		took, timed := stageDuration(s, now)
 		switch {
-		case s.Status == sy.StageSucceeded || s.Status == sy.StageFailed:
-			line += " · " + Duration(s.Duration(now))
-		case s.Status == sy.StageInProgress:
+		case (s.Status == sy.StageSucceeded || s.Status == sy.StageFailed) && timed:
+			line += " · " + took
+		case s.Status == sy.StageInProgress && timed:
 			line += " · started " + Ago(s.Start)
+		case interrupted(s) && timed:
+			line = fmt.Sprintf(":black_square_for_stop: %s · interrupted after %s", stageTitle(s), took)
 		case interrupted(s):
-			line = fmt.Sprintf(":black_square_for_stop: %s · interrupted after %s", s.Name, Duration(s.Duration(now)))
+			line = fmt.Sprintf(":black_square_for_stop: %s · interrupted", stageTitle(s))
 		case s.Status == sy.StageSkipped:
 			line += " · skipped"
 		}
@@ -208,11 +233,12 @@ func outcomeNote(d sy.Deployment) string {
 		parts = append(parts, fmt.Sprintf("CodeDeploy rollback deployment: <%s|%s>", ConsoleURL(d.Region, d.RollbackID), d.RollbackID))
 	}
 	if d.RollbackOf != "" {
-		parts = append(parts, fmt.Sprintf("Rolls back <%s|%s>.", ConsoleURL(d.Region, d.RollbackOf), d.RollbackOf))
+		parts = append(parts, fmt.Sprintf("Rolls back <%s|%s>.", ConsoleURL(d.Region, d.RollbackOf), sy.ShortID(d.RollbackOf)))
 	}
 	// Who rolled back is the why of a stop they made: say it once.
-	stoppedByThem := d.ErrorCode == "MANUAL_STOP" && d.RolledBackBy != ""
-	if (d.Status == sy.StatusFailed || d.Status == sy.StatusStopped) && !stoppedByThem {
+	stoppedByThem := (d.ErrorCode == "MANUAL_STOP" || d.Backend == sy.BackendECS) && d.RolledBackBy != ""
+	turnedBack := d.Status == sy.StatusRolledBack || d.Status == sy.StatusRollingBack || d.Status == sy.StatusRollbackFailed || d.Status == sy.StatusStopping
+	if (d.Status == sy.StatusFailed || d.Status == sy.StatusStopped || turnedBack) && !stoppedByThem {
 		if reason := failureReason(d); reason != "" {
 			parts = append(parts, "*Why:* "+reason)
 		}
@@ -241,12 +267,14 @@ func failureReason(d sy.Deployment) string {
 		return fmt.Sprintf("stopped by %s.", Mention(d.RolledBackBy))
 	case d.ErrorCode == "MANUAL_STOP":
 		return "stopped by hand (console, CLI or API). " + text
+	case d.Backend == sy.BackendECS && d.RolledBackBy != "":
+		return fmt.Sprintf("rolled back by %s.", Mention(d.RolledBackBy))
 	case d.ErrorCode == "ALARM_ACTIVE":
 		return "a watched alarm fired: " + firedAlarms(d)
 	case stage.Name != "" && stage.Diagnostic != "":
-		return fmt.Sprintf("%s failed: %s", stage.Name, Escape(truncate(stage.Diagnostic, 500)))
+		return fmt.Sprintf("%s failed: %s", stageTitle(stage), Escape(truncate(stage.Diagnostic, 500)))
 	case stage.Name != "":
-		return fmt.Sprintf("%s failed. %s", stage.Name, text)
+		return fmt.Sprintf("%s failed. %s", stageTitle(stage), text)
 	case text != "":
 		return text
 	}
@@ -255,11 +283,14 @@ func failureReason(d sy.Deployment) string {
 
 func cardButtons(d sy.Deployment) *slack.ActionBlock {
 	var els []slack.BlockElement
-	if d.CanRollback() {
+	pausing := d.Waiting == sy.WaitPause && !d.Status.Done() && d.Pause.ID != ""
+	if pausing {
+		els = append(els, pauseButtons(d)...) // Roll back there is the pause's answer
+	} else if d.CanRollback() {
 		rb := button(ActionRollback, d.ID, "Rollback", slack.StyleDanger)
 		rb = rb.WithConfirm(slack.NewConfirmationBlockObject(
 			plain("Roll back "+truncate(d.App, 60)+"?"),
-			plain(truncate(fmt.Sprintf("Traffic goes back to blue and %s stops. Everyone in the channel will see that you did it.", d.ID), 300)),
+			plain(truncate(fmt.Sprintf("Traffic goes back to blue and %s stops. Everyone in the channel will see that you did it.", sy.ShortID(d.ID)), 300)),
 			plain("Roll back"), plain("Keep going")).WithStyle(slack.StyleDanger))
 		els = append(els, rb)
 	}

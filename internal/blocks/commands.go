@@ -234,6 +234,7 @@ func History(app string, ds []sy.Deployment, now time.Time) Message {
 // newID is the deployment that carries it, when known.
 func RollbackStarted(app, env, id, newID string, redeploy bool) Message {
 	var text string
+	id, newID = sy.ShortID(id), sy.ShortID(newID)
 	switch {
 	case redeploy && newID != "":
 		text = fmt.Sprintf(":rewind: Rolling back %s in %s: %s redeploys the previous version (undoing %s). Its card follows in the channel.", app, env, newID, id)
@@ -288,7 +289,7 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	if d.FreezeOverride != "" {
 		b.WriteString(", during a freeze")
 	}
-	fmt.Fprintf(&b, " (%s)", d.ID)
+	fmt.Fprintf(&b, " (%s)", sy.ShortID(d.ID))
 	return b.String()
 }
 
@@ -321,6 +322,12 @@ func resultWords(s sy.Status) (icon, word string) {
 		return ":x:", "failed"
 	case sy.StatusStopped:
 		return ":octagonal_sign:", "stopped"
+	case sy.StatusRolledBack:
+		return ":rewind:", "rolled back"
+	case sy.StatusRollbackFailed:
+		return ":x:", "failed, rollback failed"
+	case sy.StatusRollingBack:
+		return ":rewind:", "rolling back"
 	case sy.StatusReady:
 		return ":double_vertical_bar:", "waiting for traffic"
 	case "":

@@ -17,7 +17,7 @@ func BackOnBlueReply(d sy.Deployment) string {
 // deployment CodeDeploy started, told in the thread of the deployment it
 // rolls back.
 func RollbackDeploymentPrefix(id string) string {
-	return fmt.Sprintf(":rewind: _Rollback %s_ · ", safeID(id))
+	return fmt.Sprintf(":rewind: _Rollback %s_ · ", safeID(sy.ShortID(id)))
 }
 
 // ReplyText words reply r of deployment d for its thread as of now. child
@@ -32,8 +32,14 @@ func ReplyText(r sy.Reply, d sy.Deployment, child bool, now time.Time) string {
 	case sy.ReplyStage:
 		return prefix + StageReply(r.Stage, now)
 	case sy.ReplyTraffic:
+		if d.Backend == sy.BackendECS {
+			return TrafficReply(r.Traffic) + " _(as ECS requested it)_"
+		}
 		return TrafficReply(r.Traffic)
 	case sy.ReplyWait:
+		if r.Wait == sy.WaitPause {
+			return PauseReply(d)
+		}
 		return WaitReply(r.Wait)
 	case sy.ReplyRolledBack:
 		return RollbackReply(d.RolledBackBy, "")

@@ -50,8 +50,15 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 	}
 	c.Alarms = plan.Alarms
 	if plan.ActiveDeployment != "" {
-		c.Notes = append(c.Notes, fmt.Sprintf("Deployment %s of this group is still running; Confirm will be refused until it ends.",
-			safeID(plan.ActiveDeployment)))
+		of := "group"
+		if plan.Backend == sy.BackendECS {
+			of = "service"
+		}
+		c.Notes = append(c.Notes, fmt.Sprintf("Deployment %s of this %s is still running; Confirm will be refused until it ends.",
+			safeID(sy.ShortID(plan.ActiveDeployment)), of))
+	}
+	if plan.Backend == sy.BackendECS {
+		ecsConfirmation(&c, plan)
 	}
 	return c
 }

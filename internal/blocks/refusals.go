@@ -1,6 +1,10 @@
 package blocks
 
-import "fmt"
+import (
+	"fmt"
+
+	sy "github.com/switchyard/switchyard"
+)
 
 // The sentences of the refusals and failures the commands package tells
 // one person. Each returns plain sentence text: the caller shows it as a
@@ -23,6 +27,8 @@ const (
 	ActFinish   Act = "finish_now"
 	ActLock     Act = "lock"
 	ActUnlock   Act = "unlock"
+	// ActContinue answers an ECS deployment's pause hook with Continue.
+	ActContinue Act = "continue_hook"
 )
 
 // phrase says act on app in env the way "You may not …" goes on. A lock
@@ -39,6 +45,8 @@ func (a Act) phrase(app, env string) string {
 		return fmt.Sprintf("shift traffic of deployments of %s in %s", app, env)
 	case ActFinish:
 		return fmt.Sprintf("finish deployments of %s in %s", app, env)
+	case ActContinue:
+		return fmt.Sprintf("let deployments of %s in %s go on past a pause", app, env)
 	case ActLock, ActUnlock:
 		return string(a) + " " + app
 	default:
@@ -174,7 +182,7 @@ func NoSuchEnv(app, env string) string {
 // AlreadyRollingBack refuses a second rollback of deployment id while
 // deployment active carries the first.
 func AlreadyRollingBack(active, id string) string {
-	return fmt.Sprintf("%s is already rolling back %s; let it finish.", safeID(active), safeID(id))
+	return fmt.Sprintf("%s is already rolling back %s; let it finish.", safeID(sy.ShortID(active)), safeID(sy.ShortID(id)))
 }
 
 // NothingToRollBack refuses a rollback of an environment without a

@@ -11,21 +11,28 @@ import (
 // StageReply is the thread reply for a lifecycle stage reaching a state.
 func StageReply(s sy.Stage, now time.Time) string {
 	s = safeStage(s)
-	switch s.Status {
-	case sy.StageInProgress:
-		return fmt.Sprintf(":arrows_counterclockwise: *%s* started", s.Name)
-	case sy.StageSucceeded:
-		return fmt.Sprintf(":white_check_mark: *%s* succeeded in %s", s.Name, Duration(s.Duration(now)))
-	case sy.StageFailed:
-		msg := fmt.Sprintf(":x: *%s* failed after %s", s.Name, Duration(s.Duration(now)))
+	name := stageTitle(s)
+	took, timed := stageDuration(s, now)
+	switch {
+	case s.Status == sy.StageInProgress:
+		return fmt.Sprintf(":arrows_counterclockwise: *%s* started", name)
+	case s.Status == sy.StageSucceeded && !timed:
+		return fmt.Sprintf(":white_check_mark: *%s* done", name)
+	case s.Status == sy.StageSucceeded:
+		return fmt.Sprintf(":white_check_mark: *%s* succeeded in %s", name, took)
+	case s.Status == sy.StageFailed:
+		msg := fmt.Sprintf(":x: *%s* failed", name)
+		if timed {
+			msg += " after " + took
+		}
 		if s.Diagnostic != "" {
 			msg += ": " + Escape(truncate(s.Diagnostic, 500))
 		}
 		return msg
-	case sy.StageSkipped:
-		return fmt.Sprintf(":fast_forward: *%s* skipped", s.Name)
+	case s.Status == sy.StageSkipped:
+		return fmt.Sprintf(":fast_forward: *%s* skipped", name)
 	default:
-		return fmt.Sprintf("*%s* is %s", s.Name, s.Status)
+		return fmt.Sprintf("*%s* is %s", name, s.Status)
 	}
 }
 
@@ -62,6 +69,11 @@ func FinalReply(d sy.Deployment) string {
 		took = " in " + Duration(d.Completed.Sub(d.Created))
 	}
 	what := strings.TrimSpace(d.App + " " + d.Version) // a version AWS did not tell is left out
+	if d.Backend == sy.BackendECS {
+		if msg := ecsFinalReply(d, who); msg != "" {
+			return msg
+		}
+	}
 	switch d.Status {
 	case sy.StatusSucceeded:
 		if d.RollbackOf != "" {

@@ -266,6 +266,12 @@ func parseApp(p *problems, n *yaml.Node, region string, configs []string) App {
 	return a
 }
 
+// parseEnv reads an environment. Two backends share the format: with a
+// codedeploy section (application, deployment_group, deployment_config)
+// and optional hooks, CodeDeploy deploys the service; without one, ECS
+// deploys it itself (deployment controller ECS, strategy BLUE_GREEN,
+// LINEAR or CANARY), and hooks are refused. Which one really deploys it
+// the deployer reads from the service; the file only says what each needs.
 func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string, appRole role) switchyard.Environment {
 	m := newMapping(p, n, fmt.Sprintf("an environment of app %q", app))
 	var e switchyard.Environment
@@ -299,7 +305,8 @@ func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string, a
 	if port, ok := m.integer("container_port", 1, 65535); ok {
 		e.ContainerPort = port
 	}
-	if cdn := m.get("codedeploy"); cdn != nil {
+	cdn := m.get("codedeploy")
+	if cdn != nil {
 		cm := newMapping(p, cdn, "the codedeploy section of "+m.where)
 		var an, gn, dn *yaml.Node
 		e.Application, an = cm.str("application", true)
@@ -318,10 +325,16 @@ func parseEnv(p *problems, n *yaml.Node, app, region string, configs []string, a
 				e.DeploymentConfig, strings.Join(PredefinedConfigs(), ", "))
 		}
 		cm.done()
-	} else {
-		p.add(m.node, "%s is missing %q (application and deployment_group)", m.where, "codedeploy")
 	}
-	if hn := m.get("hooks"); hn != nil {
+	// Without a codedeploy section ECS deploys the service itself, and
+	// what only CodeDeploy reads has no place.
+	hn := m.get("hooks")
+	if hn != nil && cdn == nil {
+		p.add(hn, "hooks in %s are AppSpec hooks, which only CodeDeploy runs: an environment without a codedeploy section is deployed by ECS itself, "+
+			"which runs the lifecycle hooks of the service's deploymentConfiguration (or add the codedeploy section if CodeDeploy deploys it)", m.where)
+		hn = nil
+	}
+	if hn != nil {
 		hm := newMapping(p, hn, "the hooks of "+m.where)
 		e.Hooks = map[string]string{}
 		for _, stage := range switchyard.HookStages() {

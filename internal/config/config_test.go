@@ -121,6 +121,9 @@ func TestRefusals(t *testing.T) {
 		{"bad default env", "    channels: [C0DEPLOYS1]\n", "    channels: [C0DEPLOYS1]\n    default_environment: prod\n",
 			`s.yaml:5: default_environment "prod" is not one of app "myapp"'s environments`},
 		{"list expected", "    channels: [C0DEPLOYS1]\n", "    channels: C0DEPLOYS1\n", `s.yaml:4: "channels" in app "myapp" must be a list`},
+		{"hooks without codedeploy", "        codedeploy:\n          application: myapp\n          deployment_group: myapp-prod\n",
+			"        hooks:\n          BeforeInstall: smoke\n",
+			`s.yaml:14: hooks in environment "production" of app "myapp" are AppSpec hooks, which only CodeDeploy runs`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,6 +147,19 @@ func TestRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An environment without a codedeploy section is one ECS deploys itself:
+// cluster, service and container are all it needs.
+func TestEnvironmentOfAServiceECSDeploysItself(t *testing.T) {
+	c, err := Parse("s.yaml", []byte(strings.Replace(valid, "        codedeploy:\n          application: myapp\n          deployment_group: myapp-prod\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := c.Apps[0].Env("")
+	if env.Application != "" || env.DeploymentGroup != "" || env.Service != "myapp" || env.Container != "web" {
+		t.Fatalf("environment %+v", env)
 	}
 }
 

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,17 +36,23 @@ func TestE2EControlEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	var world struct {
-		Apps   []string `json:"apps"`
-		Alarms []string `json:"alarms"`
-		Speed  *float64 `json:"speed"`
+		Apps   []string            `json:"apps"`
+		Alarms []string            `json:"alarms"`
+		Stages map[string][]string `json:"stages"`
+		Speed  *float64            `json:"speed"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&world); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /_sim/world: %d %v", res.StatusCode, err)
 	}
 	res.Body.Close()
-	if strings.Join(world.Apps, ",") != "myapp,payments" || strings.Join(world.Alarms, ",") != "myapp-5xx,payments-errors" ||
+	if strings.Join(world.Apps, ",") != "myapp,payments,checkout" || strings.Join(world.Alarms, ",") != "myapp-5xx,payments-errors,checkout-5xx" ||
 		world.Speed == nil || *world.Speed != 0 {
 		t.Errorf("world = %+v", world)
+	}
+	// Each app's fault panel offers its backend's stages.
+	if !slices.Contains(world.Stages["myapp"], "AfterInstall") || !slices.Contains(world.Stages["checkout"], "POST_SCALE_UP") ||
+		slices.Contains(world.Stages["checkout"], "AfterInstall") {
+		t.Errorf("stages = %v", world.Stages)
 	}
 
 	for _, c := range []struct {

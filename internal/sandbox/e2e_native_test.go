@@ -206,14 +206,23 @@ func TestE2EQueue(t *testing.T) {
 	}
 	e.mustClick(alice, card.TS, "cancel")
 
-	// Again, but the lock outlasts her place.
+	// Again, but the lock outlasts her place. Each command is handled a
+	// moment after Slack takes it: the test waits for each answer before
+	// the next step (and before moving the clock).
+	n = len(e.messages())
 	e.slash(bob, "/deploy lock myapp incident 13")
+	e.newTop(n, "incident 13")
 	n = len(e.messages())
 	e.slash(alice, "/deploy myapp v1.4")
 	refusal = e.ephemeralTo(n, alice)
-	e.mustClick(alice, refusal.TS, blocks.ActionQueueMe)
-	e.sb.AWS.Advance(4*time.Hour + time.Minute)
 	n = len(e.messages())
+	e.mustClick(alice, refusal.TS, blocks.ActionQueueMe)
+	if got := e.ephemeralTo(n, alice); !strings.Contains(got.Text, "You are number 1 in line") {
+		t.Fatalf("alice was told %q", got.Text)
+	}
+	// The sweep may tell her as soon as the clock moves, before the unlock.
+	n = len(e.messages())
+	e.sb.AWS.Advance(4*time.Hour + time.Minute)
 	e.slash(bob, "/deploy unlock myapp")
 	e.waitFor("alice to be told her place expired", func() bool {
 		for _, m := range e.messages()[n:] {

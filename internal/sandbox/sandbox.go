@@ -209,7 +209,7 @@ func (sb *Sandbox) ctlFail(w http.ResponseWriter, r *http.Request) {
 	const msg = "smoke test failed: GET /health returned 503 (failure armed from the sandbox console)"
 	ecsStages := awssim.ServiceDeploymentFaultStages()
 	switch {
-	case slices.Contains([]string{"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"}, req.Stage):
+	case slices.Contains(codeDeployFaultStages, req.Stage):
 		sb.AWS.FailNextDeployment(env.Application, req.Stage, msg)
 	case slices.Contains(ecsStages, req.Stage):
 		// An ECS lifecycle stage: the app's service deploys itself.
@@ -247,14 +247,28 @@ func (sb *Sandbox) ctlDrop(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int{"dropped": n})
 }
 
-// ctlWorld lists the apps and alarms, for the console's fault panel.
+// ctlWorld lists the apps and alarms, for the console's fault panel, and
+// the stages each app's next deployment can be made to fail at: CodeDeploy's
+// hook events, or ECS's stages for an app ECS deploys itself (no
+// codedeploy section).
 func (sb *Sandbox) ctlWorld(w http.ResponseWriter, _ *http.Request) {
 	var apps []string
+	stages := map[string][]string{}
 	for _, a := range sb.Config.Apps {
 		apps = append(apps, a.Name)
+		env, _ := a.Env("")
+		stages[a.Name] = codeDeployFaultStages
+		if env.Application == "" {
+			stages[a.Name] = awssim.ServiceDeploymentFaultStages()
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": apps, "alarms": []string{"myapp-5xx", "payments-errors"}, "speed": sb.AWS.Clock().Speed()})
+	writeJSON(w, http.StatusOK, map[string]any{"apps": apps, "alarms": []string{"myapp-5xx", "payments-errors", "checkout-5xx"},
+		"stages": stages, "speed": sb.AWS.Clock().Speed()})
 }
+
+// codeDeployFaultStages are the hook events a CodeDeploy deployment can be
+// made to fail at.
+var codeDeployFaultStages = []string{"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"}
 
 // Close stops the bot, the servers and removes a temporary store.
 func (sb *Sandbox) Close() error {

@@ -22,32 +22,46 @@ type rule struct {
 }
 
 // wantedRules lists the rules that match the deployments of envs:
-// CodeDeploy state changes of their applications, and ECS service actions
-// of their services (named by ARN, so only where the account is known).
+// CodeDeploy state changes of their applications, and ECS's own events of
+// their services (named by ARN, so only where the account is known):
+// service actions and deployment state changes, whose resources name the
+// service, and hook state changes, whose resources name the service
+// deployment (matched by the prefix of its ARN).
 func (r *run) wantedRules(envs []envAt) []rule {
-	var apps, services []string
+	var apps, services, deployments []string
 	for _, e := range envs {
-		apps = append(apps, e.env.Application)
+		if e.env.Application != "" {
+			apps = append(apps, e.env.Application)
+		}
 		if e.account != "" {
-			services = append(services, fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", e.env.Region, e.account, lastSegment(e.env.Cluster), e.env.Service))
+			cluster := lastSegment(e.env.Cluster)
+			services = append(services, fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", e.env.Region, e.account, cluster, e.env.Service))
+			deployments = append(deployments, fmt.Sprintf("arn:aws:ecs:%s:%s:service-deployment/%s/%s/", e.env.Region, e.account, cluster, e.env.Service))
 		}
 	}
-	apps, services = uniqueSorted(apps), uniqueSorted(services)
-	rules := []rule{{
-		name: r.cfg.Events.Rule,
-		pattern: map[string]any{
-			"source":      []any{"aws.codedeploy"},
-			"detail-type": []any{"CodeDeploy Deployment State-change Notification"},
-			"detail":      map[string]any{"application": toAny(apps)},
-		},
-	}}
+	apps, services, deployments = uniqueSorted(apps), uniqueSorted(services), uniqueSorted(deployments)
+	var rules []rule
+	if len(apps) > 0 {
+		rules = append(rules, rule{
+			name: r.cfg.Events.Rule,
+			pattern: map[string]any{
+				"source":      []any{"aws.codedeploy"},
+				"detail-type": []any{"CodeDeploy Deployment State-change Notification"},
+				"detail":      map[string]any{"application": toAny(apps)},
+			},
+		})
+	}
 	if len(services) > 0 {
+		resources := toAny(services)
+		for _, d := range deployments {
+			resources = append(resources, map[string]any{"prefix": d})
+		}
 		rules = append(rules, rule{
 			name: r.cfg.Events.Rule + "-ecs",
 			pattern: map[string]any{
 				"source":      []any{"aws.ecs"},
-				"detail-type": []any{"ECS Service Action"},
-				"resources":   toAny(services),
+				"detail-type": []any{"ECS Service Action", "ECS Deployment State Change", "ECS Hook State Change"},
+				"resources":   resources,
 			},
 		})
 	}

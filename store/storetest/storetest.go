@@ -201,6 +201,11 @@ func fullRecord(t *testing.T, id string) switchyard.Record {
 	r := sampleRecord(id)
 	r.RolledBackBy, r.RollbackID, r.RollbackOf = "UBOB", "d-RB", "d-PREV"
 	r.ErrorCode, r.ErrorText, r.Completed = "HEALTH_CONSTRAINTS", "too many failed tasks", t0.Add(time.Hour)
+	r.Backend = switchyard.BackendECS
+	r.Pause = switchyard.PauseHook{ID: "ecs-pause-abc", Stage: "POST_TEST_TRAFFIC_SHIFT", Expires: t0.Add(time.Hour).UTC(), TimeoutAction: "ROLLBACK"}
+	r.Stages = append(r.Stages, switchyard.Stage{Name: "PRODUCTION_TRAFFIC_SHIFT", Status: switchyard.StageSkipped, Percent: 25},
+		switchyard.Stage{Name: "BAKE_TIME", Status: switchyard.StagePending, BakeMinutes: 15},
+		switchyard.Stage{Name: "CLEAN_UP", Status: switchyard.StageInProgress, Back: true, Start: t0.Add(time.Minute)})
 	r.FreezeOverride = "hotfix for checkout"
 	v := reflect.ValueOf(r.Deployment)
 	for i := range v.NumField() {

@@ -216,6 +216,18 @@ async function init() {
     if (m && state.channelsById[m.dataset.channel] && !state.channelsById[m.dataset.channel].is_im) selectChannel(m.dataset.channel);
   });
   for (const a of world.apps || []) $("#fail-app").append(el("option", {}, a));
+  // Each app fails at its backend's stages: CodeDeploy's hook events, or
+  // ECS's own for an app ECS deploys itself.
+  const stages = () => {
+    const list = (world.stages || {})[$("#fail-app").value];
+    if (!list) return;
+    const sel = $("#fail-stage");
+    sel.replaceChildren(...list.map((s) => el("option", {}, s)));
+    const preferred = ["BeforeAllowTraffic", "POST_SCALE_UP"].find((s) => list.includes(s));
+    if (preferred) sel.value = preferred;
+  };
+  $("#fail-app").addEventListener("change", stages);
+  stages();
   for (const a of world.alarms || []) $("#alarm-name").append(el("option", {}, a));
   $("#fail-form").addEventListener("submit", (ev) => {
     ev.preventDefault();

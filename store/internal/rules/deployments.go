@@ -12,25 +12,27 @@ import (
 // new field of switchyard.Deployment goes here or in a column; the
 // conformance suite fails until it does.
 type observed struct {
-	Stages    []switchyard.Stage `json:"stages,omitempty"`
-	Traffic   switchyard.Traffic `json:"traffic"`
-	Region    string             `json:"region,omitempty"`
-	Creator   string             `json:"creator,omitempty"`
-	Waiting   switchyard.Wait    `json:"waiting,omitempty"`
-	BlueAlive bool               `json:"blue_alive,omitempty"`
-	Alarms    []switchyard.Alarm `json:"alarms,omitempty"`
-	TaskDef   string             `json:"task_definition,omitempty"`
-	PrevDef   string             `json:"previous_task_definition,omitempty"`
-	Reason    string             `json:"reason,omitempty"`
-	Next      switchyard.Next    `json:"next,omitzero"`
-	Override  string             `json:"freeze_override,omitempty"`
+	Stages    []switchyard.Stage   `json:"stages,omitempty"`
+	Traffic   switchyard.Traffic   `json:"traffic"`
+	Region    string               `json:"region,omitempty"`
+	Creator   string               `json:"creator,omitempty"`
+	Waiting   switchyard.Wait      `json:"waiting,omitempty"`
+	BlueAlive bool                 `json:"blue_alive,omitempty"`
+	Alarms    []switchyard.Alarm   `json:"alarms,omitempty"`
+	TaskDef   string               `json:"task_definition,omitempty"`
+	PrevDef   string               `json:"previous_task_definition,omitempty"`
+	Reason    string               `json:"reason,omitempty"`
+	Next      switchyard.Next      `json:"next,omitzero"`
+	Override  string               `json:"freeze_override,omitempty"`
+	Backend   switchyard.Backend   `json:"backend,omitempty"`
+	Pause     switchyard.PauseHook `json:"pause,omitzero"`
 }
 
 // EncodeObserved returns the JSON of d's fields that have no column.
 func EncodeObserved(d *switchyard.Deployment) (string, error) {
 	b, err := json.Marshal(observed{Stages: d.Stages, Traffic: d.Traffic, Region: d.Region, Creator: d.Creator,
 		Waiting: d.Waiting, BlueAlive: d.BlueAlive, Alarms: d.Alarms, TaskDef: d.TaskDefinition, PrevDef: d.PreviousTaskDefinition,
-		Reason: d.Reason, Next: d.Next, Override: d.FreezeOverride})
+		Reason: d.Reason, Next: d.Next, Override: d.FreezeOverride, Backend: d.Backend, Pause: d.Pause})
 	if err != nil {
 		return "", fmt.Errorf("encode observed state: %w", err)
 	}
@@ -47,6 +49,7 @@ func DecodeObserved(b []byte, d *switchyard.Deployment) error {
 	d.Waiting, d.BlueAlive, d.Alarms = o.Waiting, o.BlueAlive, o.Alarms
 	d.TaskDefinition, d.PreviousTaskDefinition = o.TaskDef, o.PrevDef
 	d.Reason, d.Next = o.Reason, o.Next
+	d.Backend, d.Pause = o.Backend, o.Pause
 	d.FreezeOverride = o.Override
 	return nil
 }
