@@ -17,22 +17,8 @@ import (
 // cardClick handles Rollback, Shift traffic now and Finish now on a
 // deployment's live card.
 func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
-	rec, err := h.st.GetDeployment(ctx, id)
-	if err != nil {
-		h.fail(ctx, r, action, "", "", err)
-		return
-	}
-	a, ok := h.cfg.Lookup(rec.App)
+	rec, a, env, ok := h.cardOf(ctx, r, action, id)
 	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NotConfigured(rec.App))
-		return
-	}
-	env, ok := a.Env(rec.Env)
-	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
-		return
-	}
-	if !h.inChannel(ctx, r, action, a, env) {
 		return
 	}
 	switch action {
@@ -270,4 +256,27 @@ func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.Ap
 	}
 	h.announce(ctx, r, blocks.LockTaken(lockInfo(l)))
 	h.done(ctx, r, actLock, a.Name, "", "lock on rollback: "+reason)
+}
+
+// cardOf reads the deployment a card's button names and the app and
+// environment it belongs to, and checks the click came from a channel the
+// environment is handled in. ok is false when the person has been told why
+// not (and the click audited as act).
+func (h *Handler) cardOf(ctx context.Context, r request, act, id string) (switchyard.Record, *config.App, switchyard.Environment, bool) {
+	rec, err := h.st.GetDeployment(ctx, id)
+	if err != nil {
+		h.fail(ctx, r, act, "", "", err)
+		return rec, nil, switchyard.Environment{}, false
+	}
+	a, ok := h.cfg.Lookup(rec.App)
+	if !ok {
+		h.refuse(ctx, r, act, rec.App, rec.Env, blocks.NotConfigured(rec.App))
+		return rec, nil, switchyard.Environment{}, false
+	}
+	env, ok := a.Env(rec.Env)
+	if !ok {
+		h.refuse(ctx, r, act, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
+		return rec, a, env, false
+	}
+	return rec, a, env, h.inChannel(ctx, r, act, a, env)
 }

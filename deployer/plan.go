@@ -44,23 +44,10 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
-	p := &switchyard.Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
-		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
-	if p.App == "" {
-		p.App = env.Service
-	}
-	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	p, next, err := d.newPlan(ctx, c, env, svc, version, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := pickContainers(p, env, svc, td.TaskDefinition); err != nil {
-		return nil, err
-	}
-	next, err := nextImage(p.ImageNow, version)
-	if err != nil {
-		return nil, err
-	}
-	p.ImageNext, p.Version = next.String(), next.Label()
 	applyGroup(p, env, g, opts.Config)
 
 	eg, ectx := errgroup.WithContext(ctx)
@@ -320,4 +307,29 @@ func imagesOf(defs []ecstypes.ContainerDefinition) map[string]string {
 		images[aws.ToString(cd.Name)] = aws.ToString(cd.Image)
 	}
 	return images
+}
+
+// newPlan starts the plan of deploying version to env's service svc, the
+// same for either backend: the task definition the service runs, the
+// images now in it and the image next (also returned, parsed). One call:
+// DescribeTaskDefinition (none when remembered).
+func (d *Deployer) newPlan(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, version string, opts switchyard.PlanOptions) (*switchyard.Plan, switchyard.ImageRef, error) {
+	p := &switchyard.Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
+		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
+	if p.App == "" {
+		p.App = env.Service
+	}
+	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	if err != nil {
+		return nil, switchyard.ImageRef{}, err
+	}
+	if err := pickContainers(p, env, svc, td.TaskDefinition); err != nil {
+		return nil, switchyard.ImageRef{}, err
+	}
+	next, err := nextImage(p.ImageNow, version)
+	if err != nil {
+		return nil, switchyard.ImageRef{}, err
+	}
+	p.ImageNext, p.Version = next.String(), next.Label()
+	return p, next, nil
 }
