@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
@@ -16,22 +17,8 @@ import (
 // cardClick handles Rollback, Shift traffic now and Finish now on a
 // deployment's live card.
 func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
-	rec, err := h.st.GetDeployment(ctx, id)
-	if err != nil {
-		h.fail(ctx, r, action, "", "", err)
-		return
-	}
-	a, ok := h.cfg.Lookup(rec.App)
+	rec, a, env, ok := h.cardOf(ctx, r, action, id)
 	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NotConfigured(rec.App))
-		return
-	}
-	env, ok := a.Env(rec.Env)
-	if !ok {
-		h.refuse(ctx, r, action, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
-		return
-	}
-	if !h.inChannel(ctx, r, action, a, env) {
 		return
 	}
 	switch action {
@@ -108,6 +95,12 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 		h.fail(ctx, r, actRollback, a.Name, env.Name, err)
 		return
 	}
+	// No lock holds a rollback back; the one it goes past is said on the
+	// card's thread once it has happened.
+	past, err := h.lockOf(ctx, a.Name, env.Name)
+	if err != nil {
+		h.log.Warn("read the lock a rollback goes past", zap.String("app", a.Name), zap.Error(err))
+	}
 	res, err := h.dep.Rollback(ctx, env, rec.Deployment, switchyard.Actor{User: r.user, Channel: r.channel, Request: req.ID})
 	h.settleRollbackRequest(ctx, req, rec.ID, res, err)
 	if err != nil {
@@ -120,6 +113,9 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	}
 	redeploy := res.Kind == switchyard.Redeployed
 	h.done(ctx, r, actRollback, a.Name, env.Name, fmt.Sprintf("%s (%s) %s", rec.ID, res.Kind, res.NewDeploymentID))
+	if past != nil {
+		h.sayPastLock(ctx, r, rec, *past)
+	}
 	if a.LockOnRollback {
 		h.lockAfterRollback(ctx, r, a, env, rec)
 	}
@@ -127,6 +123,23 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	h.watch.Watch(ctx, rec.ID)
 	if res.NewDeploymentID != "" {
 		h.watch.Watch(ctx, res.NewDeploymentID)
+	}
+}
+
+// sayPastLock tells the channel, in the thread of rec's card, that r.user
+// rolled rec back past lock l: /deploy rollback asks nobody first, so the
+// card is where everyone learns that the lock did not hold it. Without a
+// card the channel is told.
+func (h *Handler) sayPastLock(ctx context.Context, r request, rec switchyard.Record, l switchyard.Lock) {
+	m := blocks.RolledBackPastLock(r.user, rec.ID, lockInfo(l))
+	if rec.CardChannel == "" || rec.CardTS == "" {
+		h.announce(ctx, r, m)
+		return
+	}
+	opts := append(msgOptions(m), slack.MsgOptionTS(rec.CardTS))
+	if _, _, err := h.slack.PostMessageContext(ctx, rec.CardChannel, opts...); err != nil {
+		h.log.Warn("say on the card that a rollback went past a lock", zap.String("deployment_id", rec.ID), zap.Error(err))
+		h.announce(ctx, r, m)
 	}
 }
 
@@ -243,4 +256,27 @@ func (h *Handler) lockAfterRollback(ctx context.Context, r request, a *config.Ap
 	}
 	h.announce(ctx, r, blocks.LockTaken(lockInfo(l)))
 	h.done(ctx, r, actLock, a.Name, "", "lock on rollback: "+reason)
+}
+
+// cardOf reads the deployment a card's button names and the app and
+// environment it belongs to, and checks the click came from a channel the
+// environment is handled in. ok is false when the person has been told why
+// not (and the click audited as act).
+func (h *Handler) cardOf(ctx context.Context, r request, act, id string) (switchyard.Record, *config.App, switchyard.Environment, bool) {
+	rec, err := h.st.GetDeployment(ctx, id)
+	if err != nil {
+		h.fail(ctx, r, act, "", "", err)
+		return rec, nil, switchyard.Environment{}, false
+	}
+	a, ok := h.cfg.Lookup(rec.App)
+	if !ok {
+		h.refuse(ctx, r, act, rec.App, rec.Env, blocks.NotConfigured(rec.App))
+		return rec, nil, switchyard.Environment{}, false
+	}
+	env, ok := a.Env(rec.Env)
+	if !ok {
+		h.refuse(ctx, r, act, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
+		return rec, a, env, false
+	}
+	return rec, a, env, h.inChannel(ctx, r, act, a, env)
 }

@@ -32,6 +32,7 @@ const (
 	actHistory  = "history"
 	actList     = "list"
 	actHelp     = "help"
+	actAudit    = "audit"
 	actBadInput = "bad_input"
 )
 
@@ -144,6 +145,8 @@ func actOf(action string) blocks.Act {
 		return blocks.ActLock
 	case actUnlock:
 		return blocks.ActUnlock
+	case actAudit:
+		return blocks.ActAudit
 	}
 	return blocks.ActDeploy
 }
@@ -152,7 +155,7 @@ func accessName(action string) string {
 	switch action {
 	case actShift, actFinish, actConfirm:
 		return "deploy"
-	case actUnlock:
+	case actUnlock, actAudit:
 		return "lock"
 	}
 	return action
@@ -235,7 +238,12 @@ func (h *Handler) lockedOut(ctx context.Context, r request, action, app, env str
 // lockedOutOffer is lockedOut with a Queue me button carrying offer, when
 // not empty.
 func (h *Handler) lockedOutOffer(ctx context.Context, r request, action, app, env string, l switchyard.Lock, offer string) {
-	h.held(ctx, r, action, app, env, blocks.LockedRefusal(lockInfo(l)), offer, fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason))
+	mayUnlock := false
+	if a, ok := h.cfg.Lookup(app); ok {
+		mayUnlock, _ = h.allowed(ctx, r.user, a.Access.Lock)
+	}
+	h.held(ctx, r, action, app, env, blocks.LockedRefusal(lockInfo(l), r.user, mayUnlock), offer,
+		fmt.Sprintf("locked by %s: %s", l.LockedBy, l.Reason))
 }
 
 // held tells the person m, why what they asked of app in env waits (a

@@ -56,9 +56,10 @@ func (h *Handler) confirmClick(ctx context.Context, r request, action, id string
 		case needsApproval:
 			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.NeedsApprover(p.App, p.Env))
 		case r.user != p.RequestedBy && rollback:
-			h.refuse(ctx, r, actRollback, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, true))
+			h.refuse(ctx, r, actRollback, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, true, false))
 		case r.user != p.RequestedBy:
-			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, false))
+			mayDeploy, _ := h.allowed(ctx, r.user, a.Access.Deploy)
+			h.refuse(ctx, r, actConfirm, p.App, p.Env, blocks.OnlyRequesterConfirms(p.RequestedBy, false, mayDeploy))
 		case rollback:
 			if h.inChannel(ctx, r, actRollback, a, env) &&
 				h.permit(ctx, r, actRollback, a, env.Name, rollbackList(a)) {
@@ -131,7 +132,7 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 
 	id, err := h.dep.Start(ctx, plan, switchyard.Actor{User: r.user, Channel: p.Channel, Request: p.ID})
 	if err != nil {
-		msg := switchyard.ErrorMessage(err)
+		msg := startRefused(err)
 		failed, terr := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed,
 			switchyard.Change{By: r.user, At: moved.Changed, Error: msg})
 		if terr != nil {
@@ -158,6 +159,17 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
 		MessageTS: p.MessageTS, Result: switchyard.ResultOK, Detail: fmt.Sprintf("%s %s as %s", p.App, plan.Version, id)})
 	log.Info("deployment started", zap.String("app", p.App), zap.String("env", p.Env), zap.String("by", r.user))
+}
+
+// startRefused is why a start failed, as the card says it after "Nothing
+// was deployed.": a group busy with another deployment in words of the
+// bot's, anything else as the deployer's safe message.
+func startRefused(err error) string {
+	var busy *switchyard.BusyError
+	if errors.As(err, &busy) {
+		return blocks.GroupBusy(busy.Active)
+	}
+	return switchyard.ErrorMessage(err)
 }
 
 // lostRace tells the person whose click came too late what happened

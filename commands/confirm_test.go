@@ -63,7 +63,7 @@ func TestProductionCardShowsAlarmsAndApproval(t *testing.T) {
 func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	ts := w.request(alice, "web v1.4 to staging")
-	w.clicks(ts, [2]string{alice, blocks.ActionConfirm}, [2]string{alice, blocks.ActionConfirm})
+	delivered := w.clicks(ts, [2]string{alice, blocks.ActionConfirm}, [2]string{alice, blocks.ActionConfirm})
 
 	if n := w.dep.starts.Load(); n != 1 {
 		t.Fatalf("Start called %d times", n)
@@ -90,7 +90,9 @@ func TestDoubleConfirmStartsOneDeployment(t *testing.T) {
 		t.Fatalf("buttons after confirm: %v", actions(card))
 	}
 	wantIn(t, "card", shown(card), "Confirmed by <@U0ALICE>", "starting the deployment")
-	wantIn(t, "the second click's answer", w.lastEphemeral(deploys, alice), "already confirmed by <@U0ALICE>")
+	if delivered == 2 { // else the second press found the button gone, as in Slack
+		wantIn(t, "the second click's answer", w.lastEphemeral(deploys, alice), "already confirmed by <@U0ALICE>")
+	}
 	p, err = w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)
 	if p.State != switchyard.StateConfirmed || p.DeploymentID != rec.ID {
@@ -121,7 +123,7 @@ func TestConfirmRacingCancelEndsInOne(t *testing.T) {
 	for i := range 3 {
 		w := newWorld(t, worldOptions{})
 		ts := w.request(alice, "web v1.4 to staging")
-		w.clicks(ts, [2]string{alice, blocks.ActionConfirm}, [2]string{alice, blocks.ActionCancel})
+		delivered := w.clicks(ts, [2]string{alice, blocks.ActionConfirm}, [2]string{alice, blocks.ActionCancel})
 		p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 		must(t, err)
 		recs, err := w.st.ListByApp(context.Background(), "web", "", 10)
@@ -140,7 +142,9 @@ func TestConfirmRacingCancelEndsInOne(t *testing.T) {
 		default:
 			t.Fatalf("round %d: state %s", i, p.State)
 		}
-		wantIn(t, "the losing click's answer", w.lastEphemeral(deploys, alice), "This deploy request for web v1.4 is already")
+		if delivered == 2 { // else the losing press found the button gone, as in Slack
+			wantIn(t, "the losing click's answer", w.lastEphemeral(deploys, alice), "This deploy request for web v1.4 is already")
+		}
 	}
 }
 
@@ -253,9 +257,9 @@ func TestStartFailureShowsOnCard(t *testing.T) {
 	w.click(bob, first, blocks.ActionConfirm) // now a deployment runs in the group
 	w.click(alice, ts, blocks.ActionConfirm)
 	m, _ := w.slack.Message(deploys, ts)
-	wantIn(t, "failed card", shown(m), "The deployment could not start")
-	if !strings.Contains(shown(m), "already") {
-		t.Fatalf("the card does not say a deployment is running:\n%s", m.Blocks)
+	wantIn(t, "failed card", shown(m), "Nothing was deployed.", "is still running here, and a second one cannot start", "<@U0ALICE> pressed Confirm")
+	if strings.Contains(shown(m), "Confirmed by") {
+		t.Fatalf("a card that deployed nothing claims a confirmation:\n%s", m.Blocks)
 	}
 	p, err := w.st.FindPendingByMessage(context.Background(), deploys, ts)
 	must(t, err)

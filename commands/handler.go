@@ -122,9 +122,11 @@ type Locks interface {
 	SetLockMessage(ctx context.Context, app, env, channel, ts string) error
 }
 
-// Auditor appends to the audit trail.
+// Auditor appends to the audit trail and reads it back for /deploy audit.
 type Auditor interface {
 	Audit(ctx context.Context, e switchyard.AuditEntry) (switchyard.AuditEntry, error)
+	// ReadAudit returns the entries q selects, newest first.
+	ReadAudit(ctx context.Context, q switchyard.AuditQuery) ([]switchyard.AuditEntry, error)
 }
 
 // Store is every part of the store the handler uses; *store.Store is one

@@ -256,8 +256,10 @@ func (w *world) click(user, ts, action string) {
 	w.settle()
 }
 
-// clicks presses buttons at the same time, then waits for all of them.
-func (w *world) clicks(ts string, presses ...[2]string) {
+// clicks presses buttons at the same time, then waits for all of them. It
+// returns how many presses reached the bot: one that found its button gone
+// lost before the bot saw it, and is told nothing.
+func (w *world) clicks(ts string, presses ...[2]string) int {
 	w.t.Helper()
 	w.expect(len(presses))
 	var wg sync.WaitGroup
@@ -272,6 +274,7 @@ func (w *world) clicks(ts string, presses ...[2]string) {
 	}
 	wg.Wait()
 	close(errs)
+	delivered := 0
 	for err := range errs {
 		// A press that found the button gone lost to one that took it
 		// away first, as a person's would in Slack: nothing to wait for.
@@ -280,8 +283,10 @@ func (w *world) clicks(ts string, presses ...[2]string) {
 			continue
 		}
 		must(w.t, err)
+		delivered++
 	}
 	w.settle()
+	return delivered
 }
 
 func (w *world) expect(n int) {

@@ -32,22 +32,8 @@ func (h *Handler) hookClick(ctx context.Context, r request, action, id, hookID s
 	if action == blocks.ActionRollbackHook {
 		act = actRollback
 	}
-	rec, err := h.st.GetDeployment(ctx, id)
-	if err != nil {
-		h.fail(ctx, r, act, "", "", err)
-		return
-	}
-	a, ok := h.cfg.Lookup(rec.App)
+	rec, a, env, ok := h.cardOf(ctx, r, act, id)
 	if !ok {
-		h.refuse(ctx, r, act, rec.App, rec.Env, blocks.NotConfigured(rec.App))
-		return
-	}
-	env, ok := a.Env(rec.Env)
-	if !ok {
-		h.refuse(ctx, r, act, rec.App, rec.Env, blocks.NoSuchEnv(rec.App, rec.Env))
-		return
-	}
-	if !h.inChannel(ctx, r, act, a, env) {
 		return
 	}
 	answer, listName := answerList(a, env)
@@ -66,7 +52,7 @@ func (h *Handler) hookClick(ctx context.Context, r request, action, id, hookID s
 		h.refuse(ctx, r, act, a.Name, env.Name, why)
 		return
 	}
-	err = h.dep.ContinueHook(ctx, env, id, hookID, switchyard.Actor{User: r.user, Channel: r.channel})
+	err := h.dep.ContinueHook(ctx, env, id, hookID, switchyard.Actor{User: r.user, Channel: r.channel})
 	switch {
 	case switchyard.ErrorCode(err) == switchyard.ECONFLICT:
 		h.refuse(ctx, r, act, a.Name, env.Name, switchyard.ErrorMessage(err))

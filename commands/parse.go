@@ -29,6 +29,8 @@ const (
 	KindList     Kind = "list"
 	KindFreeze   Kind = "freeze"
 	KindUnfreeze Kind = "unfreeze"
+	// KindAudit reads the audit trail of an app.
+	KindAudit Kind = "audit"
 	// KindModal is /deploy alone: the deploy modal opens.
 	KindModal Kind = "modal"
 )
@@ -57,6 +59,8 @@ const (
 	MaxReason      = 500  // characters of reason kept; longer ones are shortened
 	DefaultHistory = 10
 	MaxHistory     = 50
+	DefaultAudit   = 20
+	MaxAudit       = 50
 )
 
 // Command is a parsed /deploy text. Only the fields of its Kind are set.
@@ -64,7 +68,7 @@ const (
 // means the app's default environment.
 type Command struct {
 	Kind        Kind
-	App         string      // every kind but list, help and modal; optional for status; "" with All for freeze and unfreeze; a reply asking for App's version
+	App         string      // every kind but list, help and modal (audit included); optional for status; "" with All for freeze and unfreeze; a reply asking for App's version
 	Env         string      // deploy, rollback, lock, unlock
 	Version     string      // deploy: a tag, "sha256:…" or a full image reference
 	VersionKind VersionKind // deploy
@@ -76,7 +80,7 @@ type Command struct {
 	All bool
 	// For is how long a freeze lasts.
 	For   time.Duration
-	N     int    // history: how many deployments, 1–MaxHistory
+	N     int    // history: how many deployments, 1–MaxHistory; audit: how many entries, 1–MaxAudit
 	Topic string // help: a subcommand, or "" for everything
 	// Reply is a short sentence for the person, in Slack mrkdwn with what
 	// they typed escaped: Parse decides what is wrong, blocks says it.
@@ -85,7 +89,7 @@ type Command struct {
 
 // Subcommands are the words that start a command other than a deploy.
 func Subcommands() []string {
-	return []string{"status", "history", "rollback", "lock", "unlock", "freeze", "unfreeze", "list", "help"}
+	return []string{"status", "history", "rollback", "lock", "unlock", "freeze", "unfreeze", "audit", "list", "help"}
 }
 
 var (
@@ -120,6 +124,8 @@ func Parse(text string) Command {
 			return parseStatus(args)
 		case "history":
 			return parseHistory(args)
+		case "audit":
+			return parseAudit(args)
 		case "rollback":
 			return parseScoped(KindRollback, args)
 		case "lock":

@@ -40,6 +40,10 @@ func FuzzParse(f *testing.F) {
 			if c.N < 1 || c.N > MaxHistory {
 				t.Errorf("history of %d", c.N)
 			}
+		case KindAudit:
+			if c.N < 1 || c.N > MaxAudit {
+				t.Errorf("audit of %d entries", c.N)
+			}
 		case KindFreeze:
 			if c.For < time.Minute || c.For > MaxFreeze || c.Reason == "" {
 				t.Errorf("freeze for %s because %q", c.For, c.Reason)

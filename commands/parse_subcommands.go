@@ -70,6 +70,32 @@ func parseHistory(args []token) Command {
 	return c
 }
 
+// parseAudit reads "<app> [n]": the last n entries of the app's audit trail.
+func parseAudit(args []token) Command {
+	if bad := noFlags("audit", args); bad != "" {
+		return reply(bad)
+	}
+	if len(args) == 0 {
+		return reply(blocks.WhichApp("audit"))
+	}
+	c := Command{Kind: KindAudit, N: DefaultAudit}
+	var bad string
+	if c.App, bad = checkName(blocks.FieldApp, args[0].val); bad != "" {
+		return reply(bad)
+	}
+	if len(args) >= 2 {
+		n, err := strconv.Atoi(args[1].val)
+		if err != nil || n < 1 || n > MaxAudit {
+			return reply(blocks.AuditCount(args[1].val, c.App, MaxAudit))
+		}
+		c.N = n
+	}
+	if len(args) > 2 {
+		return extraWords(fmt.Sprintf("audit %s %d", c.App, c.N), args[2:])
+	}
+	return c
+}
+
 // parseScoped reads "<app> [to <env>]", the arguments of rollback and unlock.
 func parseScoped(kind Kind, args []token) Command {
 	c, rest, bad := appAndEnv(kind, args)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/switchyard/switchyard/internal/editdist"
 )
 
 // This file holds the text handling under Parse: Slack's escaping,
@@ -176,28 +178,5 @@ func Suggest(name string, known []string) string {
 	return best
 }
 
-// levenshtein is the edit distance between a and b in runes; it gives up
-// at 100 past the shorter length, which is far beyond anything compared.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 200 || len(rb) > 200 {
-		return 100
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+// levenshtein is the edit distance between a and b in runes.
+func levenshtein(a, b string) int { return editdist.Levenshtein(a, b) }

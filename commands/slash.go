@@ -17,6 +17,14 @@ import (
 func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 	r := request{user: cmd.UserID, channel: cmd.ChannelID}
 	c := Parse(cmd.Text)
+	if c.Kind == KindDeploy || c.Kind == KindReply {
+		// "/deploy histroy web" reads as a deploy of the app histroy: a
+		// first word that is no app but close to a subcommand is a typo.
+		if sub, ok := h.mistypedSubcommand(c.App); ok {
+			h.refuse(ctx, r, actBadInput, c.App, "", blocks.MistypedSubcommand(c.App, sub))
+			return
+		}
+	}
 	switch c.Kind {
 	case KindModal:
 		h.openDeployModal(ctx, r.user, cmd.TriggerID, r.channel, "")
@@ -44,6 +52,8 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 		h.status(ctx, r, c)
 	case KindHistory:
 		h.history(ctx, r, c)
+	case KindAudit:
+		h.auditTrail(ctx, r, c)
 	case KindDeploy:
 		h.requestDeploy(ctx, r, c)
 	case KindFreeze:
@@ -59,6 +69,26 @@ func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
 	default:
 		h.tell(ctx, r.channel, r.user, blocks.Help(h.appNames()))
 	}
+}
+
+// mistypedSubcommand returns the subcommand that name, a first word that
+// names no app, is most likely a typo of: one close to it, and closer than
+// any app's name (a typo of an app is told as such).
+func (h *Handler) mistypedSubcommand(name string) (string, bool) {
+	if name == "" {
+		return "", false
+	}
+	if _, ok := h.cfg.Lookup(name); ok {
+		return "", false
+	}
+	sub := Suggest(name, Subcommands())
+	if sub == "" {
+		return "", false
+	}
+	if app := Suggest(name, h.cfg.Names()); app != "" && levenshtein(name, app) <= levenshtein(name, sub) {
+		return "", false
+	}
+	return sub, true
 }
 
 func (h *Handler) appNames() []string {
@@ -166,6 +196,27 @@ func (h *Handler) history(ctx context.Context, r request, c Command) {
 	}
 	h.tell(ctx, r.channel, r.user, blocks.History(a.Name, ds, h.now()))
 	h.done(ctx, r, actHistory, a.Name, "", fmt.Sprintf("%d shown", len(ds)))
+}
+
+// auditTrail answers /deploy audit <app> [n] with the app's latest audit
+// entries, to whoever may lock the app: the trail names who did what, so
+// it is for the people who may stop deploys.
+func (h *Handler) auditTrail(ctx context.Context, r request, c Command) {
+	a, ok := h.lookupApp(ctx, r, actAudit, c.App)
+	if !ok || !h.permit(ctx, r, actAudit, a, "", a.Access.Lock) {
+		return
+	}
+	n := c.N
+	if n <= 0 {
+		n = DefaultAudit
+	}
+	entries, err := h.st.ReadAudit(ctx, switchyard.AuditQuery{App: a.Name, Limit: n})
+	if err != nil {
+		h.fail(ctx, r, actAudit, a.Name, "", err)
+		return
+	}
+	h.tell(ctx, r.channel, r.user, blocks.AuditTrail(a.Name, entries))
+	h.done(ctx, r, actAudit, a.Name, "", fmt.Sprintf("%d shown", len(entries)))
 }
 
 // lockScope resolves the app and optional environment of lock and unlock

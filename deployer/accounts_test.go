@@ -279,3 +279,32 @@ func TestEnvironmentWithoutRoleUsesTheBotsCredentials(t *testing.T) {
 		t.Errorf("CreateDeployment %s: %+v", id, recs)
 	}
 }
+
+// Two accounts each have their own shop:1: what the deployer remembers of
+// one task definition is never taken for the other's, whichever it read
+// first.
+func TestSameTaskDefinitionNameInTwoAccounts(t *testing.T) {
+	for _, first := range []switchyard.Environment{shopProd, shopStaging} {
+		a := newAccounts(t)
+		ctx := context.Background()
+		if _, err := a.d.Plan(ctx, first, "v2", switchyard.PlanOptions{App: "shop"}); err != nil {
+			t.Fatal(err)
+		}
+		for env, want := range map[string]string{
+			shopProd.Name:    "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:v1",
+			shopStaging.Name: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1",
+		} {
+			e := shopProd
+			if env == shopStaging.Name {
+				e = shopStaging
+			}
+			vs, err := a.d.Versions(ctx, e)
+			if err != nil {
+				t.Fatalf("%s first, versions of %s: %v", first.Name, env, err)
+			}
+			if vs.Running != want || len(vs.Images) == 0 {
+				t.Errorf("%s first: %s runs %q with %d images, want %q", first.Name, env, vs.Running, len(vs.Images), want)
+			}
+		}
+	}
+}

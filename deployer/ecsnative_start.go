@@ -27,23 +27,11 @@ func (d *Deployer) planNative(ctx context.Context, c Clients, env switchyard.Env
 			"%s names a CodeDeploy deployment config, but ECS deploys service %s itself with the strategy in its deployment configuration; deploy without --config.",
 			opts.Config, env.Service)
 	}
-	p := &switchyard.Plan{Backend: switchyard.BackendECS, App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
-		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
-	if p.App == "" {
-		p.App = env.Service
-	}
-	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	p, next, err := d.newPlan(ctx, c, env, svc, version, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := pickContainers(p, env, svc, td.TaskDefinition); err != nil {
-		return nil, err
-	}
-	next, err := nextImage(p.ImageNow, version)
-	if err != nil {
-		return nil, err
-	}
-	p.ImageNext, p.Version = next.String(), next.Label()
+	p.Backend = switchyard.BackendECS
 	strategy := strategyOf(svc.DeploymentConfiguration)
 	p.Strategy, p.Config, p.TestTraffic = &strategy, strategy.Type, testListener(svc)
 	var alarms []string
@@ -192,7 +180,7 @@ func (d *Deployer) startNative(ctx context.Context, plan *switchyard.Plan, by sw
 	}
 	if now := aws.ToString(svc.TaskDefinition); now != plan.TaskDefinition {
 		return "", switchyard.Errorf(switchyard.ECONFLICT,
-			"%s changed since this was planned (it now runs %s, not %s); plan the deployment again.",
+			"%s changed since this was planned: its service now runs task definition revision %s, not %s. Plan the deployment again.",
 			plan.App, lastSegment(now), lastSegment(plan.TaskDefinition))
 	}
 	return d.startNativeWith(ctx, c, plan)

@@ -44,23 +44,10 @@ func (d *Deployer) Plan(ctx context.Context, env switchyard.Environment, version
 	if err := checkEnv(env); err != nil {
 		return nil, err
 	}
-	p := &switchyard.Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
-		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
-	if p.App == "" {
-		p.App = env.Service
-	}
-	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	p, next, err := d.newPlan(ctx, c, env, svc, version, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := pickContainers(p, env, svc, td.TaskDefinition); err != nil {
-		return nil, err
-	}
-	next, err := nextImage(p.ImageNow, version)
-	if err != nil {
-		return nil, err
-	}
-	p.ImageNext, p.Version = next.String(), next.Label()
 	applyGroup(p, env, g, opts.Config)
 
 	eg, ectx := errgroup.WithContext(ctx)
@@ -139,8 +126,12 @@ func (d *Deployer) readServiceAndGroup(ctx context.Context, c Clients, env switc
 		return nil, nil, grpErr
 	}
 	if !g.deploys(env) {
-		return nil, nil, switchyard.Errorf(switchyard.EINVALID, "Deployment group %s deploys %v, not %s/%s.",
-			env.DeploymentGroup, g.services, lastSegment(env.Cluster), env.Service)
+		deploys := "no ECS service"
+		if len(g.services) > 0 {
+			deploys = strings.Join(g.services, ", ")
+		}
+		return nil, nil, switchyard.Errorf(switchyard.EINVALID, "Deployment group %s deploys %s, not %s/%s.",
+			env.DeploymentGroup, deploys, lastSegment(env.Cluster), env.Service)
 	}
 	return svc, g, nil
 }
@@ -277,9 +268,7 @@ func (d *Deployer) checkImage(ctx context.Context, next switchyard.ImageRef, p *
 		cause := fmt.Errorf("describe image %s: %w", next, err)
 		switch apiCode(err) {
 		case "ImageNotFoundException":
-			return switchyard.Wrap(switchyard.EINVALID, fmt.Sprintf(
-				"There is no image %s in the ECR repository %s. Check the version (v1.4 and 1.4 are different tags).",
-				next.Label(), repo), cause)
+			return switchyard.Wrap(switchyard.EINVALID, missingImage(next, repo, d.nearestTags(ctx, c, account, repo, next.Tag)), cause)
 		case "RepositoryNotFoundException":
 			return switchyard.Wrap(switchyard.ENOTFOUND, "There is no ECR repository "+repo+".", cause)
 		}
@@ -318,4 +307,29 @@ func imagesOf(defs []ecstypes.ContainerDefinition) map[string]string {
 		images[aws.ToString(cd.Name)] = aws.ToString(cd.Image)
 	}
 	return images
+}
+
+// newPlan starts the plan of deploying version to env's service svc, the
+// same for either backend: the task definition the service runs, the
+// images now in it and the image next (also returned, parsed). One call:
+// DescribeTaskDefinition (none when remembered).
+func (d *Deployer) newPlan(ctx context.Context, c Clients, env switchyard.Environment, svc *ecstypes.Service, version string, opts switchyard.PlanOptions) (*switchyard.Plan, switchyard.ImageRef, error) {
+	p := &switchyard.Plan{App: opts.App, Env: env, ServiceARN: aws.ToString(svc.ServiceArn),
+		TaskDefinition: aws.ToString(svc.TaskDefinition), PlannedAt: d.opts.Now().UTC()}
+	if p.App == "" {
+		p.App = env.Service
+	}
+	td, err := d.readTaskDefinition(ctx, c, p.TaskDefinition, false)
+	if err != nil {
+		return nil, switchyard.ImageRef{}, err
+	}
+	if err := pickContainers(p, env, svc, td.TaskDefinition); err != nil {
+		return nil, switchyard.ImageRef{}, err
+	}
+	next, err := nextImage(p.ImageNow, version)
+	if err != nil {
+		return nil, switchyard.ImageRef{}, err
+	}
+	p.ImageNext, p.Version = next.String(), next.Label()
+	return p, next, nil
 }

@@ -130,9 +130,43 @@ func TestPlanMissingTagIsCaughtBeforeAnythingIsRegistered(t *testing.T) {
 	if !strings.Contains(se.Message, "There is no image 1.4 in the ECR repository web") {
 		t.Errorf("message %q", se.Message)
 	}
+	// The refusal names the tags nearest to the one typed, at the cost of
+	// one more DescribeImages on this failure path only.
+	if !strings.Contains(se.Message, "The nearest tags it has are v1.4, ") {
+		t.Errorf("the refusal does not name the nearest tags: %q", se.Message)
+	}
 	ops := h.rec.take()
-	if count(ops, "DescribeImages") != 1 || count(ops, "RegisterTaskDefinition") != 0 {
+	if count(ops, "DescribeImages") != 2 || count(ops, "RegisterTaskDefinition") != 0 {
 		t.Errorf("calls %v", ops)
+	}
+	if _, err := h.d.Plan(context.Background(), webEnv, "v1.4", switchyard.PlanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ops := h.rec.take(); count(ops, "DescribeImages") != 1 {
+		t.Errorf("a tag that exists cost %d DescribeImages: %v", count(ops, "DescribeImages"), ops)
+	}
+	_, err = h.d.Plan(context.Background(), webEnv, "zzzzzzzz", switchyard.PlanOptions{})
+	if se := errorCode(t, err, switchyard.EINVALID); !strings.Contains(se.Message, "Check the version") || strings.Contains(se.Message, "nearest") {
+		t.Errorf("a tag near none: %q", se.Message)
+	}
+}
+
+// The tags named are those that extend the one typed, then the nearest by
+// edit distance, the newest first among equals, at most three.
+func TestMissingImageNamesNearestTags(t *testing.T) {
+	h := newHarness(t)
+	for _, tag := range []string{"v1.6.0", "v1.6.1", "release-candidate", "v1.6.0-rc1"} {
+		h.sim.PutImage("web", tag)
+	}
+	_, err := h.d.Plan(context.Background(), webEnv, "v1.6", switchyard.PlanOptions{})
+	se := errorCode(t, err, switchyard.EINVALID)
+	if want := "There is no image v1.6 in the ECR repository web. The nearest tags it has are v1.6.1, v1.6.0-rc1 and v1.6.0."; se.Message != want {
+		t.Errorf("message %q\nwant    %q", se.Message, want)
+	}
+	_, err = h.d.Plan(context.Background(), webEnv, "v1.7", switchyard.PlanOptions{})
+	if se := errorCode(t, err, switchyard.EINVALID); !strings.Contains(se.Message, "The nearest tags it has are v1.") ||
+		!strings.Contains(se.Message, "v1.5") || strings.Contains(se.Message, "release-candidate") {
+		t.Errorf("v1.7: %q", se.Message)
 	}
 }
 
@@ -213,7 +247,10 @@ func TestPlanNamesWhatIsMissing(t *testing.T) {
 	env.DeploymentGroup = "api-prod"
 	env.Application = "api"
 	_, err = h.d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{})
-	errorCode(t, err, switchyard.EINVALID) // the group deploys another service
+	// The group deploys another service, named as text, not a Go slice.
+	if se := errorCode(t, err, switchyard.EINVALID); se.Message != "Deployment group api-prod deploys prod/api, not prod/web." {
+		t.Errorf("message %q", se.Message)
+	}
 
 	env = webEnv
 	env.Container = "sidecar"

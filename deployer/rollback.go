@@ -167,7 +167,7 @@ func (d *Deployer) redeployPrevious(ctx context.Context, c Clients, env switchya
 	}
 	if deployed != "" && lastSegment(deployed) != running {
 		return nil, switchyard.Errorf(switchyard.ECONFLICT,
-			"The service no longer runs what %s deployed (it runs %s); roll back the change that came after instead.", st.ID, running)
+			"The service no longer runs what %s deployed (it runs task definition revision %s); roll back the change that came after instead.", st.ID, running)
 	}
 	prev := target.PreviousTaskDefinition
 	if prev == "" {
@@ -230,7 +230,7 @@ func (d *Deployer) planRedeploy(ctx context.Context, c Clients, env switchyard.E
 	}
 	if old.TaskDefinition.Status == ecstypes.TaskDefinitionStatusInactive {
 		return nil, switchyard.Errorf(switchyard.ECONFLICT,
-			"The previous task definition %s was deregistered; deploy the version you want instead.", lastSegment(prev))
+			"The previous task definition revision %s was deregistered; deploy the version you want instead.", lastSegment(prev))
 	}
 	p.Deploy = aws.ToString(old.TaskDefinition.TaskDefinitionArn)
 	for _, cd := range old.TaskDefinition.ContainerDefinitions {

@@ -59,7 +59,7 @@ func (d *Deployer) start(ctx context.Context, plan *switchyard.Plan, desc descri
 	}
 	if now := aws.ToString(svc.TaskDefinition); now != plan.TaskDefinition {
 		return "", switchyard.Errorf(switchyard.ECONFLICT,
-			"%s changed since this was planned (it now runs %s, not %s); plan the deployment again.",
+			"%s changed since this was planned: its service now runs task definition revision %s, not %s. Plan the deployment again.",
 			plan.App, lastSegment(now), lastSegment(plan.TaskDefinition))
 	}
 	if g.active != "" {

@@ -81,8 +81,13 @@ func (d *Deployer) Versions(ctx context.Context, env switchyard.Environment) (*s
 		}
 		in.NextToken = page.NextToken
 	}
-	sort.SliceStable(out.Images, func(i, j int) bool { return newer(out.Images[i], out.Images[j]) })
+	sortNewest(out.Images)
 	return out, nil
+}
+
+// sortNewest orders images newest first.
+func sortNewest(images []switchyard.ImageVersion) {
+	sort.SliceStable(images, func(i, j int) bool { return newer(images[i], images[j]) })
 }
 
 // versionOf keeps what is well formed of an image ECR describes.

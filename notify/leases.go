@@ -59,8 +59,24 @@ func (n *Notifier) hold(ctx context.Context, id string) (held bool, retry time.T
 		n.log.Info("took over a deployment", zap.String("deployment_id", id), zap.Int64("fence", got.Fence))
 		n.opts.Observer.Takeover()
 	}
+	n.forget(id)
 	n.setLease(id, got)
 	return true, time.Time{}
+}
+
+// forget drops what this replica remembers of deployment id's card and
+// thread, so that its next look reads them from the store. It is called
+// whenever this replica comes to hold a lease it did not hold with time
+// to spare: a new one, or its own again after it could not renew it. In
+// between, its sender dropped what it was not allowed to send, and another
+// replica may have told more; what it had queued is no longer a record of
+// what was told.
+func (n *Notifier) forget(id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if t := n.tracked[id]; t != nil {
+		t.last, t.posted = nil, nil
+	}
 }
 
 // leaseOf is the lease this replica holds of key, the zero lease when none.
@@ -119,7 +135,9 @@ func (n *Notifier) renew(ctx context.Context) {
 	}
 	n.mu.Unlock()
 	for _, k := range keys {
-		got, won, err := n.store.AcquireLease(ctx, k, n.opts.Replica, n.opts.RealNow(), n.opts.LeaseTTL)
+		now := n.opts.RealNow()
+		lapsed := !n.leaseOf(k).Held(now.Add(n.leaseMargin()))
+		got, won, err := n.store.AcquireLease(ctx, k, n.opts.Replica, now, n.opts.LeaseTTL)
 		switch {
 		case err != nil:
 			// Keep the lease as it was: it still runs for a while, and
@@ -129,6 +147,9 @@ func (n *Notifier) renew(ctx context.Context) {
 			n.log.Warn("lost a lease to another replica", zap.String("key", k), zap.String("holder", got.Owner))
 			n.setLease(k, switchyard.Lease{})
 		default:
+			if lapsed {
+				n.forget(k)
+			}
 			n.setLease(k, got)
 		}
 	}

@@ -36,6 +36,10 @@ func BenchmarkStore(b *testing.B) {
 			if _, err := s.CreateDeployment(ctx, rec); err != nil {
 				b.Fatal(err)
 			}
+			lease, _, err := s.AcquireLease(ctx, "d-BENCH", "replica-1", time.Now(), 15*time.Second)
+			if err != nil {
+				b.Fatal(err)
+			}
 			n := 0
 			for _, c := range []struct {
 				name string
@@ -63,6 +67,19 @@ func BenchmarkStore(b *testing.B) {
 					return err
 				}},
 				{"ListActive", func() error { _, err := s.ListActive(ctx); return err }},
+				// What a replica does for a deployment it holds: renew its
+				// lease, and merge a look under it.
+				{"AcquireLease", func() error {
+					_, _, err := s.AcquireLease(ctx, "d-BENCH", "replica-1", time.Now(), 15*time.Second)
+					return err
+				}},
+				{"UpdateDeploymentUnder", func() error {
+					_, err := s.UpdateDeploymentUnder(ctx, "d-BENCH", lease, func(r *switchyard.Record) error {
+						r.Traffic.Green = 100 - r.Traffic.Green
+						return nil
+					})
+					return err
+				}},
 			} {
 				b.Run(c.name, func(b *testing.B) {
 					for b.Loop() {

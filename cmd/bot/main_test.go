@@ -14,7 +14,7 @@ import (
 )
 
 // invoke runs the command in-process with the given environment.
-func invoke(t *testing.T, envv map[string]string, args ...string) (code int, stdout, stderr string) {
+func invoke(t testing.TB, envv map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, func(k string) string { return envv[k] }, &out, &errb)
@@ -110,7 +110,7 @@ var built struct {
 
 // staticBinary builds the bot with CGO_ENABLED=0, as the distroless image
 // needs, once per test run.
-func staticBinary(t *testing.T) string {
+func staticBinary(t testing.TB) string {
 	t.Helper()
 	built.once.Do(func() {
 		dir, err := os.MkdirTemp("", "switchyard-bot-")

@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +54,19 @@ func (l *logBuffer) field(msg, key string) string {
 	return ""
 }
 
+// count is how many JSON log lines have msg as their msg.
+func (l *logBuffer) count(msg string) int {
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(l.String()))
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == msg {
+			n++
+		}
+	}
+	return n
+}
+
 // replica is one `bot run` child process with its /healthz, /readyz and
 // /metrics.
 type replica struct {
@@ -61,11 +75,12 @@ type replica struct {
 	log    *logBuffer
 	addr   string // where it serves HTTP, from its log
 	exited chan error
+	gate   *slackGate // its own way to Slack, when the test gave it one
 }
 
 // startReplica runs `bot run -http 127.0.0.1:0` and reads from its log
 // where it listens.
-func startReplica(t *testing.T, name, cfgPath string, env []string) *replica {
+func startReplica(t testing.TB, name, cfgPath string, env []string) *replica {
 	t.Helper()
 	r := &replica{name: name, log: &logBuffer{}, exited: make(chan error, 1)}
 	r.cmd = exec.Command(staticBinary(t), "run", "-config", cfgPath, "-http", "127.0.0.1:0")
@@ -100,7 +115,7 @@ func (r *replica) get(path string) (int, string) {
 }
 
 // waitReadyz waits until /readyz answers code with body want.
-func (r *replica) waitReadyz(t *testing.T, code int, want string) {
+func (r *replica) waitReadyz(t testing.TB, code int, want string) {
 	t.Helper()
 	var gotCode int
 	var got string
@@ -112,7 +127,7 @@ func (r *replica) waitReadyz(t *testing.T, code int, want string) {
 
 // metric reads one series of the replica's /metrics, such as
 // `switchyard_slack_envelopes_total{type="slash_commands"}`; -1 when absent.
-func (r *replica) metric(t *testing.T, series string) float64 {
+func (r *replica) metric(t testing.TB, series string) float64 {
 	t.Helper()
 	code, body := r.get("/metrics")
 	if code != http.StatusOK {
@@ -131,7 +146,7 @@ func (r *replica) metric(t *testing.T, series string) float64 {
 }
 
 // stop sends SIGTERM and wants a clean exit.
-func (r *replica) stop(t *testing.T) {
+func (r *replica) stop(t testing.TB) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -149,16 +164,26 @@ func (r *replica) stop(t *testing.T) {
 
 // slackGate is the bots' way to the Slack Web API: a proxy that can hold
 // every apps.connections.open call, so that a bot whose socket dropped
-// stays disconnected until the test has seen it.
+// stays disconnected until the test has seen it. It also records the
+// messages posted and edited through it, with when each call began and
+// ended, so that a test with a gate per bot knows who wrote what.
 type slackGate struct {
 	url   string // base, without /api/
 	held  atomic.Int64
 	mu    sync.Mutex
 	open  chan struct{} // closed while calls pass
+	calls []slackCall
 	proxy *httputil.ReverseProxy
 }
 
-func newSlackGate(t *testing.T, target string) *slackGate {
+// slackCall is one chat.postMessage or chat.update that passed a gate.
+type slackCall struct {
+	method            string
+	channel, ts, root string // ts of the edited message; root of a reply's thread
+	start, end        time.Time
+}
+
+func newSlackGate(t testing.TB, target string) *slackGate {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
@@ -184,7 +209,31 @@ func (g *slackGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	if method != "chat.update" && method != "chat.postMessage" {
+		g.proxy.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	form, _ := url.ParseQuery(string(body)) // slack-go posts forms
+	c := slackCall{method: method, channel: form.Get("channel"), ts: form.Get("ts"), root: form.Get("thread_ts"), start: time.Now()}
 	g.proxy.ServeHTTP(w, r)
+	c.end = time.Now()
+	g.mu.Lock()
+	g.calls = append(g.calls, c)
+	g.mu.Unlock()
+}
+
+// recorded returns the posts and edits that passed the gate.
+func (g *slackGate) recorded() []slackCall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.calls)
 }
 
 // hold stops apps.connections.open calls until release; held counts the

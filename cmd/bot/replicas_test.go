@@ -40,26 +40,14 @@ const (
 // the same with its exit code; /metrics counts envelopes, acks and Slack
 // and AWS calls.
 func TestSandboxWithReplicas(t *testing.T) {
-	dir := t.TempDir()
-	console, awsURL, cfgPath := startSandboxOnly(t, dir)
-	if want := filepath.Join(dir, "switchyard.yaml"); cfgPath != want {
+	db := pgtest.Database(t)
+	f := newFleet(t, db)
+	console, cfgPath := f.console, f.cfgPath
+	if want := filepath.Join(f.dir, "switchyard.yaml"); cfgPath != want {
 		t.Fatalf("the ready line names config %q, want %q", cfgPath, want)
 	}
-	var tok struct {
-		Bot string `json:"bot_token"`
-		App string `json:"app_token"`
-	}
-	if err := getJSON(console+"/_sim/tokens", &tok); err != nil || tok.Bot == "" || tok.App == "" {
-		t.Fatalf("tokens: %+v %v", tok, err)
-	}
-	db := pgtest.Database(t)
 	gate := newSlackGate(t, console)
-	env := []string{
-		"SLACK_APP_TOKEN=" + tok.App, "SLACK_BOT_TOKEN=" + tok.Bot, "SLACK_API_URL=" + gate.url + "/api/",
-		"AWS_ENDPOINT_URL=" + awsURL, "AWS_ACCESS_KEY_ID=AKIDSIM", "AWS_SECRET_ACCESS_KEY=" + awsSecret,
-		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
-		"AWS_EC2_METADATA_DISABLED=true", "HOME=" + dir, "SWITCHYARD_STORE=" + db,
-	}
+	env := f.env(gate.url + "/api/")
 	replicas := []*replica{startReplica(t, "replica A", cfgPath, env), startReplica(t, "replica B", cfgPath, env)}
 	for _, r := range replicas {
 		r.waitReadyz(t, 200, allReady)
@@ -148,7 +136,7 @@ func TestSandboxWithReplicas(t *testing.T) {
 		r.waitReadyz(t, 200, allReady)
 	}
 
-	secrets := []string{tok.Bot, tok.App, awsSecret, pgtest.SharedServer(t).Password()}
+	secrets := []string{f.botToken, f.appToken, awsSecret, pgtest.SharedServer(t).Password()}
 	for _, r := range replicas {
 		r.stop(t)
 		logs := r.log.String()
@@ -166,7 +154,7 @@ func TestSandboxWithReplicas(t *testing.T) {
 // startSandboxOnly runs `bot sandbox -bots 0 -dir dir` and returns the
 // console's and the AWS endpoint's URLs and the config it names, from its
 // ready line; the sandbox stops cleanly when the test ends.
-func startSandboxOnly(t *testing.T, dir string) (console, awsURL, cfgPath string) {
+func startSandboxOnly(t testing.TB, dir string) (console, awsURL, cfgPath string) {
 	t.Helper()
 	cmd := exec.Command(staticBinary(t), "sandbox", "-bots", "0", "-dir", dir, "-addr", "127.0.0.1:0", "-aws-addr", "127.0.0.1:0")
 	cmd.Env = []string{"HOME=" + dir, "TMPDIR=" + t.TempDir()}
@@ -219,7 +207,7 @@ func startSandboxOnly(t *testing.T, dir string) (console, awsURL, cfgPath string
 
 // healthcheck runs `bot healthcheck -http` against r and wants the exit
 // code and the one line on standard error.
-func healthcheck(t *testing.T, r *replica, wantCode int, wantLine string) {
+func healthcheck(t testing.TB, r *replica, wantCode int, wantLine string) {
 	t.Helper()
 	code, out, errOut := invoke(t, nil, "healthcheck", "-http", r.addr)
 	if code != wantCode || out != "" || errOut != wantLine+"\n" {
@@ -238,7 +226,7 @@ func postJSON(url, body string, v any) error {
 
 // setAllowConnections opens or closes the database to new connections
 // and, closing it, cuts the ones open: to the bots, the database is gone.
-func setAllowConnections(t *testing.T, dbURL string, allow bool) {
+func setAllowConnections(t testing.TB, dbURL string, allow bool) {
 	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {

@@ -33,15 +33,20 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 			requested = "CodeDeploy (automatic rollback)"
 		}
 	}
-	confirmed := ""
+	// Whoever confirmed besides the requester is the approver, and is
+	// called so wherever a deployment is shown.
+	confirmedLabel, confirmed := "Confirmed by", ""
 	if d.ConfirmedBy != "" {
 		confirmed = Mention(d.ConfirmedBy)
+	}
+	if approved(d) {
+		confirmedLabel = "Approved by"
 	}
 	bl = append(bl, fields(
 		"Image", imageChange(d),
 		"Deployment", fmt.Sprintf("<%s|%s>", ConsoleURL(d.Region, d.ID), sy.ShortID(d.ID)),
 		"Requested by", requested,
-		"Confirmed by", confirmed,
+		confirmedLabel, confirmed,
 		configLabel(d), "`"+d.Config+"`",
 		"Started", startedAt(d),
 		"Reason", Escape(truncate(raw.Reason, 500)),
@@ -70,6 +75,12 @@ func DeploymentCard(raw sy.Deployment, now time.Time) Message {
 		bl = append(bl, act)
 	}
 	return Message{Text: fmt.Sprintf("%s: %s", text, statusWord(d)), Blocks: bl}
+}
+
+// approved reports whether someone other than the requester let d go
+// ahead: an approver.
+func approved(d sy.Deployment) bool {
+	return d.RequestedBy != "" && d.ConfirmedBy != "" && d.ConfirmedBy != d.RequestedBy
 }
 
 // configLabel names what the card's Config field shows: a CodeDeploy

@@ -43,6 +43,7 @@ func Help(apps []string) Message {
 		"`/deploy lock <app> <reason>` stops deploys of an app; `/deploy unlock <app>` lets them go again.",
 		"`/deploy freeze <app|all> <duration> <reason>` refuses deploys (never rollbacks) for a while; `/deploy unfreeze <app|all>` ends it. `--override <why>` deploys during a freeze once someone on the approve list approves.",
 		"When an app is locked, frozen or deploying, the refusal offers *Queue me*: your card comes, with a mention, when it is free.",
+		"`/deploy audit <app> [n]` shows who did what to an app lately: the last n entries of its audit trail (20 by default), for those on its lock list.",
 		"`/deploy list` lists the apps, their environments and channels.",
 		"`/deploy help` shows this; the app's Home tab shows it all at a glance.",
 	}
@@ -76,9 +77,29 @@ func (l LockInfo) line() string {
 	return fmt.Sprintf(":lock: *%s* is locked by %s since %s: %s", l.scope(), Mention(l.By), Date(l.Since), Escape(l.Reason))
 }
 
-// LockedRefusal tells the person who asked to deploy that a lock stops it.
-func LockedRefusal(l LockInfo) Message {
-	return Notice(l.line() + "\nNothing was deployed. Ask " + Mention(l.By) + ", or run `/deploy unlock " + l.App + "` if you may.")
+// unlockCommand is the command that lifts l.
+func (l LockInfo) unlockCommand() string {
+	if l.Env == "" {
+		return "`/deploy unlock " + Escape(l.App) + "`"
+	}
+	return "`/deploy unlock " + Escape(l.App) + " to " + Escape(l.Env) + "`"
+}
+
+// LockedRefusal tells asker (a user ID), who asked to deploy, that lock l
+// stops it, and what they can do about it: lift their own lock, lift
+// someone else's when mayUnlock (they are on the app's lock list), or ask
+// whoever holds it.
+func LockedRefusal(l LockInfo, asker string, mayUnlock bool) Message {
+	next := "Nothing was deployed. "
+	switch {
+	case l.By != "" && l.By == asker:
+		next += "You locked it; run " + l.unlockCommand() + " when it may go, then deploy again."
+	case mayUnlock:
+		next += "Ask " + Mention(l.By) + ", or run " + l.unlockCommand() + " if it should go."
+	default:
+		next += "Ask " + Mention(l.By) + " to unlock it when it may go."
+	}
+	return Notice(l.line() + "\n" + next)
 }
 
 // AlreadyLocked tells who asked for a lock that one is already held, by
@@ -246,6 +267,15 @@ func RollbackStarted(app, env, id, newID string, redeploy bool) Message {
 	return Notice(text)
 }
 
+// RolledBackPastLock tells the channel, under the card of deployment id,
+// that by (a user ID) rolled it back while lock l held its app: rollbacks
+// are never held by a lock, and /deploy rollback asks nobody first, so the
+// card's thread says it for everyone.
+func RolledBackPastLock(by, id string, l LockInfo) Message {
+	return Notice(fmt.Sprintf(":unlock: %s rolled back %s past the lock: *%s* is locked by %s since %s (%s). Rollbacks are never held by a lock; the lock stays.",
+		Mention(by), safeID(id), Escape(l.scope()), Mention(l.By), Date(l.Since), Escape(l.Reason)))
+}
+
 // Continued tells the person who pressed Shift traffic now or Finish now
 // that CodeDeploy took it.
 func Continued(id string, finish bool) Message {
@@ -277,7 +307,7 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 	default:
 		b.WriteString(", started outside Slack")
 	}
-	if d.ConfirmedBy != "" && d.ConfirmedBy != d.RequestedBy {
+	if approved(d) {
 		fmt.Fprintf(&b, ", approved by %s", Mention(d.ConfirmedBy))
 	}
 	if d.RolledBackBy != "" {

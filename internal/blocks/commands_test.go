@@ -14,7 +14,17 @@ func TestCommandAnswers(t *testing.T) {
 	golden(t, "answer_help", Help([]string{"myapp", "payments", "web"}))
 	golden(t, "answer_refusal", Refusal("You may not deploy myapp: ask someone in its deploy list."))
 	golden(t, "answer_problem", Problem("A deployment is already running: d-ABCDEFGHI"))
-	golden(t, "answer_locked_refusal", LockedRefusal(lock))
+	// The refusal fits who reads it: the lock's holder lifts it, someone on
+	// the lock list may, anyone else asks.
+	golden(t, "answer_locked_refusal", []Message{LockedRefusal(lock, "U0BOB00001", true),
+		LockedRefusal(lock, "U0ALICE001", true), LockedRefusal(lock, "U0CAROL001", false),
+		LockedRefusal(LockInfo{App: "myapp", Env: "staging", Reason: "load test", By: "U0BOB00001", Since: t0}, "U0ALICE001", true)})
+	if own := LockedRefusal(lock, "U0BOB00001", true).Text; strings.Contains(own, "Ask <@U0BOB00001>") || !strings.Contains(own, "You locked it; run `/deploy unlock myapp`") {
+		t.Errorf("the lock's holder is told %q", own)
+	}
+	if other := LockedRefusal(lock, "U0CAROL001", false).Text; strings.Contains(other, "/deploy unlock") {
+		t.Errorf("someone who may not unlock is told %q", other)
+	}
 	golden(t, "answer_lock_taken", LockTaken(lock))
 	golden(t, "answer_lock_released", LockReleased(lock, "U0ALICE001"))
 	golden(t, "answer_list", AppList([]AppInfo{
@@ -46,9 +56,21 @@ func TestCommandAnswers(t *testing.T) {
 		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "d-ROLLBACK2", false),
 		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "", false),
 	})
+	golden(t, "answer_audit", AuditTrail("myapp", []sy.AuditEntry{
+		{ID: 3, At: t0.Add(2 * time.Minute), User: "U0CAROL001", Action: "confirm", App: "myapp", Env: "production", Result: sy.ResultRefused,
+			Detail: "Only <@U0ALICE001>, who asked for this deploy, can confirm it."},
+		{ID: 2, At: t0.Add(time.Minute), Action: "expire", App: "myapp", Env: "production", Result: sy.ResultOK, Detail: "request p-1 of <@U0ALICE001>"},
+		{ID: 1, At: t0, User: "U0ALICE001", Action: "deploy", App: "myapp", Env: "production", Result: sy.ResultOK,
+			Detail: "asked for v1.4 (CodeDeployDefault.ECSAllAtOnce), reason <!here> & *all*\nsecond line <@U0EVIL|x> <#C0SECRET>"},
+	}))
+	golden(t, "answer_audit_empty", AuditTrail("payments", nil))
+	golden(t, "answer_rolled_back_past_lock", RolledBackPastLock("U0BOB00001", "d-ABCDEFGHI", lock))
+	if b, _ := json.Marshal(RolledBackPastLock("U0BOB00001", "d-ABCDEFGHI", lock).Blocks); strings.Contains(string(b), "<#123>") {
+		t.Fatal("a lock reason reached mrkdwn unescaped")
+	}
 	golden(t, "answer_continued", []Message{Continued("d-ABCDEFGHI", false), Continued("d-ABCDEFGHI", true)})
 
-	for _, m := range []Message{LockedRefusal(lock), LockTaken(lock), LockReleased(lock, "U1")} {
+	for _, m := range []Message{LockedRefusal(lock, "U1", true), LockTaken(lock), LockReleased(lock, "U1")} {
 		b, _ := json.Marshal(m.Blocks)
 		if strings.Contains(string(b), "<#123>") {
 			t.Fatal("a lock reason reached mrkdwn unescaped")

@@ -46,7 +46,13 @@ type Confirmation struct {
 	// that deployment: one that would deploy something Warnings say differs
 	// from what runs.
 	RollbackOf string
-	// Warnings lead the card: what makes this deploy risky.
+	// Blocked lead the card: what the start would be refused for (another
+	// deployment still runs). A blocked card has no Confirm nor Approve,
+	// only Cancel.
+	Blocked []string
+	// Warnings lead the card after Blocked: what makes this deploy risky
+	// (an alarm firing, another image repository or task definition
+	// family). Confirm and Approve are then danger-styled.
 	Warnings    []string
 	Notes       []string // e.g. that the ECR check was skipped
 	RequestedBy string
@@ -73,8 +79,8 @@ func ConfirmCard(c Confirmation) Message {
 	}
 	var bl []slack.Block
 	bl = append(bl, header(title))
-	if len(c.Warnings) > 0 {
-		bl = append(bl, section(":warning: "+strings.Join(c.Warnings, "\n:warning: ")))
+	if lead := leadLines(c); lead != "" {
+		bl = append(bl, section(lead))
 	}
 	if c.Override != "" {
 		bl = append(bl, section(FreezeOverrideNote(c.Override)))
@@ -114,7 +120,10 @@ func ConfirmCard(c Confirmation) Message {
 	switch c.State {
 	case ConfirmPending:
 		bl = append(bl, confirmButtons(c))
-		if c.NeedsApproval {
+		if len(c.Blocked) > 0 {
+			bl = append(bl, context(fmt.Sprintf("There is nothing to confirm while the start would be refused. %s can cancel; the card expires %s.",
+				Mention(c.RequestedBy), Date(c.Expires))))
+		} else if c.NeedsApproval {
 			bl = append(bl, context(fmt.Sprintf(":lock: %s needs a second person: someone allowed to approve (not %s) presses Approve. Expires %s.",
 				c.Env, Mention(c.RequestedBy), Date(c.Expires))))
 		} else {
@@ -127,8 +136,10 @@ func ConfirmCard(c Confirmation) Message {
 	case ConfirmExpired:
 		bl = append(bl, context(fmt.Sprintf(":hourglass: Expired at %s without a click. Nothing was deployed; run /deploy again.", Date(c.Expires))))
 	case ConfirmFailed:
-		bl = append(bl, section(":x: *The deployment could not start:* "+Escape(c.Failure)))
-		bl = append(bl, context(fmt.Sprintf("%s by %s at %s.", actedVerb(c), Mention(c.ActedBy), Date(c.ActedAt))))
+		// Nothing started, so nobody confirmed a deployment: the card says
+		// who pressed the button, and why nothing came of it.
+		bl = append(bl, section(":x: *Nothing was deployed.* "+Escape(c.Failure)))
+		bl = append(bl, context(fmt.Sprintf("%s pressed %s at %s.", Mention(c.ActedBy), pressedButton(c), Date(c.ActedAt))))
 	}
 	return Message{Text: title, Blocks: bl}
 }
@@ -140,12 +151,40 @@ func actedVerb(c Confirmation) string {
 	return "Confirmed"
 }
 
-func confirmButtons(c Confirmation) *slack.ActionBlock {
-	var els []slack.BlockElement
+func pressedButton(c Confirmation) string {
 	if c.NeedsApproval {
-		els = append(els, button(ActionApprove, c.ID, "Approve", slack.StylePrimary))
-	} else {
-		els = append(els, button(ActionConfirm, c.ID, "Confirm", slack.StylePrimary))
+		return "Approve"
+	}
+	return "Confirm"
+}
+
+// leadLines are the card's first words: what the start would be refused
+// for, then what makes the deploy risky.
+func leadLines(c Confirmation) string {
+	var lines []string
+	for _, b := range c.Blocked {
+		lines = append(lines, ":no_entry: "+b)
+	}
+	for _, w := range c.Warnings {
+		lines = append(lines, ":warning: "+w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// confirmButtons are Confirm (or Approve) and Cancel: Confirm is red when a
+// warning leads the card, and left out when the start would be refused.
+func confirmButtons(c Confirmation) *slack.ActionBlock {
+	style := slack.StylePrimary
+	if len(c.Warnings) > 0 {
+		style = slack.StyleDanger
+	}
+	var els []slack.BlockElement
+	switch {
+	case len(c.Blocked) > 0:
+	case c.NeedsApproval:
+		els = append(els, button(ActionApprove, c.ID, "Approve", style))
+	default:
+		els = append(els, button(ActionConfirm, c.ID, "Confirm", style))
 	}
 	els = append(els, button(ActionCancel, c.ID, "Cancel", ""))
 	return slack.NewActionBlock("confirm:"+c.ID, els...)

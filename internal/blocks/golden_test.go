@@ -53,7 +53,7 @@ func TestConfirmCards(t *testing.T) {
 	e.State = ConfirmExpired
 	golden(t, "confirm_expired", ConfirmCard(e))
 	f := s
-	f.State, f.Failure = ConfirmFailed, "a deployment is already running: d-ABCDEFGHI"
+	f.State, f.Failure = ConfirmFailed, GroupBusy("d-ABCDEFGHI")
 	golden(t, "confirm_failed", ConfirmCard(f))
 	r := c
 	r.AlreadyRunning, r.Notes = true, []string{"The image is not in ECR (docker.io): the tag was not checked."}
@@ -110,6 +110,23 @@ func TestDeploymentCards(t *testing.T) {
 	ok.Status, ok.Waiting, ok.BlueAlive, ok.Completed = sy.StatusSucceeded, sy.WaitNone, false, t0.Add(14*time.Minute)
 	golden(t, "card_succeeded", DeploymentCard(ok, now))
 	golden(t, "reply_succeeded", FinalReply(ok))
+
+	// Approved by dave: the card, the final reply and history call him the
+	// approver, never the one who confirmed.
+	ap := ok
+	ap.ConfirmedBy = "U0DAVE0001"
+	golden(t, "card_approved", DeploymentCard(ap, now))
+	golden(t, "reply_approved", FinalReply(ap))
+	card, _ := json.Marshal(DeploymentCard(ap, now).Blocks)
+	if s := string(card); strings.Contains(s, "Confirmed by") || !strings.Contains(s, `*Approved by*\n\u003c@U0DAVE0001\u003e`) {
+		t.Errorf("the approved card does not name the approver as such: %s", s)
+	}
+	if r := FinalReply(ap); !strings.Contains(r, "<@U0ALICE001>, approved by <@U0DAVE0001>") {
+		t.Errorf("the final reply does not name the approver: %q", r)
+	}
+	if h, _ := json.Marshal(History("myapp", []sy.Deployment{ap}, now).Blocks); !strings.Contains(string(h), `approved by \u003c@U0DAVE0001\u003e`) {
+		t.Errorf("history does not name the approver: %s", h)
+	}
 
 	f := d
 	f.Stages = append([]sy.Stage(nil), d.Stages...)

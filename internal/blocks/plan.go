@@ -24,12 +24,22 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 		Created:       p.Created, Expires: p.Expires,
 		State: ConfirmPending,
 	}
+	// What AWS would refuse comes first, then what makes the deploy risky:
+	// both lead the card, above the facts.
+	if plan.ActiveDeployment != "" {
+		c.Blocked = append(c.Blocked, GroupBusy(plan.ActiveDeployment))
+	}
 	// An image from another repository must not pass for a new version of
-	// the running one: the header names the whole reference and the first
-	// note says what changes.
+	// the running one: the header names the whole reference and a warning
+	// says what changes.
 	if from, to, changed := plan.RepositoryChange(); changed {
 		c.Version = plan.ImageNext
-		c.Notes = append(c.Notes, fmt.Sprintf(":warning: *This changes the image repository:* `%s` → `%s`", Escape(from), Escape(to)))
+		if p.Kind != sy.KindRollback {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("*This changes the image repository:* `%s` → `%s`", Escape(from), Escape(to)))
+		}
+	}
+	if firing := plan.Firing(); len(firing) > 0 {
+		c.Warnings = append(c.Warnings, firingWarning(firing))
 	}
 	if p.Kind == sy.KindRollback {
 		c.RollbackOf = p.RollbackOf
@@ -49,23 +59,39 @@ func ConfirmationOf(p sy.Pending, plan *sy.Plan) Confirmation {
 		}
 	}
 	c.Alarms = plan.Alarms
-	if plan.ActiveDeployment != "" {
-		of := "group"
-		if plan.Backend == sy.BackendECS {
-			of = "service"
-		}
-		c.Notes = append(c.Notes, fmt.Sprintf("Deployment %s of this %s is still running; Confirm will be refused until it ends.",
-			safeID(sy.ShortID(plan.ActiveDeployment)), of))
-	}
 	if plan.Backend == sy.BackendECS {
 		ecsConfirmation(&c, plan)
 	}
 	return c
 }
 
+// GroupBusy says that deployment active still runs in the same place (a
+// CodeDeploy deployment group, or an ECS service), so a second one cannot
+// start (CodeDeploy refuses it with DeploymentLimitExceededException; for
+// ECS the deployer refuses it rather than let ECS supersede the first): on
+// a card that therefore has no Confirm, and on one whose start was refused
+// for that reason.
+func GroupBusy(active string) string {
+	what := "Another deployment"
+	if active != "" {
+		what = "Deployment " + safeID(sy.ShortID(active))
+	}
+	return what + " is still running here, and a second one cannot start until it ends; run `/deploy` again once it has."
+}
+
+// firingWarning names the alarms that fire now: CodeDeploy would stop the
+// deployment as soon as it watches them.
+func firingWarning(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("*Alarm %s is firing:* CodeDeploy would stop this deployment as soon as it starts; wait until it is back to OK.", codeList(names))
+	}
+	return fmt.Sprintf("*Alarms %s are firing:* CodeDeploy would stop this deployment as soon as it starts; wait until they are back to OK.", codeList(names))
+}
+
 // planNotes says what the plan's fields imply that a person should know:
 // what the image check found, a load balancer that differs from the
-// configuration, a hook that will not run, alarms.
+// configuration, a hook that will not run, alarms that could not be read.
+// Alarms that fire are a warning, not a note (ConfirmationOf).
 func planNotes(plan *sy.Plan) []string {
 	var notes []string
 	switch {
@@ -85,9 +111,7 @@ func planNotes(plan *sy.Plan) []string {
 		notes = append(notes, fmt.Sprintf("The tag %s could not be checked against the digest, so this is named by its digest: the digest is what will run.",
 			Escape(plan.Image.TagUnchecked)))
 	}
-	if firing := plan.Firing(); len(firing) > 0 {
-		notes = append(notes, fmt.Sprintf("Alarm %s is firing: the deployment would stop at once.", codeList(firing)))
-	} else if plan.AlarmsUnread {
+	if plan.AlarmsUnread {
 		notes = append(notes, "Could not read the alarm states from CloudWatch.")
 	}
 	return notes

@@ -50,13 +50,18 @@ func TestPlanNotes(t *testing.T) {
 	}
 	got := strings.Join(planNotes(plan), "\n")
 	for _, want := range []string{"Found in ECR repository myapp.", "sends traffic to envoy:10000, not to the configured web:8080",
-		"no test listener", "Alarm `myapp-5xx` is firing"} {
+		"no test listener"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("notes lack %q:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "[") {
-		t.Errorf("a note prints a Go slice:\n%s", got)
+	// A firing alarm is no note among others: it leads the card.
+	if strings.Contains(got, "firing") {
+		t.Errorf("a firing alarm is a plain note:\n%s", got)
+	}
+	warnings := strings.Join(ConfirmationOf(sy.Pending{}, plan).Warnings, "\n")
+	if !strings.Contains(warnings, "Alarm `myapp-5xx` is firing") || strings.Contains(warnings, "[") {
+		t.Errorf("warnings do not name the firing alarm as text:\n%s", warnings)
 	}
 	outside := &sy.Plan{Image: sy.ImageCheck{TagUnchecked: "v1.5"}, AlarmsUnread: true}
 	got = strings.Join(planNotes(outside), "\n")

@@ -29,6 +29,8 @@ const (
 	ActUnlock   Act = "unlock"
 	// ActContinue answers an ECS deployment's pause hook with Continue.
 	ActContinue Act = "continue_hook"
+	// ActAudit is reading an app's audit trail, which its lock list may.
+	ActAudit Act = "audit"
 )
 
 // phrase says act on app in env the way "You may not …" goes on. A lock
@@ -49,6 +51,8 @@ func (a Act) phrase(app, env string) string {
 		return fmt.Sprintf("let deployments of %s in %s go on past a pause", app, env)
 	case ActLock, ActUnlock:
 		return string(a) + " " + app
+	case ActAudit:
+		return "read the audit trail of " + app
 	default:
 		return fmt.Sprintf("deploy %s to %s", app, env)
 	}
@@ -101,6 +105,31 @@ func UnknownCommand(name, suggestion string, known []string) string {
 	return UnknownApp(name, suggestion, known) + " To see the commands I take, run `/deploy help`."
 }
 
+// subcommandUsage is how each subcommand goes, as /deploy help says it.
+var subcommandUsage = map[string]string{
+	"status":   "/deploy status [app]",
+	"history":  "/deploy history <app> [n]",
+	"rollback": "/deploy rollback <app> [to <env>]",
+	"lock":     "/deploy lock <app> [to <env>] <reason>",
+	"unlock":   "/deploy unlock <app> [to <env>]",
+	"freeze":   "/deploy freeze <app|all> <duration> <reason>",
+	"unfreeze": "/deploy unfreeze <app|all>",
+	"audit":    "/deploy audit <app> [n]",
+	"list":     "/deploy list",
+	"help":     "/deploy help",
+}
+
+// MistypedSubcommand answers a first word (name) that is no app but close
+// to the subcommand sub: most likely a typo of it.
+func MistypedSubcommand(name, sub string) string {
+	usage, ok := subcommandUsage[sub]
+	if !ok {
+		usage = "/deploy " + sub
+	}
+	return fmt.Sprintf("I don't know `%s`: it is neither an app nor a command. Did you mean `%s`? It goes `%s`.",
+		Escape(name), Escape(sub), Escape(usage))
+}
+
 // UnknownEnv says that app has no environment name, with suggestion (the
 // closest one) when there is one, else the environments it has.
 func UnknownEnv(app, name, suggestion string, known []string) string {
@@ -135,10 +164,15 @@ func OnlyRequesterCancels(by string, rollback bool) string {
 }
 
 // OnlyRequesterConfirms refuses Confirm to anyone but by (a user ID), who
-// asked for the deploy, or the rollback when rollback is set.
-func OnlyRequesterConfirms(by string, rollback bool) string {
+// asked for the deploy, or the rollback when rollback is set. mayDeploy
+// says whether the person refused may deploy the app: only then are they
+// pointed at /deploy.
+func OnlyRequesterConfirms(by string, rollback, mayDeploy bool) string {
 	if rollback {
 		return fmt.Sprintf("Only %s, who asked for this rollback, can confirm it.", Mention(by))
+	}
+	if !mayDeploy {
+		return fmt.Sprintf("Only %s, who asked for this deploy, can confirm it.", Mention(by))
 	}
 	return fmt.Sprintf("Only %s, who asked for this deploy, can confirm it. Run `/deploy` yourself to deploy.", Mention(by))
 }

@@ -61,6 +61,9 @@ func FinalReply(d sy.Deployment) string {
 	if d.RequestedBy != "" {
 		who = " " + Mention(d.RequestedBy)
 	}
+	if approved(d) {
+		who += ", approved by " + Mention(d.ConfirmedBy)
+	}
 	if d.Reason != "" {
 		who += " · _" + Escape(truncate(d.Reason, 200)) + "_"
 	}

@@ -81,6 +81,12 @@ func NotANumber(input, app string) string {
 	return fmt.Sprintf("I couldn't read %s as a number of deployments; try `/deploy history %s 20`.", quoteInput(input), Escape(app))
 }
 
+// AuditCount answers a count of audit entries of app (input) that is no
+// number from 1 to limit.
+func AuditCount(input, app string, limit int) string {
+	return fmt.Sprintf("The audit trail shows 1 to %d entries, not %s: try `/deploy audit %s 20`.", limit, quoteInput(input), Escape(app))
+}
+
 // HistoryRange answers a count of history outside 1 to limit.
 func HistoryRange(input string, limit int) string {
 	return fmt.Sprintf("History shows 1 to %d deployments, not %s.", limit, quoteInput(input))

@@ -23,6 +23,8 @@ func TestUsageGolden(t *testing.T) {
 		LockNeedsReason("web"),
 		NotANumber("ten", "web"),
 		HistoryRange("51", 50),
+		WhichApp("audit"),
+		AuditCount("ten", "web", 50),
 		ExtraWords("extra words", "status web"),
 		NoOptions("status", "--all"),
 		UnknownOption("--force"),
@@ -73,6 +75,7 @@ func TestUsageShowsInputAsText(t *testing.T) {
 		typed := map[string]string{
 			"not a number":   NotANumber(in, "web"),
 			"history range":  HistoryRange(in, 50),
+			"audit count":    AuditCount(in, "web", 50),
 			"extra words":    ExtraWords(in, "status web"),
 			"no options":     NoOptions("status", in),
 			"unknown option": UnknownOption(in),
@@ -101,6 +104,8 @@ func TestUsageShowsInputAsText(t *testing.T) {
 		}
 		for name, got := range map[string]string{
 			"not a number app": NotANumber("x", in),
+			"audit count app":  AuditCount("x", in, 50),
+			"mistyped sub":     MistypedSubcommand(in, "history"),
 			"extra words cmd":  ExtraWords("x", in),
 			"no options cmd":   NoOptions(in, "--x"),
 			"config typo":      ConfigTypo("x", in),

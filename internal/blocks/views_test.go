@@ -164,7 +164,7 @@ func TestQueueAndFreezeMessages(t *testing.T) {
 	l := LockInfo{App: "myapp", Reason: "incident <42>", By: "U0BOB00001", Since: t0}
 	f := FreezeInfo{App: "myapp", Reason: "release week", By: "U0BOB00001", End: t0.Add(30 * time.Minute)}
 	golden(t, "queue_messages", []Message{
-		WithQueueMe(LockedRefusal(l), `{"app":"myapp"}`),
+		WithQueueMe(LockedRefusal(l, "U0ALICE001", true), `{"app":"myapp"}`),
 		Queued(q), AlreadyInLine(q), LeftQueue("myapp", "production", "v1.5"),
 		QueueExpired("myapp", "production", "v1.5", t0.Add(4*time.Hour)),
 		TurnCame(Notice("Deploy myapp v1.5 to production?"), "U0ALICE001", "myapp", "production"),

@@ -13,6 +13,10 @@
 //		…
 //	}
 //
+// A test that needs a database outage starts a server of its own (Start)
+// and halts it (Halt: a fast shutdown that keeps the data) and resumes it
+// on the same port (Resume), instead of stopping the shared one.
+//
 // When PostgreSQL is not installed, a test that asks for a database fails
 // and says what to install; it is never skipped.
 //
@@ -65,13 +69,19 @@ type Server struct {
 	Port int
 
 	password string
-	cmd      *exec.Cmd
-	log      *logTail
-	exited   chan struct{} // closed when the server process has exited
-	waitErr  error         // the server's exit, valid once exited is closed
+	data     string      // the cluster's directory
+	sock     string      // the Unix socket's directory
+	owner    *credential // who runs the server
+
+	// proc guards the running server process: Halt and Resume replace it.
+	proc    sync.Mutex
+	cmd     *exec.Cmd // nil while halted
+	log     *logTail
+	exited  chan struct{} // closed when the server process has exited
+	waitErr error         // the server's exit, valid once exited is closed
 
 	mu    sync.Mutex // serialises CREATE and DROP DATABASE on admin
-	admin *pgx.Conn
+	admin *pgx.Conn  // nil while halted
 	stop  sync.Once
 }
 
@@ -119,20 +129,26 @@ func startIn(ctx context.Context, bin string) (_ *Server, err error) {
 	if err := os.Chmod(base, 0o755); err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	s := &Server{BinDir: bin, Dir: base, password: randomHex(16)}
-	data, sock := filepath.Join(base, "data"), filepath.Join(base, "sock")
-	for _, d := range []string{data, sock} {
+	s := &Server{BinDir: bin, Dir: base, password: randomHex(16),
+		data: filepath.Join(base, "data"), sock: filepath.Join(base, "sock"), owner: owner}
+	for _, d := range []string{s.data, s.sock} {
 		if err := mkdirOwned(d, owner); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.initdb(ctx, data, sock, owner); err != nil {
+	if err := s.initdb(ctx); err != nil {
 		return nil, err
 	}
 	// A port picked free can be taken before the server binds it; try again
 	// with another.
 	for attempt := 1; ; attempt++ {
-		err = s.launch(ctx, data, sock, owner)
+		port, perr := freePort()
+		if perr != nil {
+			return nil, perr
+		}
+		s.proc.Lock()
+		err = s.launch(ctx, port)
+		s.proc.Unlock()
 		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "could not bind") {
 			break
 		}
@@ -140,18 +156,30 @@ func startIn(ctx context.Context, bin string) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.admin, err = pgx.Connect(ctx, s.URL("postgres"))
-	if err != nil {
+	if err := s.connectAdmin(ctx); err != nil {
 		s.Stop()
-		return nil, fmt.Errorf("pgtest: connect to the new server: %w", err)
+		return nil, err
 	}
 	return s, nil
 }
 
+// connectAdmin opens the connection that creates and drops databases.
+func (s *Server) connectAdmin(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgtest: connect to the server: %w", err)
+	}
+	s.mu.Lock()
+	s.admin = conn
+	s.mu.Unlock()
+	return nil
+}
+
 // initdb makes the cluster: password authentication over TCP with a
 // random superuser password, trust on the private socket, C locale.
-func (s *Server) initdb(ctx context.Context, data, sock string, owner *credential) error {
-	pwfile := filepath.Join(sock, "pw")
+func (s *Server) initdb(ctx context.Context) error {
+	owner := s.owner
+	pwfile := filepath.Join(s.sock, "pw")
 	if err := os.WriteFile(pwfile, []byte(s.password+"\n"), 0o600); err != nil {
 		return fmt.Errorf("pgtest: %w", err)
 	}
@@ -160,7 +188,7 @@ func (s *Server) initdb(ctx context.Context, data, sock string, owner *credentia
 		return err
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(s.BinDir, "initdb"),
-		"-D", data, "-U", Superuser, "--pwfile", pwfile,
+		"-D", s.data, "-U", Superuser, "--pwfile", pwfile,
 		"--auth-local", "trust", "--auth-host", "scram-sha-256",
 		"--encoding", "UTF8", "--locale", "C", "--no-sync")
 	cmd.Env = serverEnv()
@@ -171,18 +199,16 @@ func (s *Server) initdb(ctx context.Context, data, sock string, owner *credentia
 	return nil
 }
 
-// launch starts postgres on a free port and returns once it accepts
-// connections, or with its log if it exits first.
-func (s *Server) launch(ctx context.Context, data, sock string, owner *credential) error {
-	port, err := freePort()
-	if err != nil {
-		return err
+// launch starts postgres on port and returns once it accepts connections,
+// or with its log if it exits first. The caller holds s.proc.
+func (s *Server) launch(ctx context.Context, port int) error {
+	if s.Port != port { // URL reads it; Resume keeps it
+		s.Port = port
 	}
-	s.Port = port
 	s.log = newLogTail()
 	s.exited = make(chan struct{})
 	cmd := exec.Command(filepath.Join(s.BinDir, "postgres"),
-		"-D", data, "-p", strconv.Itoa(port), "-k", sock,
+		"-D", s.data, "-p", strconv.Itoa(port), "-k", s.sock,
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_permissions=0700",
 		"-c", "lc_messages=C",
@@ -191,7 +217,7 @@ func (s *Server) launch(ctx context.Context, data, sock string, owner *credentia
 		"-c", "max_connections=200", "-c", "shared_buffers=32MB")
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = s.log, s.log
-	attr := owner.procAttr()
+	attr := s.owner.procAttr()
 	// If the test binary dies without stopping the server, the server
 	// shuts down at once instead of outliving it.
 	attr.Pdeathsig = syscall.SIGQUIT
@@ -200,20 +226,23 @@ func (s *Server) launch(ctx context.Context, data, sock string, owner *credentia
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
 	s.cmd = cmd
+	exited := s.exited
 	go func() {
 		s.waitErr = cmd.Wait()
-		close(s.exited)
+		close(exited)
 	}()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	select {
 	case <-s.log.ready:
 		return nil
-	case <-s.exited:
+	case <-exited:
+		s.cmd = nil
 		return fmt.Errorf("pgtest: postgres exited before accepting connections (%v):\n%s", s.waitErr, s.log)
 	case <-ctx.Done():
 		s.signal(syscall.SIGQUIT)
-		<-s.exited
+		<-exited
+		s.cmd = nil
 		return fmt.Errorf("pgtest: postgres did not accept connections in time (%w):\n%s", ctx.Err(), s.log)
 	}
 }
@@ -223,21 +252,38 @@ func (s *Server) launch(ctx context.Context, data, sock string, owner *credentia
 func (s *Server) Stop() error {
 	var err error
 	s.stop.Do(func() {
-		if s.admin != nil {
-			s.admin.Close(context.Background())
-		}
-		if s.cmd != nil {
-			s.signal(syscall.SIGINT)
-			select {
-			case <-s.exited:
-			case <-time.After(30 * time.Second):
-				s.signal(syscall.SIGQUIT)
-				<-s.exited
-			}
-		}
+		s.closeAdmin()
+		s.proc.Lock()
+		s.shutdown()
+		s.proc.Unlock()
 		err = os.RemoveAll(s.Dir)
 	})
 	return err
+}
+
+// shutdown stops the running server, if any, as a fast shutdown does, and
+// waits for it to exit. The caller holds s.proc.
+func (s *Server) shutdown() {
+	if s.cmd == nil {
+		return
+	}
+	s.signal(syscall.SIGINT)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		s.signal(syscall.SIGQUIT)
+		<-s.exited
+	}
+	s.cmd = nil
+}
+
+func (s *Server) closeAdmin() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.admin != nil {
+		s.admin.Close(context.Background())
+		s.admin = nil
+	}
 }
 
 func (s *Server) signal(sig syscall.Signal) {
@@ -247,12 +293,19 @@ func (s *Server) signal(sig syscall.Signal) {
 }
 
 // Log returns the server's latest log lines, for a failing test to show.
-func (s *Server) Log() string { return s.log.String() }
+func (s *Server) Log() string {
+	s.proc.Lock()
+	defer s.proc.Unlock()
+	return s.log.String()
+}
 
 // CreateDatabase creates an empty database and returns its URL.
 func (s *Server) CreateDatabase(ctx context.Context, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.admin == nil {
+		return "", errHalted
+	}
 	if _, err := s.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return "", fmt.Errorf("pgtest: create database %s: %w", name, err)
 	}
@@ -263,6 +316,9 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) (string, error
 func (s *Server) DropDatabase(ctx context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.admin == nil {
+		return errHalted
+	}
 	if _, err := s.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("pgtest: drop database %s: %w", name, err)
 	}

@@ -140,30 +140,7 @@ func TestConsoleSummarize(t *testing.T) {
 // what CodeDeploy and ECS say of it, as it moves.
 func TestConsoleDeploymentView(t *testing.T) {
 	sb := startConsoleSandbox(t)
-	ctx := context.Background()
-	cfg := sb.AWS.Config()
-	td, err := ecs.NewFromConfig(cfg).RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family: aws.String("myapp"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{
-			Name: aws.String("web"), Image: aws.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/myapp:v1.9"),
-			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
-		}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tdARN := aws.ToString(td.TaskDefinition.TaskDefinitionArn)
-	spec := "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n" +
-		"        TaskDefinition: \"" + tdARN + "\"\n        LoadBalancerInfo:\n          ContainerName: \"web\"\n          ContainerPort: 8080\n"
-	out, err := codedeploy.NewFromConfig(cfg).CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
-		ApplicationName: aws.String("myapp"), DeploymentGroupName: aws.String("myapp-prod"),
-		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
-			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(spec)}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(out.DeploymentId)
+	id, tdARN := startDeployment(t, sb)
 	url := sb.URL() + "/_sim/aws/deployments/" + id
 
 	sb.AWS.Advance(3 * time.Minute)
@@ -206,6 +183,92 @@ func TestConsoleDeploymentView(t *testing.T) {
 	} {
 		if code := getConsoleJSON(t, sb.URL()+path, nil); code != want {
 			t.Errorf("GET %s: %d, want %d", path, code, want)
+		}
+	}
+}
+
+// startDeployment deploys myapp v1.9 with the SDK, as CI would, and returns
+// the deployment's id and its task definition's ARN.
+func startDeployment(t *testing.T, sb *Sandbox) (id, tdARN string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := sb.AWS.Config()
+	td, err := ecs.NewFromConfig(cfg).RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("myapp"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{
+			Name: aws.String("web"), Image: aws.String("123456789012.dkr.ecr.us-east-1.amazonaws.com/myapp:v1.9"),
+			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tdARN = aws.ToString(td.TaskDefinition.TaskDefinitionArn)
+	spec := "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n" +
+		"        TaskDefinition: \"" + tdARN + "\"\n        LoadBalancerInfo:\n          ContainerName: \"web\"\n          ContainerPort: 8080\n"
+	out, err := codedeploy.NewFromConfig(cfg).CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
+		ApplicationName: aws.String("myapp"), DeploymentGroupName: aws.String("myapp-prod"),
+		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
+			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(spec)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.DeploymentId), tdARN
+}
+
+// TestConsoleClockControl: POST /_sim/clock stops the clock and moves it,
+// playing what falls due, and refuses what it cannot do.
+func TestConsoleClockControl(t *testing.T) {
+	sb, err := Start(Options{Speed: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	post := func(body string) (int, Clock) {
+		t.Helper()
+		res, err := http.Post(sb.URL()+"/_sim/clock", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var c Clock
+		if res.StatusCode == http.StatusOK {
+			if err := json.NewDecoder(res.Body).Decode(&c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return res.StatusCode, c
+	}
+	code, stopped := post(`{"speed":0}`)
+	if code != http.StatusOK || stopped.Speed != 0 {
+		t.Fatalf("stop the clock: %d %+v", code, stopped)
+	}
+	// Stopped means stopped, whatever starts meanwhile.
+	id, _ := startDeployment(t, sb)
+	var again Clock
+	getConsoleJSON(t, sb.URL()+"/_sim/clock", &again)
+	if !again.Now.Equal(stopped.Now) {
+		t.Fatalf("the stopped clock moved from %v to %v", stopped.Now, again.Now)
+	}
+	code, moved := post(`{"advance":"30m"}`)
+	if code != http.StatusOK || moved.Now.Sub(stopped.Now) != 30*time.Minute || moved.Speed != 0 {
+		t.Fatalf("advance 30m: %d %+v, from %v", code, moved, stopped.Now)
+	}
+	got, err := codedeploy.NewFromConfig(sb.AWS.Config()).GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := got.DeploymentInfo.Status; st != cdtypes.DeploymentStatusSucceeded {
+		t.Errorf("after 30 simulated minutes the deployment is %s, want Succeeded", st)
+	}
+	if code, c := post(`{"speed":12,"advance":"1m"}`); code != http.StatusOK || c.Speed != 12 || c.Now.Sub(moved.Now) < time.Minute {
+		t.Errorf("speed 12 and advance 1m: %d %+v", code, c)
+	}
+	for _, bad := range []string{`{"advance":"-1m"}`, `{"advance":"soon"}`, `{"advance":"200h"}`, `{"speed":-1}`,
+		`{"speed":100000}`, `{"pause":true}`, `not json`} {
+		if code, _ := post(bad); code != http.StatusBadRequest {
+			t.Errorf("POST /_sim/clock %s answered %d, want 400", bad, code)
 		}
 	}
 }

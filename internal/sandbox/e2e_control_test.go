@@ -119,8 +119,9 @@ func TestE2EControlEndpoints(t *testing.T) {
 	if d.Status != switchyard.StatusStopped || d.ErrorCode != "ALARM_ACTIVE" {
 		t.Fatalf("the alarm did not stop the deployment: %s %s", d.Status, d.ErrorCode)
 	}
-	e.waitFor("the alarm's rollback to end in the thread", func() bool {
-		return strings.Contains(replyTexts(e.thread(ts)), "Rollback of myapp in production finished")
+	e.waitFor("the alarm's rollback and the final result in the thread", func() bool {
+		th := replyTexts(e.thread(ts))
+		return strings.Contains(th, "Rollback of myapp in production finished") && strings.Contains(th, "was stopped")
 	})
 	th = e.thread(ts)
 	noDuplicates(t, th)

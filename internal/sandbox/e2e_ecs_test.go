@@ -220,6 +220,8 @@ func TestE2EECSRollBackAtThePause(t *testing.T) {
 	id, ts := e.deployCheckout("v2.1")
 	e.atPause(id, ts)
 	e.mustClick("U0BOB", ts, "hook_rollback")
+	// The answer reaches ECS a moment after Slack takes the click.
+	e.waitFor("the pause to be answered", func() bool { return !slices.Contains(buttons(e.message(ts)), "hook_rollback") })
 	d := e.ecsAdvance(id, ts, 5*time.Second, 5*time.Minute, func(d switchyard.Deployment) bool { return d.Status.Done() })
 	if d.Status != switchyard.StatusRolledBack {
 		t.Fatalf("AWS says %s", d.Status)

@@ -122,12 +122,13 @@ func TestE2EDeployModal(t *testing.T) {
 		t.Fatalf("submitting v9.9: %v, %v", res.Errors, err)
 	}
 
+	// Checked before the next submission, whose card may come at once.
+	if len(e.topLevel()) != before {
+		t.Fatal("the refused submission posted something")
+	}
 	e.options(alice, m.ID, "version", "v1")
 	if res, err := e.sb.Slack.SubmitView(ctx, slacksim.SubmitRequest{UserID: alice, ViewID: m.ID, Values: chosen("version", "v1.5")}); err != nil || res.View != nil {
 		t.Fatalf("submitting v1.5: %v, modal still open %v, errors %v", err, res.View != nil, res.Errors)
-	}
-	if len(e.topLevel()) != before {
-		t.Fatal("the refused submission posted something")
 	}
 	fromModal := e.newTop(before, "Deploy myapp v1.5 to production?")
 	typed := e.request(alice, "myapp v1.5", "Deploy myapp v1.5 to production?")
@@ -205,6 +206,9 @@ func TestE2EQueue(t *testing.T) {
 		t.Fatalf("alice's card: %q %s", card.Text, card.Blocks)
 	}
 	e.mustClick(alice, card.TS, "cancel")
+	e.waitFor("alice's card to be cancelled", func() bool {
+		return strings.Contains(string(e.message(card.TS).Blocks), "Cancelled by <@U0ALICE>")
+	})
 
 	// Again, but the lock outlasts her place. Each command is handled a
 	// moment after Slack takes it: the test waits for each answer before

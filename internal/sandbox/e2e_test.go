@@ -118,6 +118,9 @@ func TestE2ERollbackFromCard(t *testing.T) {
 	noDuplicates(t, th)
 	all := replyTexts(th)
 	inOrder(t, all, "30% of traffic on green", "<@U0BOB> rolled back", "stopped by <@U0BOB>")
+	if strings.Contains(all, "past the lock") {
+		t.Errorf("a rollback without a lock is said to go past one:\n%s", all)
+	}
 	if !strings.Contains(all, "all traffic is back on blue") {
 		t.Errorf("the thread never says traffic is back on blue:\n%s", all)
 	}
@@ -213,7 +216,12 @@ func TestE2EPaymentsApprovalShiftAndFinish(t *testing.T) {
 	if b := buttons(e.message(ts)); len(b) != 0 {
 		t.Errorf("the finished card still has buttons %v", b)
 	}
-	if !strings.Contains(string(e.message(ts).Blocks), "<@U0DAVE>") {
-		t.Errorf("the card does not say dave approved: %s", e.message(ts).Blocks)
+	// dave is the approver on the card and in the final reply, not someone
+	// who "confirmed".
+	if b := string(e.message(ts).Blocks); !strings.Contains(b, `*Approved by*\n<@U0DAVE>`) || strings.Contains(b, "Confirmed by") {
+		t.Errorf("the card does not say dave approved: %s", b)
+	}
+	if last := th[len(th)-1]; !strings.Contains(last.Text, "<@U0ALICE>, approved by <@U0DAVE>") {
+		t.Errorf("the final reply does not name the approver: %q", last.Text)
 	}
 }
