@@ -160,3 +160,30 @@ func TestCIRunsEveryFuzzTarget(t *testing.T) {
 		t.Errorf("found %d fuzz targets; the walk missed some", found)
 	}
 }
+
+// No source file outgrows what a person reads in one sitting: past 500
+// lines it is split by what its parts do.
+func TestNoSourceFileOver500Lines(t *testing.T) {
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if n := strings.Count(string(src), "\n"); n > 500 {
+			t.Errorf("%s has %d lines; split it", strings.TrimPrefix(path, "../../"), n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
