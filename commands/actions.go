@@ -34,7 +34,7 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 		if !h.permit(ctx, r, act, a, env.Name, a.Access.Deploy) {
 			return
 		}
-		if err := h.dep.Continue(ctx, env, id, wait, switchyard.Actor{User: r.user, Channel: r.channel}); err != nil {
+		if err := h.dep.Continue(ctx, env, id, wait, r.actor("")); err != nil {
 			h.fail(ctx, r, act, a.Name, env.Name, err)
 			return
 		}
@@ -101,7 +101,7 @@ func (h *Handler) rollback(ctx context.Context, r request, a *config.App, env sw
 	if err != nil {
 		h.log.Warn("read the lock a rollback goes past", zap.String("app", a.Name), zap.Error(err))
 	}
-	res, err := h.dep.Rollback(ctx, env, rec.Deployment, switchyard.Actor{User: r.user, Channel: r.channel, Request: req.ID})
+	res, err := h.dep.Rollback(ctx, env, rec.Deployment, r.actor(req.ID))
 	h.settleRollbackRequest(ctx, req, rec.ID, res, err)
 	if err != nil {
 		h.rollbackRefused(ctx, r, a, env, rec, err)

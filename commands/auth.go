@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
@@ -101,10 +102,25 @@ func (h *Handler) allowed(ctx context.Context, user string, list []string) (bool
 type request struct {
 	user    string
 	channel string
+	team    string // the Slack workspace (T…) it came from, "" when unknown
 	ts      string // the message clicked, if any
 	// turn marks a deploy whose turn in the queue came: its card names
 	// the person, so that Slack tells them.
 	turn bool
+}
+
+// actor is who AWS is told a write is for: the person, where they asked,
+// and the deploy request carried out ("" for none).
+func (r request) actor(requestID string) switchyard.Actor {
+	return switchyard.Actor{User: r.user, Channel: r.channel, Request: requestID, Team: r.team}
+}
+
+// teamOf is the workspace an interaction came from.
+func teamOf(cb slack.InteractionCallback) string {
+	if cb.Team.ID != "" {
+		return cb.Team.ID
+	}
+	return cb.User.TeamID
 }
 
 // refuse tells the person why not, in a message only they see, and audits

@@ -130,7 +130,7 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	h.setCard(ctx, moved, plan, blocks.ConfirmStarting)
 	h.done(ctx, r, action, p.App, p.Env, "request "+p.ID)
 
-	id, err := h.dep.Start(ctx, plan, switchyard.Actor{User: r.user, Channel: p.Channel, Request: p.ID})
+	id, err := h.dep.Start(ctx, plan, request{user: r.user, channel: p.Channel, team: r.team}.actor(p.ID))
 	if err != nil {
 		msg := startRefused(err)
 		failed, terr := h.st.Transition(ctx, p.ID, []switchyard.PendingState{switchyard.StateConfirmed}, switchyard.StateFailed,

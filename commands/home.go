@@ -147,14 +147,14 @@ func (h *Handler) homeClick(ctx context.Context, cb slack.InteractionCallback, a
 			h.log.Warn("leave the queue from Home", zap.String("user", user), zap.Error(err))
 			return
 		}
-		h.leaveQueue(ctx, request{user: user, channel: q.Channel}, q.ID)
+		h.leaveQueue(ctx, request{user: user, channel: q.Channel, team: teamOf(cb)}, q.ID)
 		return
 	}
 	a, ok := h.cfg.Lookup(subject[0])
 	if !ok || len(appChannels(a)) == 0 {
 		return
 	}
-	r := request{user: user, channel: appChannels(a)[0]}
+	r := request{user: user, channel: appChannels(a)[0], team: teamOf(cb)}
 	switch kind {
 	case blocks.HomeDeploy:
 		h.openDeployModal(ctx, user, cb.TriggerID, "", a.Name)

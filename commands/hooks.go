@@ -52,7 +52,7 @@ func (h *Handler) hookClick(ctx context.Context, r request, action, id, hookID s
 		h.refuse(ctx, r, act, a.Name, env.Name, why)
 		return
 	}
-	err := h.dep.ContinueHook(ctx, env, id, hookID, switchyard.Actor{User: r.user, Channel: r.channel})
+	err := h.dep.ContinueHook(ctx, env, id, hookID, r.actor(""))
 	switch {
 	case switchyard.ErrorCode(err) == switchyard.ECONFLICT:
 		h.refuse(ctx, r, act, a.Name, env.Name, switchyard.ErrorMessage(err))

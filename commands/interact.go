@@ -107,7 +107,7 @@ func (h *Handler) click(ctx context.Context, cb slack.InteractionCallback) {
 		h.viewClick(ctx, cb)
 		return
 	}
-	r := request{user: cb.User.ID, channel: channelOf(cb), ts: cb.Container.MessageTs}
+	r := request{user: cb.User.ID, channel: channelOf(cb), ts: cb.Container.MessageTs, team: teamOf(cb)}
 	if r.ts == "" {
 		r.ts = cb.Message.Timestamp
 	}

@@ -221,7 +221,7 @@ func (h *Handler) submitDeploy(ctx context.Context, cb slack.InteractionCallback
 	if !ok {
 		return fieldErrors(cb.View, map[string]string{blocks.FieldEnvID: blocks.FieldUnknownEnv(a.Name, selected(cb.View, blocks.FieldEnvID))}), nil
 	}
-	r := request{user: user, channel: meta.Channel}
+	r := request{user: user, channel: meta.Channel, team: teamOf(cb)}
 	if r.channel == "" && len(env.Channels) > 0 {
 		r.channel = env.Channels[0]
 	}
@@ -321,6 +321,6 @@ func (h *Handler) submitLock(cb slack.InteractionCallback) (any, func(context.Co
 	if len(channels) == 0 {
 		return nil, nil
 	}
-	r := request{user: cb.User.ID, channel: channels[0]}
+	r := request{user: cb.User.ID, channel: channels[0], team: teamOf(cb)}
 	return nil, func(ctx context.Context) { h.lock(ctx, r, Command{Kind: KindLock, App: a.Name, Reason: reason}) }
 }

@@ -15,7 +15,7 @@ import (
 
 // slash handles one /deploy command, after its ack.
 func (h *Handler) slash(ctx context.Context, cmd slack.SlashCommand) {
-	r := request{user: cmd.UserID, channel: cmd.ChannelID}
+	r := request{user: cmd.UserID, channel: cmd.ChannelID, team: cmd.TeamID}
 	c := Parse(cmd.Text)
 	if c.Kind == KindDeploy || c.Kind == KindReply {
 		// "/deploy histroy web" reads as a deploy of the app histroy: a

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -94,6 +95,43 @@ func TestE2EAccountsEachChangeUnderThePersonsName(t *testing.T) {
 			}
 		}
 	}
+
+	// Bob's session in production is tagged with who he is, in which
+	// workspace, for which app and environment.
+	want2 := map[string]string{"SlackUser": "U0BOB", "SlackTeam": "T0SANDBOX", "App": "myapp", "Environment": "production"}
+	if got := e.sessionTags(prodAccount, "us-east-1", "U0BOB"); !maps.Equal(got, want2) {
+		t.Errorf("Bob's session in production is tagged %v, want %v", got, want2)
+	}
+}
+
+// sessionTags is the session tags of the AssumeRole call CloudTrail
+// recorded in account and region for the source identity who.
+func (e *e2e) sessionTags(account, region, who string) map[string]string {
+	e.t.Helper()
+	var out struct {
+		Events []struct{ CloudTrailEvent string }
+	}
+	e.cli(account, region, &out, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=AssumeRole")
+	for _, ev := range out.Events {
+		var rec struct {
+			RequestParameters struct {
+				SourceIdentity string `json:"sourceIdentity"`
+				Tags           []struct{ Key, Value string }
+			} `json:"requestParameters"`
+		}
+		if err := json.Unmarshal([]byte(ev.CloudTrailEvent), &rec); err != nil {
+			e.t.Fatalf("a CloudTrail event that is not JSON: %v", err)
+		}
+		if rec.RequestParameters.SourceIdentity == who {
+			tags := map[string]string{}
+			for _, t := range rec.RequestParameters.Tags {
+				tags[t.Key] = t.Value
+			}
+			return tags
+		}
+	}
+	e.t.Fatalf("no AssumeRole with source identity %s in %s/%s", who, account, region)
+	return nil
 }
 
 // A role AWS will not let the bot assume for a person is told in Slack in
