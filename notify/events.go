@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
+	"github.com/switchyard/switchyard/internal/config"
 )
 
 // event is the part of an EventBridge event notify reads: a CodeDeploy
@@ -21,6 +22,8 @@ import (
 type event struct {
 	DetailType string `json:"detail-type"`
 	Source     string `json:"source"`
+	Account    string `json:"account"`
+	Region     string `json:"region"`
 	Detail     struct {
 		Application     string `json:"application"`
 		DeploymentGroup string `json:"deploymentGroup"`
@@ -93,6 +96,10 @@ func (n *Notifier) handleMessage(ctx context.Context, log *zap.Logger, m sqstype
 // used; its state may be stale.
 type deploymentRef struct {
 	ID, Application, Group string
+	// Account and Region are where the deployment runs, from the event's
+	// envelope: the same application and group names may exist in each
+	// account an environment names.
+	Account, Region string
 }
 
 var (
@@ -101,6 +108,10 @@ var (
 	// codeDeployName is the shape of CodeDeploy application and group
 	// names: up to 100 letters, digits and _ + = , . @ -.
 	codeDeployName = regexp.MustCompile(`^[\w+=,.@-]{1,100}$`)
+	// accountPattern and regionPattern are the shapes of an AWS account
+	// ID and a region name.
+	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 )
 
 // parseEvent reads an SQS message body that EventBridge delivered. It
@@ -118,7 +129,8 @@ func parseEvent(body string) (ref deploymentRef, ok bool, err error) {
 	if ev.Source != "aws.codedeploy" || ev.DetailType != deploymentEvent {
 		return deploymentRef{}, false, nil
 	}
-	ref = deploymentRef{ID: ev.Detail.DeploymentID, Application: ev.Detail.Application, Group: ev.Detail.DeploymentGroup}
+	ref = deploymentRef{ID: ev.Detail.DeploymentID, Application: ev.Detail.Application, Group: ev.Detail.DeploymentGroup,
+		Account: ev.Account, Region: ev.Region}
 	switch {
 	case ref.ID == "" || ref.Application == "" || ref.Group == "":
 		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("no deployment, application or group in the detail"))
@@ -126,6 +138,8 @@ func parseEvent(body string) (ref deploymentRef, ok bool, err error) {
 		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("the deployment id is not a CodeDeploy id"))
 	case !codeDeployName.MatchString(ref.Application) || !codeDeployName.MatchString(ref.Group):
 		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("the application or group is not a CodeDeploy name"))
+	case !accountPattern.MatchString(ref.Account) || !regionPattern.MatchString(ref.Region):
+		return deploymentRef{}, false, errors.Join(errMalformed, errors.New("the event names no account or region"))
 	}
 	return ref, true, nil
 }
@@ -142,7 +156,7 @@ func (n *Notifier) handleEvent(ctx context.Context, body string) error {
 		return err
 	}
 	id := ref.ID
-	app, env, ok := n.groupEnv(ref.Application, ref.Group)
+	app, env, ok := n.groupEnv(ref)
 	if !ok {
 		return nil // a group this bot does not watch
 	}
@@ -165,17 +179,22 @@ func (n *Notifier) handleEvent(ctx context.Context, body string) error {
 }
 
 // groupEnv finds the configured app and environment of a CodeDeploy
-// application and deployment group.
-func (n *Notifier) groupEnv(application, group string) (string, switchyard.Environment, bool) {
+// deployment: its application and deployment group, in its region, and in
+// its account where the environment's role names one.
+func (n *Notifier) groupEnv(ref deploymentRef) (string, switchyard.Environment, bool) {
 	for _, a := range n.cfg.Apps {
 		for _, name := range a.EnvNames() {
 			env, _ := a.Env(name)
-			if env.Application == application && env.DeploymentGroup == group {
-				if env.Name == "" {
-					env.Name = name
-				}
-				return a.Name, env, true
+			if env.Application != ref.Application || env.DeploymentGroup != ref.Group || env.Region != ref.Region {
+				continue
 			}
+			if acct := config.RoleAccount(env.RoleARN); acct != "" && acct != ref.Account {
+				continue
+			}
+			if env.Name == "" {
+				env.Name = name
+			}
+			return a.Name, env, true
 		}
 	}
 	return "", switchyard.Environment{}, false

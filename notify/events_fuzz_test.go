@@ -39,7 +39,8 @@ func FuzzParseEvent(f *testing.F) {
 				t.Errorf("%q ignored but read: %+v", body, ref)
 			}
 		default:
-			if !deploymentIDPattern.MatchString(ref.ID) || !codeDeployName.MatchString(ref.Application) || !codeDeployName.MatchString(ref.Group) {
+			if !deploymentIDPattern.MatchString(ref.ID) || !codeDeployName.MatchString(ref.Application) || !codeDeployName.MatchString(ref.Group) ||
+				!accountPattern.MatchString(ref.Account) || !regionPattern.MatchString(ref.Region) {
 				t.Errorf("%q accepted as %+v", body, ref)
 			}
 		}
