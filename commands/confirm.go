@@ -90,6 +90,9 @@ func (h *Handler) cancel(ctx context.Context, r request, p switchyard.Pending, p
 		h.lostRace(ctx, r, actCancel, p, plan, err)
 		return
 	}
+	if moved.MessageTS == "" { // clicked before the card's ts was saved
+		moved.Channel, moved.MessageTS = p.Channel, p.MessageTS
+	}
 	h.setCard(ctx, moved, plan, blocks.ConfirmCancelled)
 	h.done(ctx, r, actCancel, p.App, p.Env, "request "+p.ID)
 	h.kickQueues() // a turn held by this card is over

@@ -4,11 +4,14 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
+	"github.com/switchyard/switchyard/internal/simtest"
+	"github.com/switchyard/switchyard/internal/slacksim"
 )
 
 func TestDeployPostsConfirmationCard(t *testing.T) {
@@ -295,5 +298,49 @@ func TestSomeoneElsesClickOnARollbackCardIsRefused(t *testing.T) {
 	}
 	if w.dep.starts.Load() != 0 || w.dep.rollbacks.Load() != 0 || len(w.card().Edits) != 0 {
 		t.Fatal("a refused click changed something")
+	}
+}
+
+// slowCardSave holds back saving the first card's ts until released, as a
+// busy store does between Slack taking the card and the bot remembering it.
+type slowCardSave struct {
+	Store
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *slowCardSave) SetPendingMessage(ctx context.Context, id, channel, ts string) error {
+	first := false
+	s.once.Do(func() { first = true })
+	if first {
+		<-s.release
+	}
+	return s.Store.SetPendingMessage(ctx, id, channel, ts)
+}
+
+// A Cancel that lands before the card's ts is saved still turns the card
+// into "Cancelled": the click itself says which message it was.
+func TestCancelBeforeTheCardIsSaved(t *testing.T) {
+	slow := &slowCardSave{release: make(chan struct{})}
+	w := newWorld(t, worldOptions{wrap: func(s Store) Store { slow.Store = s; return slow }})
+	var released sync.Once
+	release := func() { released.Do(func() { close(slow.release) }) }
+	t.Cleanup(release) // a failed wait must not leave the handler stuck
+	before := len(w.channelMessages(deploys))
+	w.slashAsync(alice, deploys, "web v1.4 to staging")
+	simtest.WaitFor(t, "the confirmation card", func() bool { return len(w.channelMessages(deploys)) > before }, nil)
+	ts := w.card().TS
+
+	w.expect(1)
+	if _, err := w.slack.Click(ctx10(t), slacksim.ClickRequest{UserID: alice, ChannelID: deploys, MessageTS: ts, ActionID: blocks.ActionCancel}); err != nil {
+		t.Fatal(err)
+	}
+	simtest.WaitFor(t, "the card to say cancelled", func() bool {
+		return strings.Contains(shown(w.card()), "Cancelled by <@U0ALICE>")
+	}, func() string { return shown(w.card()) })
+	release()
+	w.settle()
+	if card := w.card(); len(actions(card)) != 0 || !strings.Contains(shown(card), "Nothing was deployed") {
+		t.Fatalf("after the card's ts was saved: buttons %v, %s", actions(card), shown(card))
 	}
 }
