@@ -116,6 +116,12 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	if approval {
 		action, ch.ApprovedBy = actApprove, r.user
 	}
+	if a, ok := h.cfg.Lookup(p.App); ok {
+		if env, ok := a.Env(p.Env); ok && !sameTarget(plan.Env, env) {
+			h.refuse(ctx, r, action, p.App, p.Env, blocks.EnvMoved(p.App, p.Env))
+			return
+		}
+	}
 	moved, err := h.st.Transition(ctx, p.ID, openStates, switchyard.StateConfirmed, ch)
 	var held *switchyard.LockHeldError
 	if errors.As(err, &held) {
@@ -162,6 +168,17 @@ func (h *Handler) start(ctx context.Context, r request, p switchyard.Pending, pl
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: actStart, App: p.App, Env: p.Env, Channel: p.Channel,
 		MessageTS: p.MessageTS, Result: switchyard.ResultOK, Detail: fmt.Sprintf("%s %s as %s", p.App, plan.Version, id)})
 	log.Info("deployment started", zap.String("app", p.App), zap.String("env", p.Env), zap.String("by", r.user))
+}
+
+// sameTarget reports whether a plan made for was is still right for the
+// environment the config names now: the same service and container, the
+// same CodeDeploy group, and the same role (and so account). A plan made
+// before the environment named a role would otherwise run with the bot's
+// own credentials, in the bot's own account.
+func sameTarget(was, now switchyard.Environment) bool {
+	return was.Region == now.Region && was.Cluster == now.Cluster && was.Service == now.Service &&
+		was.Container == now.Container && was.Application == now.Application &&
+		was.DeploymentGroup == now.DeploymentGroup && was.RoleARN == now.RoleARN && was.ExternalID == now.ExternalID
 }
 
 // startRefused is why a start failed, as the card says it after "Nothing

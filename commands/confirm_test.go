@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
+	"github.com/switchyard/switchyard/internal/config"
 	"github.com/switchyard/switchyard/internal/simtest"
 	"github.com/switchyard/switchyard/internal/slacksim"
 )
@@ -342,5 +343,39 @@ func TestCancelBeforeTheCardIsSaved(t *testing.T) {
 	w.settle()
 	if card := w.card(); len(actions(card)) != 0 || !strings.Contains(shown(card), "Nothing was deployed") {
 		t.Fatalf("after the card's ts was saved: buttons %v, %s", actions(card), shown(card))
+	}
+}
+
+// A card made before the environment named a role (or moved to another
+// service) is refused at Confirm: what it shows was read in another
+// place, or as the bot itself, and starting it would act there.
+func TestConfirmOfACardMadeForAnotherTargetIsRefused(t *testing.T) {
+	const role = "arn:aws:iam::210987654321:role/switchyard-deploy"
+	w := newWorld(t, worldOptions{config: func(c *config.Config) {
+		a, _ := c.Lookup("web")
+		env := a.Environments["staging"]
+		env.RoleARN = role
+		a.Environments["staging"] = env
+	}})
+	a, _ := w.cfg.Lookup("web")
+	was := a.Environments["staging"]
+	was.RoleARN = "" // as the card was made, before the upgrade
+	plan := &switchyard.Plan{App: "web", Env: was, Version: "v1.4", ImageNow: ecrWeb + ":v1.3", ImageNext: ecrWeb + ":v1.4",
+		Config: "CodeDeployDefault.ECSAllAtOnce", Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}}
+	p := pendingFor(plan)
+	p.ID, p.Kind, p.Plan = "", switchyard.KindDeploy, plan
+	p, err := w.st.CreatePending(context.Background(), p)
+	must(t, err)
+	ts, err := w.h.post(context.Background(), deploys, blocks.ConfirmCard(confirmation(p, plan)))
+	must(t, err)
+	must(t, w.st.SetPendingMessage(context.Background(), p.ID, deploys, ts))
+
+	w.click(alice, ts, blocks.ActionConfirm)
+	wantIn(t, "alice's answer", w.lastEphemeral(deploys, alice), "web in staging now deploys to another place or through another role", "nothing was deployed")
+	if w.dep.starts.Load() != 0 {
+		t.Fatal("a card made without the role started a deployment")
+	}
+	if a := w.lastAudit(); a.User != alice || a.Action != actConfirm || a.Result != switchyard.ResultRefused {
+		t.Fatalf("audit = %+v", a)
 	}
 }

@@ -157,6 +157,14 @@ func EnvGone(app, env string) string {
 	return fmt.Sprintf("%s has no environment %s any more; nothing was deployed.", Escape(app), Escape(env))
 }
 
+// EnvMoved refuses a click on the confirmation card of an environment
+// whose service, CodeDeploy group or role changed in the config since the
+// card was posted: what it shows was read elsewhere, or as someone else.
+func EnvMoved(app, env string) string {
+	return fmt.Sprintf("%s in %s now deploys to another place or through another role than when this card was made; nothing was deployed. Ask again to see what would change there.",
+		Escape(app), Escape(env))
+}
+
 // OnlyRequesterCancels refuses Cancel to anyone but by (a user ID), who
 // asked for the deploy, or the rollback when rollback is set.
 func OnlyRequesterCancels(by string, rollback bool) string {
