@@ -283,7 +283,7 @@ func (h *Handler) Run(ctx context.Context, client *socketmode.Client) error {
 
 	p := h.startPool(ctx)
 	var sweep sync.WaitGroup
-	sweep.Add(2)
+	sweep.Add(3)
 	go func() {
 		defer sweep.Done()
 		h.sweepLoop(ctx, p.ctx)
@@ -291,6 +291,10 @@ func (h *Handler) Run(ctx context.Context, client *socketmode.Client) error {
 	go func() {
 		defer sweep.Done()
 		h.home.run(ctx, p.ctx)
+	}()
+	go func() {
+		defer sweep.Done()
+		h.watchHome(ctx)
 	}()
 
 	var err error

@@ -122,3 +122,44 @@ func TestHomeTab(t *testing.T) {
 		t.Fatalf("Roll back made %d rollbacks; told %v", w.dep.rollbacks.Load()-before, w.ephemerals(deploys, bob))
 	}
 }
+
+// Another replica's change reaches a tab opened here: another bot process
+// on the same store locks and unlocks web and sees a deployment end,
+// none of it telling this handler; the tab shows each within a look at
+// the store.
+func TestHomeTabFollowsOtherReplicasChanges(t *testing.T) {
+	opts := quickHome
+	opts.Look = 20 * time.Millisecond
+	w := newWorld(t, worldOptions{opts: Options{Home: opts}})
+	w.openHome(alice, "*web*")
+
+	// What another replica writes: a lock, straight into the store.
+	if _, err := w.st.Lock(context.Background(), switchyard.Lock{App: "web", Reason: "incident 12", LockedBy: bob, Created: w.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitHome(alice, "incident 12", "<@U0BOB>")
+	if _, err := w.st.Unlock(context.Background(), "web", ""); err != nil {
+		t.Fatal(err)
+	}
+	simtest.WaitFor(t, "the tab to lose the lock", func() bool {
+		v, _ := w.home(alice)
+		return !strings.Contains(viewText(v), "incident 12")
+	}, nil)
+
+	// And a deployment another replica follows, seen to end there.
+	ts := w.request(bob, "web v1.5 to staging")
+	w.click(bob, ts, blocks.ActionConfirm)
+	w.waitHome(alice, "Deploying `v1.5`")
+	id := w.watch.seen()[0]
+	if _, err := w.st.UpdateDeploymentIf(context.Background(), id, switchyard.AnyRev, func(r *switchyard.Record) error {
+		r.Status, r.Completed = switchyard.StatusSucceeded, w.clock.Now()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	simtest.WaitFor(t, "the tab to show the end", func() bool {
+		v, _ := w.home(alice)
+		s := viewText(v)
+		return !strings.Contains(s, "Deploying") && strings.Contains(s, "`v1.5` to `staging` succeeded by <@U0BOB>")
+	}, func() string { v, _ := w.home(alice); return viewText(v) })
+}

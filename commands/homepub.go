@@ -29,6 +29,9 @@ type HomeOptions struct {
 	Tick time.Duration
 	// Now is the publisher's clock, real time (default time.Now).
 	Now func() time.Time
+	// Look is how often, while someone looks, the store is read for
+	// changes other replicas made (default 2 s).
+	Look time.Duration
 }
 
 func (o *HomeOptions) defaults() {
@@ -53,7 +56,8 @@ func (o *HomeOptions) defaults() {
 // at once, a tab whose content changed once its Gap has passed, within a
 // token bucket of PerMinute. It keeps only who looks, in memory: a replica
 // that did not receive someone's app_home_opened does not publish their
-// tab, and a restarted bot publishes a tab again at its next opening.
+// tab, and a restarted bot publishes a tab again at its next opening. What
+// other replicas change reaches it through the store (watchHome).
 type homePublisher struct {
 	opts    HomeOptions
 	publish func(ctx context.Context, user string) error
@@ -116,6 +120,19 @@ func (p *homePublisher) changed() {
 	}
 	p.mu.Unlock()
 	p.poke()
+}
+
+// watching reports whether someone opened their tab recently.
+func (p *homePublisher) watching() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.opts.Now()
+	for _, v := range p.viewers {
+		if now.Sub(v.opened) <= p.opts.Recent {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *homePublisher) poke() {
