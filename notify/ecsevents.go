@@ -8,7 +8,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/switchyard/switchyard"
-	"github.com/switchyard/switchyard/internal/config"
 )
 
 // ECS's own events, for services ECS deploys itself. "ECS Deployment State
@@ -125,22 +124,9 @@ func (n *Notifier) handleECSEvent(ctx context.Context, body string) (handled boo
 // its region, cluster and name, and its account where the environment's
 // role names one.
 func (n *Notifier) serviceEnv(s switchyard.ServiceRef) (string, switchyard.Environment, bool) {
-	for _, a := range n.cfg.Apps {
-		for _, name := range a.EnvNames() {
-			env, _ := a.Env(name)
-			if env.Region != s.Region || lastSegment(env.Cluster) != s.Cluster || lastSegment(env.Service) != s.Service {
-				continue
-			}
-			if acct := config.RoleAccount(env.RoleARN); acct != "" && acct != s.Account {
-				continue
-			}
-			if env.Name == "" {
-				env.Name = name
-			}
-			return a.Name, env, true
-		}
-	}
-	return "", switchyard.Environment{}, false
+	return n.envWhere(s.Region, s.Account, func(env switchyard.Environment) bool {
+		return lastSegment(env.Cluster) == s.Cluster && lastSegment(env.Service) == s.Service
+	})
 }
 
 // startingHere reports whether an ECS deployment that no record or request

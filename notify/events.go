@@ -182,13 +182,22 @@ func (n *Notifier) handleEvent(ctx context.Context, body string) error {
 // deployment: its application and deployment group, in its region, and in
 // its account where the environment's role names one.
 func (n *Notifier) groupEnv(ref deploymentRef) (string, switchyard.Environment, bool) {
+	return n.envWhere(ref.Region, ref.Account, func(env switchyard.Environment) bool {
+		return env.Application == ref.Application && env.DeploymentGroup == ref.Group
+	})
+}
+
+// envWhere finds the first configured environment in region for which
+// match holds, in account where the environment's role names one (one
+// without a role is in the bot's own account, which it does not know).
+func (n *Notifier) envWhere(region, account string, match func(switchyard.Environment) bool) (string, switchyard.Environment, bool) {
 	for _, a := range n.cfg.Apps {
 		for _, name := range a.EnvNames() {
 			env, _ := a.Env(name)
-			if env.Application != ref.Application || env.DeploymentGroup != ref.Group || env.Region != ref.Region {
+			if env.Region != region || !match(env) {
 				continue
 			}
-			if acct := config.RoleAccount(env.RoleARN); acct != "" && acct != ref.Account {
+			if acct := config.RoleAccount(env.RoleARN); acct != "" && acct != account {
 				continue
 			}
 			if env.Name == "" {
