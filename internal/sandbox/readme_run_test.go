@@ -28,9 +28,10 @@ type readmeRun struct {
 	since int
 	// before is what each message showed before the last action (a
 	// command, a press, a block) or, before any, when the step began.
-	before map[string]string
-	output string // of the last sh block
-	dir    string // where sh blocks run
+	before  map[string]string
+	output  string   // of the last sh block
+	dir     string   // where sh blocks run
+	offered []string // what the last field typed in offered
 }
 
 // How the clock moves while the test waits for what a step says: by
@@ -82,6 +83,20 @@ func (r *readmeRun) step(s readmeStep) {
 			if !strings.Contains(r.output, a.arg) {
 				r.t.Fatalf("step %d: the block did not print %q:\n%s", s.n, a.arg, r.output)
 			}
+		case "pick":
+			r.need(s, a)
+			r.pick(s, a.arg)
+		case "field":
+			r.need(s, a)
+			r.typeIn(s, a.arg, a.text)
+		case "offers":
+			r.offers(s, a.arg)
+		case "close":
+			r.need(s, a)
+			r.closeModal(s)
+		case "home":
+			r.need(s, a)
+			r.openHome(s)
 		}
 	}
 }
@@ -133,7 +148,7 @@ func (r *readmeRun) press(s readmeStep, label string) {
 
 // says waits, moving the clock when the channel is quiet, for text in a
 // message the person sees, new or changed since the last action, or in a
-// modal open for them.
+// modal open for them, or on their Home tab.
 func (r *readmeRun) says(s readmeStep, text string) {
 	r.t.Helper()
 	began := time.Now()
@@ -158,7 +173,8 @@ func (r *readmeRun) says(s readmeStep, text string) {
 }
 
 // look returns everything the person sees now, and whether text is in
-// what is new or changed since the last action, or in an open modal.
+// what is new or changed since the last action, in an open modal, or on
+// the Home tab.
 func (r *readmeRun) look(text string) (string, bool) {
 	var all strings.Builder
 	found := false
@@ -173,7 +189,7 @@ func (r *readmeRun) look(text string) (string, bool) {
 		}
 	}
 	for _, v := range r.sb.Slack.UserViews(r.users[r.user]) {
-		if v.Open && v.Type == "modal" && strings.Contains(plain(v.Title+" "+v.Submit+" "+strings.Join(texts(v.Blocks), " "), r.users), text) {
+		if (v.Type == "home" || v.Open && v.Type == "modal") && strings.Contains(plain(v.Title+" "+v.Submit+" "+strings.Join(texts(v.Blocks), " "), r.users), text) {
 			found = true
 		}
 	}

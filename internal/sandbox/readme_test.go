@@ -34,6 +34,13 @@ package sandbox
 //     exports, the next has), and the clock moves on while one runs.
 //     "prints" or "printing" followed by inline code is text the last
 //     block's output must contain.
+//   - "Pick **Label**" chooses the option labelled Label in a menu of the
+//     modal open for the person; "type `text` in its name field" types
+//     text in the modal's typeahead whose action ID is name, and
+//     "offered" (or "offers") followed by inline code is an option it
+//     must offer, as labelled. "Close the modal" closes it.
+//   - "open *switchyard · Home*" opens the person's Home tab; what "says"
+//     looks for may then be on it.
 //   - Everything else is for people only.
 //
 // To add a step (the checkout app's, say): write it for people with these
@@ -84,8 +91,10 @@ type readmeStep struct {
 }
 
 type readmeAction struct {
-	kind string // "as", "type", "press", "says", "sh", "prints"
+	kind string // "as", "type", "press", "says", "sh", "prints", "pick", "field", "offers", "close", "home"
 	arg  string
+	// text is what is typed in a field.
+	text string
 }
 
 func (a readmeAction) String() string { return a.kind + " " + fmt.Sprintf("%q", a.arg) }
@@ -97,7 +106,12 @@ var readmeWords = regexp.MustCompile("" +
 	`|\b[Pp]ress(?:es)? \*\*([^*]+)\*\*` + // 3: a button
 	"|\\bsays[^`.;]{0,40}?`([^`]+)`" + // 4: what appears
 	"|\\bprint(?:s|ing)[^`.;:]{0,20}?`([^`]+)`" + // 5: what a block printed
-	`|\x00(\d+)\x00`) // 6: the sh block of that index
+	`|\x00(\d+)\x00` + // 6: the sh block of that index
+	`|\b[Pp]ick \*\*([^*]+)\*\*` + // 7: a menu's option
+	"|\\btype `([^`/][^`]*)` in (?:its|the) (\\w+) field" + // 8, 9: typed in a field
+	"|\\boffer(?:s|ed)[^`.;]{0,60}?`([^`]+)`" + // 10: what the field offers
+	`|\b([Cc]lose the modal)\b` + // 11
+	`|\b([Oo]pen \*switchyard · Home\*)`) // 12: the Home tab
 
 var (
 	readmeItem  = regexp.MustCompile(`^(\d+)\. `)
@@ -127,19 +141,29 @@ func whatToTry(readme string) ([]readmeStep, error) {
 			s := &steps[len(steps)-1]
 			switch {
 			case m[1] != "":
-				s.actions = append(s.actions, readmeAction{"as", m[1]})
+				s.actions = append(s.actions, readmeAction{kind: "as", arg: m[1]})
 			case m[2] != "":
-				s.actions = append(s.actions, readmeAction{"type", m[2]})
+				s.actions = append(s.actions, readmeAction{kind: "type", arg: m[2]})
 			case m[3] != "":
-				s.actions = append(s.actions, readmeAction{"press", m[3]})
+				s.actions = append(s.actions, readmeAction{kind: "press", arg: m[3]})
 			case m[4] != "":
-				s.actions = append(s.actions, readmeAction{"says", m[4]})
+				s.actions = append(s.actions, readmeAction{kind: "says", arg: m[4]})
 			case m[5] != "":
-				s.actions = append(s.actions, readmeAction{"prints", m[5]})
+				s.actions = append(s.actions, readmeAction{kind: "prints", arg: m[5]})
 			case m[6] != "":
 				var i int
 				fmt.Sscan(m[6], &i)
-				s.actions = append(s.actions, readmeAction{"sh", blocks[i]})
+				s.actions = append(s.actions, readmeAction{kind: "sh", arg: blocks[i]})
+			case m[7] != "":
+				s.actions = append(s.actions, readmeAction{kind: "pick", arg: m[7]})
+			case m[8] != "":
+				s.actions = append(s.actions, readmeAction{kind: "field", arg: m[9], text: m[8]})
+			case m[10] != "":
+				s.actions = append(s.actions, readmeAction{kind: "offers", arg: m[10]})
+			case m[11] != "":
+				s.actions = append(s.actions, readmeAction{kind: "close"})
+			case m[12] != "":
+				s.actions = append(s.actions, readmeAction{kind: "home"})
 			}
 		}
 		text, blocks = nil, nil
