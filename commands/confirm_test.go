@@ -283,12 +283,8 @@ func TestSomeoneElsesClickOnARollbackCardIsRefused(t *testing.T) {
 		ImageNow: ecrWeb + ":v1.4", ImageNext: "evil.example.com/x:v1.3",
 		Config: "CodeDeployDefault.ECSAllAtOnce", Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}}
 	p := pendingFor(plan)
-	p.ID, p.Kind, p.RollbackOf, p.Plan = "", switchyard.KindRollback, "d-ABCDEFGHI", plan
-	p, err := w.st.CreatePending(context.Background(), p)
-	must(t, err)
-	ts, err := w.h.post(context.Background(), deploys, blocks.ConfirmCard(confirmation(p, plan)))
-	must(t, err)
-	must(t, w.st.SetPendingMessage(context.Background(), p.ID, deploys, ts))
+	p.Kind, p.RollbackOf = switchyard.KindRollback, "d-ABCDEFGHI"
+	ts := w.postCard(p, plan)
 
 	w.click(bob, ts, blocks.ActionCancel)
 	wantIn(t, "bob's cancel", w.lastEphemeral(deploys, bob), "Only <@U0ALICE>, who asked for this rollback, can cancel it.")
@@ -363,12 +359,8 @@ func TestConfirmOfACardMadeForAnotherTargetIsRefused(t *testing.T) {
 	plan := &switchyard.Plan{App: "web", Env: was, Version: "v1.4", ImageNow: ecrWeb + ":v1.3", ImageNext: ecrWeb + ":v1.4",
 		Config: "CodeDeployDefault.ECSAllAtOnce", Traffic: switchyard.TrafficShape{Type: switchyard.RoutingAllAtOnce}}
 	p := pendingFor(plan)
-	p.ID, p.Kind, p.Plan = "", switchyard.KindDeploy, plan
-	p, err := w.st.CreatePending(context.Background(), p)
-	must(t, err)
-	ts, err := w.h.post(context.Background(), deploys, blocks.ConfirmCard(confirmation(p, plan)))
-	must(t, err)
-	must(t, w.st.SetPendingMessage(context.Background(), p.ID, deploys, ts))
+	p.Kind = switchyard.KindDeploy
+	ts := w.postCard(p, plan)
 
 	w.click(alice, ts, blocks.ActionConfirm)
 	wantIn(t, "alice's answer", w.lastEphemeral(deploys, alice), "web in staging now deploys to another place or through another role", "nothing was deployed")
@@ -378,4 +370,17 @@ func TestConfirmOfACardMadeForAnotherTargetIsRefused(t *testing.T) {
 	if a := w.lastAudit(); a.User != alice || a.Action != actConfirm || a.Result != switchyard.ResultRefused {
 		t.Fatalf("audit = %+v", a)
 	}
+}
+
+// postCard stores p, a request made by hand with plan, and posts its
+// confirmation card in #deploys as the bot would; it returns the card's ts.
+func (w *world) postCard(p switchyard.Pending, plan *switchyard.Plan) string {
+	w.t.Helper()
+	p.ID, p.Plan = "", plan
+	p, err := w.st.CreatePending(context.Background(), p)
+	must(w.t, err)
+	ts, err := w.h.post(context.Background(), deploys, blocks.ConfirmCard(confirmation(p, plan)))
+	must(w.t, err)
+	must(w.t, w.st.SetPendingMessage(context.Background(), p.ID, deploys, ts))
+	return ts
 }
