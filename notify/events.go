@@ -187,24 +187,39 @@ func (n *Notifier) groupEnv(ref deploymentRef) (string, switchyard.Environment, 
 	})
 }
 
-// envWhere finds the first configured environment in region for which
-// match holds, in account where the environment's role names one (one
-// without a role is in the bot's own account, which it does not know).
+// envWhere finds the configured environment in region and account for
+// which match holds. An environment with a role is in the role's account;
+// one without is in the bot's own, which the bot does not know but which
+// is none of the roles' accounts: an event from a role's account goes only
+// to an environment of that role's account.
 func (n *Notifier) envWhere(region, account string, match func(switchyard.Environment) bool) (string, switchyard.Environment, bool) {
+	var own struct {
+		app string
+		env switchyard.Environment
+		ok  bool
+	}
+	roleAccount := false
 	for _, a := range n.cfg.Apps {
 		for _, name := range a.EnvNames() {
 			env, _ := a.Env(name)
-			if env.Region != region || !match(env) {
-				continue
-			}
-			if acct := config.RoleAccount(env.RoleARN); acct != "" && acct != account {
-				continue
-			}
 			if env.Name == "" {
 				env.Name = name
 			}
-			return a.Name, env, true
+			acct := config.RoleAccount(env.RoleARN)
+			roleAccount = roleAccount || (acct != "" && acct == account)
+			if env.Region != region || !match(env) {
+				continue
+			}
+			switch {
+			case acct != "" && acct == account:
+				return a.Name, env, true
+			case acct == "" && !own.ok:
+				own.app, own.env, own.ok = a.Name, env, true
+			}
 		}
+	}
+	if own.ok && !roleAccount {
+		return own.app, own.env, true
 	}
 	return "", switchyard.Environment{}, false
 }

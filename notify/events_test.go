@@ -7,10 +7,11 @@ import (
 	"github.com/switchyard/switchyard/internal/config"
 )
 
-// The same CodeDeploy application and group names in two accounts (the
-// usual shape: staging and production alike, one account each): an event
-// goes to the environment of the account and region it came from, and an
-// event from an account or region no environment names goes nowhere.
+// The same CodeDeploy application and group names in three accounts (the
+// usual shape: dev in the bot's own account, staging and production in one
+// account each): an event goes to the environment of the account and region
+// it came from, whatever the order of the names, and an event from a
+// region or a role's account no environment there names goes nowhere.
 func TestEventsFindTheirEnvironmentByAccountAndRegion(t *testing.T) {
 	cfg, err := config.Parse("switchyard.yaml", []byte(`
 region: us-east-1
@@ -19,6 +20,11 @@ apps:
     channels: [C0DEPLOYS]
     access: {deploy: [U0ALICE]}
     environments:
+      - name: dev
+        cluster: main
+        service: myapp
+        container: web
+        codedeploy: {application: myapp, deployment_group: myapp}
       - name: staging
         region: eu-west-1
         role_arn: arn:aws:iam::111111111111:role/switchyard-deploy
@@ -48,7 +54,10 @@ apps:
 		{"111111111111", "eu-west-1", "staging"},
 		{"222222222222", "us-east-1", "production"},
 		{"222222222222", "eu-west-1", ""},
-		{"333333333333", "us-east-1", ""},
+		// dev has no role: it is in the bot's own account, which is
+		// neither staging's nor production's.
+		{"333333333333", "us-east-1", "dev"},
+		{"111111111111", "us-east-1", ""},
 	} {
 		ref, ok, err := parseEvent(event(c.account, c.region))
 		if !ok || err != nil {
