@@ -222,11 +222,13 @@ func ecsStatusIcon(d sy.Deployment) string {
 	return ""
 }
 
-// ecsConsoleURL links a service deployment in the ECS console: the
-// service's deployments, where the console lists it by its id.
+// ecsConsoleURL links a service deployment in the ECS console. ECS
+// documents no address for one deployment's page, so the link opens the
+// service's Deployments tab, where the console lists it by its id (the
+// link's text).
 func ecsConsoleURL(ref sy.ServiceDeploymentRef) string {
-	return fmt.Sprintf("https://%s.console.aws.amazon.com/ecs/v2/clusters/%s/services/%s/deployments/%s?region=%s",
-		ref.Region, ref.Cluster, ref.Service, ref.ID, ref.Region)
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/ecs/v2/clusters/%s/services/%s/deployments?region=%s",
+		ref.Region, ref.Cluster, ref.Service, ref.Region)
 }
 
 // ecsFinalReply is the broadcast result of an ECS deployment that did not

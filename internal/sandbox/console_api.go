@@ -19,15 +19,23 @@ func (sb *Sandbox) routeConsole(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sim/clock", sb.ctlSetClock)
 	mux.HandleFunc("GET /_sim/roles", sb.ctlRoles)
 	mux.HandleFunc("GET /_sim/aws/deployments/{id}", dv.serveJSON)
-	mux.HandleFunc("GET /aws/deployments/{id}", func(w http.ResponseWriter, r *http.Request) {
-		page, err := consoleFS.ReadFile("console/deployment.html")
+	mux.HandleFunc("GET /aws/deployments/{id}", consolePage("console/deployment.html"))
+	mux.HandleFunc("GET /_sim/aws/services/{cluster}/{service}", dv.serveServiceJSON)
+	mux.HandleFunc("GET /aws/services/{cluster}/{service}", consolePage("console/service.html"))
+}
+
+// consolePage serves one of the console's pages, whatever the path's
+// values: the page's script reads them.
+func consolePage(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		page, err := consoleFS.ReadFile(name)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(page)
-	})
+	}
 }
 
 // Clock is the sandbox's simulated time, as GET /_sim/clock reports it.

@@ -121,10 +121,13 @@ function special(cmd, label) {
 }
 
 // sandboxURL points links to the AWS console at the sandbox's own view of
-// the deployment: the real console knows nothing of the simulator's.
+// the deployment (CodeDeploy) or of the service's deployments (ECS): the
+// real console knows nothing of the simulator's.
 export function sandboxURL(url) {
   const m = url.match(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/codesuite\/codedeploy\/deployments\/(d-[A-Z0-9]+)(?:[/?#]|$)/);
-  return m ? `/aws/deployments/${m[1]}` : url;
+  if (m) return `/aws/deployments/${m[1]}`;
+  const e = url.match(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/ecs\/v2\/clusters\/([\w-]+)\/services\/([\w-]+)\/deployments(?:[/?#]|$)/);
+  return e ? `/aws/services/${e[1]}/${e[2]}` : url;
 }
 
 export function dateSpan(epoch, format, fallback) {
