@@ -50,7 +50,7 @@ func (h *Handler) homeOf(ctx context.Context, user string) (blocks.Home, error) 
 	now := h.now()
 	home := blocks.Home{User: user, Now: now}
 	for i := range h.cfg.Apps {
-		a, err := h.homeApp(ctx, &h.cfg.Apps[i], user, now)
+		a, err := h.homeApp(ctx, &h.cfg.Apps[i], user, now, true)
 		if err != nil {
 			return home, err
 		}
@@ -59,7 +59,10 @@ func (h *Handler) homeOf(ctx context.Context, user string) (blocks.Home, error) 
 	return home, nil
 }
 
-func (h *Handler) homeApp(ctx context.Context, a *config.App, user string, now time.Time) (blocks.HomeApp, error) {
+// homeApp is what a Home tab shows of a as of now, asking ECS what each
+// environment runs when ecsRunning is set (else the last success the bot
+// knows is shown).
+func (h *Handler) homeApp(ctx context.Context, a *config.App, user string, now time.Time, ecsRunning bool) (blocks.HomeApp, error) {
 	out := blocks.HomeApp{Name: a.Name}
 	here := len(appChannels(a)) > 0
 	canDeploy, _ := h.allowed(ctx, user, a.Access.Deploy)
@@ -103,8 +106,10 @@ func (h *Handler) homeApp(ctx context.Context, a *config.App, user string, now t
 				e.Running = rec.Version
 			}
 		}
-		if vs := h.runningNow(ctx, a.Name, a.Environments[name]); vs != "" {
-			e.Running = vs
+		if ecsRunning {
+			if vs := h.runningNow(ctx, a.Name, a.Environments[name]); vs != "" {
+				e.Running = vs
+			}
 		}
 		if e.Queue, err = h.queueInfos(ctx, a.Name, name); err != nil {
 			return out, err

@@ -124,8 +124,8 @@ func TestHomeTab(t *testing.T) {
 }
 
 // Another replica's change reaches a tab opened here: another bot process
-// on the same store locks and unlocks web and sees a deployment end,
-// none of it telling this handler; the tab shows each within a look at
+// on the same store locks and unlocks web, freezes and unfreezes it, and
+// sees a deployment end, none of it telling this handler; the tab shows each within a look at
 // the store.
 func TestHomeTabFollowsOtherReplicasChanges(t *testing.T) {
 	opts := quickHome
@@ -144,6 +144,20 @@ func TestHomeTabFollowsOtherReplicasChanges(t *testing.T) {
 	simtest.WaitFor(t, "the tab to lose the lock", func() bool {
 		v, _ := w.home(alice)
 		return !strings.Contains(viewText(v), "incident 12")
+	}, nil)
+
+	// A freeze, in force from now.
+	now := w.clock.Now()
+	if _, err := w.st.Freeze(context.Background(), switchyard.Freeze{App: "web", Reason: "release week", By: bob, Start: now, End: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitHome(alice, "release week")
+	if _, err := w.st.Unfreeze(context.Background(), "web", w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	simtest.WaitFor(t, "the tab to lose the freeze", func() bool {
+		v, _ := w.home(alice)
+		return !strings.Contains(viewText(v), "release week")
 	}, nil)
 
 	// And a deployment another replica follows, seen to end there.

@@ -18,14 +18,15 @@ const homeLook = 2 * time.Second
 // watchHome marks the Home tabs looked at as out of date when what they
 // show changed in the store, whoever changed it. With several replicas the
 // one that took a change (a deployment's lease holder, the one a command
-// reached) is often not the one a person opened their tab on; their own
+// reached) is often not the one a person opened their tab on; its own
 // changes reach it through DeploymentChanged and changed at once, the
-// others within homeLook. It reads nothing while nobody looks.
+// others within homeLook. It reads nothing while nobody looks, and keeps
+// the last digest meanwhile: a change made while nobody looked, or
+// between a tab's first publish and the next look, still differs from it.
 func (h *Handler) watchHome(stop context.Context) {
 	var last [sha256.Size]byte
 	every(stop, h.lookEvery(), nil, func() {
 		if !h.home.watching() {
-			last = [sha256.Size]byte{}
 			return
 		}
 		sum, err := h.homeSum(stop)
@@ -33,10 +34,10 @@ func (h *Handler) watchHome(stop context.Context) {
 			h.log.Debug("read what the Home tab shows", zap.Error(err))
 			return
 		}
-		if last != ([sha256.Size]byte{}) && sum != last {
+		if sum != last {
 			h.home.changed()
+			last = sum
 		}
-		last = sum
 	}, nil)
 }
 
@@ -47,19 +48,21 @@ func (h *Handler) lookEvery() time.Duration {
 	return homeLook
 }
 
-// homeSum is a digest of what every Home tab shows of the apps, as of no
-// particular time and for nobody in particular: it changes when a
-// deployment, lock, freeze or queue that a tab shows does.
+// homeSum is a digest of what the store says that Home tabs show of every
+// app, for nobody in particular: the deployments, locks, freezes in force
+// now and queues. It leaves out what ECS says runs (a deployment's end,
+// which the store has, changes that) and the time the tab is drawn at.
 func (h *Handler) homeSum(ctx context.Context) ([sha256.Size]byte, error) {
-	home := blocks.Home{}
+	now := h.now()
+	var apps []blocks.HomeApp
 	for i := range h.cfg.Apps {
-		a, err := h.homeApp(ctx, &h.cfg.Apps[i], "", time.Time{})
+		a, err := h.homeApp(ctx, &h.cfg.Apps[i], "", now, false)
 		if err != nil {
 			return [sha256.Size]byte{}, err
 		}
-		home.Apps = append(home.Apps, a)
+		apps = append(apps, a)
 	}
-	b, err := json.Marshal(blocks.HomeView(home))
+	b, err := json.Marshal(apps)
 	if err != nil {
 		return [sha256.Size]byte{}, err
 	}
