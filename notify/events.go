@@ -188,38 +188,39 @@ func (n *Notifier) groupEnv(ref deploymentRef) (string, switchyard.Environment, 
 }
 
 // envWhere finds the configured environment in region and account for
-// which match holds. An environment with a role is in the role's account;
-// one without is in the bot's own, which the bot does not know but which
-// is none of the roles' accounts: an event from a role's account goes only
-// to an environment of that role's account.
+// which match holds. An environment with a role is in the role's account,
+// one without in the bot's own (Options.Account). When the bot's account
+// is unknown, an environment without a role takes what no environment of
+// the event's account claims.
 func (n *Notifier) envWhere(region, account string, match func(switchyard.Environment) bool) (string, switchyard.Environment, bool) {
-	var own struct {
+	var fallback struct {
 		app string
 		env switchyard.Environment
 		ok  bool
 	}
-	roleAccount := false
 	for _, a := range n.cfg.Apps {
 		for _, name := range a.EnvNames() {
 			env, _ := a.Env(name)
+			if env.Region != region || !match(env) {
+				continue
+			}
 			if env.Name == "" {
 				env.Name = name
 			}
 			acct := config.RoleAccount(env.RoleARN)
-			roleAccount = roleAccount || (acct != "" && acct == account)
-			if env.Region != region || !match(env) {
-				continue
+			if acct == "" {
+				acct = n.opts.Account
 			}
 			switch {
-			case acct != "" && acct == account:
+			case acct == account:
 				return a.Name, env, true
-			case acct == "" && !own.ok:
-				own.app, own.env, own.ok = a.Name, env, true
+			case acct == "" && !fallback.ok:
+				fallback.app, fallback.env, fallback.ok = a.Name, env, true
 			}
 		}
 	}
-	if own.ok && !roleAccount {
-		return own.app, own.env, true
+	if fallback.ok {
+		return fallback.app, fallback.env, true
 	}
 	return "", switchyard.Environment{}, false
 }

@@ -115,6 +115,10 @@ type Options struct {
 	// QueueURL is the SQS queue to read events from; empty means no events
 	// (polling alone still keeps every card right, only slower to start).
 	QueueURL string
+	// Account is the bot's own AWS account, where environments without a
+	// role are: an event from another account is never theirs. Empty when
+	// unknown: an event no role's environment claims may then be theirs.
+	Account string
 	// Poll is how often a deployment in flight is described (default 10s).
 	Poll time.Duration
 	// FastPoll is the interval while traffic shifts or a wait may end

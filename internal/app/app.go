@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
@@ -106,6 +107,7 @@ func Run(ctx context.Context, d Deps) error {
 	nopts := d.Notify
 	nopts.Now = d.Now
 	nopts.QueueURL = queueURL(ctx, queue, cfg.Events.Queue, log)
+	nopts.Account = ownAccount(ctx, awsCfg, log)
 	nopts.Alarms = dep
 	if nopts.Observer == nil {
 		nopts.Observer = m
@@ -157,6 +159,19 @@ func queueURL(ctx context.Context, q *sqs.Client, name string, log *zap.Logger) 
 		return ""
 	}
 	return aws.ToString(out.QueueUrl)
+}
+
+// ownAccount is the account of the bot's credentials, from STS (which
+// needs no permission); "" when STS does not answer, which only makes
+// events of environments without a role less precisely placed.
+func ownAccount(ctx context.Context, cfg aws.Config, log *zap.Logger) string {
+	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		log.Warn("could not learn the bot's own AWS account (sts:GetCallerIdentity); events are matched to environments without a role by region and names alone",
+			zap.Error(err))
+		return ""
+	}
+	return aws.ToString(who.Account)
 }
 
 func lastPart(s string) string {
