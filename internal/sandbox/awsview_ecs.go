@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -95,20 +96,32 @@ func (v *deploymentViewer) service(ctx context.Context, cluster, service string)
 	if td := aws.ToString(s.TaskDefinition); td != "" {
 		view.TaskDefinition = v.taskDef(ctx, tds, td)
 	}
-	list, err := v.ecs.ListServiceDeployments(ctx, &ecs.ListServiceDeploymentsInput{Cluster: aws.String(cluster), Service: aws.String(service)})
-	if err != nil {
-		return nil, err
+	var briefs []ecstypes.ServiceDeploymentBrief
+	in := &ecs.ListServiceDeploymentsInput{Cluster: aws.String(cluster), Service: aws.String(service)}
+	for {
+		page, err := v.ecs.ListServiceDeployments(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		briefs = append(briefs, page.ServiceDeployments...)
+		if aws.ToString(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
 	}
-	briefs := list.ServiceDeployments
 	sort.SliceStable(briefs, func(i, j int) bool { return aws.ToTime(briefs[i].CreatedAt).After(aws.ToTime(briefs[j].CreatedAt)) })
 	if len(briefs) > serviceViewMax {
 		briefs = briefs[:serviceViewMax]
 	}
 	var arns, revisions []string
-	for _, b := range briefs {
+	target := map[string]int{} // revision ARN → index in view.Deployments
+	for i, b := range briefs {
 		arn := aws.ToString(b.ServiceDeploymentArn)
 		arns = append(arns, arn)
-		revisions = append(revisions, aws.ToString(b.TargetServiceRevisionArn))
+		if rev := aws.ToString(b.TargetServiceRevisionArn); rev != "" {
+			revisions = append(revisions, rev)
+			target[rev] = i
+		}
 		view.Deployments = append(view.Deployments, ServiceDeploymentView{
 			ID: arn[strings.LastIndex(arn, "/")+1:], ARN: arn, Status: string(b.Status), StatusReason: aws.ToString(b.StatusReason),
 			Created: b.CreatedAt, Started: b.StartedAt, Finished: b.FinishedAt,
@@ -132,15 +145,18 @@ func (v *deploymentViewer) service(ctx context.Context, cluster, service string)
 			}
 		}
 	}
+	if len(revisions) == 0 {
+		return view, nil
+	}
+	// The images are a detail: a revision that cannot be read leaves them
+	// out rather than the whole view.
 	revs, err := v.ecs.DescribeServiceRevisions(ctx, &ecs.DescribeServiceRevisionsInput{ServiceRevisionArns: revisions})
 	if err != nil {
-		return nil, err
+		return view, nil
 	}
 	for _, r := range revs.ServiceRevisions {
-		for i := range view.Deployments {
-			if revisions[i] == aws.ToString(r.ServiceRevisionArn) && aws.ToString(r.TaskDefinition) != "" {
-				view.Deployments[i].TaskDefinition = v.taskDef(ctx, tds, aws.ToString(r.TaskDefinition))
-			}
+		if i, ok := target[aws.ToString(r.ServiceRevisionArn)]; ok && aws.ToString(r.TaskDefinition) != "" {
+			view.Deployments[i].TaskDefinition = v.taskDef(ctx, tds, aws.ToString(r.TaskDefinition))
 		}
 	}
 	return view, nil

@@ -32,6 +32,10 @@ type readmeRun struct {
 	output  string   // of the last sh block
 	dir     string   // where sh blocks run
 	offered []string // what the last field typed in offered
+	// home is set by a step that opens the Home tab: what that step says
+	// may be there. The tab stays open and follows every change after,
+	// so a later step's words must appear where the step says.
+	home bool
 }
 
 // How the clock moves while the test waits for what a step says: by
@@ -57,6 +61,7 @@ func newReadmeRun(t *testing.T) *readmeRun {
 func (r *readmeRun) step(s readmeStep) {
 	r.t.Helper()
 	r.mark()
+	r.home = false
 	for _, a := range s.actions {
 		if a.kind == "type" || a.kind == "press" || a.kind == "sh" {
 			r.mark()
@@ -148,7 +153,7 @@ func (r *readmeRun) press(s readmeStep, label string) {
 
 // says waits, moving the clock when the channel is quiet, for text in a
 // message the person sees, new or changed since the last action, or in a
-// modal open for them, or on their Home tab.
+// modal open for them, or on their Home tab in the step that opened it.
 func (r *readmeRun) says(s readmeStep, text string) {
 	r.t.Helper()
 	began := time.Now()
@@ -189,7 +194,7 @@ func (r *readmeRun) look(text string) (string, bool) {
 		}
 	}
 	for _, v := range r.sb.Slack.UserViews(r.users[r.user]) {
-		if (v.Type == "home" || v.Open && v.Type == "modal") && strings.Contains(plain(v.Title+" "+v.Submit+" "+strings.Join(texts(v.Blocks), " "), r.users), text) {
+		if (r.home && v.Type == "home" || v.Open && v.Type == "modal") && strings.Contains(plain(v.Title+" "+v.Submit+" "+strings.Join(texts(v.Blocks), " "), r.users), text) {
 			found = true
 		}
 	}

@@ -40,7 +40,7 @@ package sandbox
 //     "offered" (or "offers") followed by inline code is an option it
 //     must offer, as labelled. "Close the modal" closes it.
 //   - "open *switchyard · Home*" opens the person's Home tab; what "says"
-//     looks for may then be on it.
+//     looks for in the rest of that step may then be on it.
 //   - Everything else is for people only.
 //
 // To add a step (the checkout app's, say): write it for people with these

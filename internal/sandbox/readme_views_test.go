@@ -95,6 +95,7 @@ func (r *readmeRun) openHome(s readmeStep) {
 	if _, err := r.sb.Slack.OpenHome(context.Background(), slacksim.HomeRequest{UserID: r.users[r.user]}); err != nil {
 		r.t.Fatalf("step %d: %s opens Home: %v", s.n, r.user, err)
 	}
+	r.home = true
 }
 
 // optionLabelled finds, in a view's blocks, the menu with an option
