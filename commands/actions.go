@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/slack-go/slack"
@@ -31,7 +32,14 @@ func (h *Handler) cardClick(ctx context.Context, r request, action, id string) {
 		if action == blocks.ActionFinish {
 			act, wait = actFinish, switchyard.WaitTermination
 		}
-		if !h.permit(ctx, r, act, a, env.Name, a.Access.Deploy) {
+		// A rollback's own waits are the rollback's: whoever may roll
+		// back may see it through (a redeploy of the previous version
+		// waits for the go-ahead as any deployment of its group does).
+		who := a.Access.Deploy
+		if rec.RollbackOf != "" {
+			who = append(slices.Clone(who), rollbackList(a)...)
+		}
+		if !h.permit(ctx, r, act, a, env.Name, who) {
 			return
 		}
 		if err := h.dep.Continue(ctx, env, id, wait, r.actor("")); err != nil {

@@ -320,3 +320,27 @@ func TestATypoIsNotAnOperatorWarning(t *testing.T) {
 		t.Errorf("the failed plan is not logged once at info: %v", logs.All())
 	}
 }
+
+// The on-call person who rolled back sees the rollback through: a
+// rollback's redeploy waits for the go-ahead as any deployment of its
+// group does, and the rollback list may give it there, not elsewhere.
+func TestRollbackListMayShiftTrafficOfARollback(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	seedHistory(t, w)
+	rec, err := w.st.GetDeployment(context.Background(), "d-AAAAAAAA3")
+	must(t, err)
+	live := cardWithButtons(t, w, rec)
+	w.click(carol, live, blocks.ActionShiftNow)
+	wantIn(t, "carol's answer on a deploy", w.lastEphemeral(deploys, carol), "You may not shift traffic of deployments of web in staging")
+
+	_, err = w.st.UpdateDeploymentIf(context.Background(), rec.ID, switchyard.AnyRev, func(r *switchyard.Record) error {
+		r.RollbackOf = "d-AAAAAAAA2"
+		return nil
+	})
+	must(t, err)
+	before := w.dep.continues.Load()
+	w.click(carol, live, blocks.ActionShiftNow)
+	if w.dep.continues.Load() != before+1 {
+		t.Fatalf("carol, on call, could not give a rollback the go-ahead: %s", w.lastEphemeral(deploys, carol))
+	}
+}
