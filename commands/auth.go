@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,7 +39,11 @@ const (
 )
 
 // groupCache remembers user-group members for ttl, so that a burst of
-// clicks costs one usergroups.users.list per group.
+// clicks costs one usergroups.users.list per group. When Slack cannot be
+// asked (rate limited, unreachable), members read within groupStale still
+// answer: the on-call person's Rollback must not fail because Slack is
+// busy, and someone removed from a group keeps its rights at most that
+// long after, and only while Slack does not answer.
 type groupCache struct {
 	api Groups
 	ttl time.Duration
@@ -53,6 +58,10 @@ type groupEntry struct {
 	at      time.Time
 }
 
+// groupStale is how old the members of a group may be when Slack cannot
+// be asked for them now.
+const groupStale = time.Hour
+
 func newGroupCache(api Groups, ttl time.Duration, now func() time.Time) *groupCache {
 	return &groupCache{api: api, ttl: ttl, now: now, m: map[string]groupEntry{}}
 }
@@ -66,12 +75,23 @@ func (g *groupCache) members(ctx context.Context, id string) ([]string, error) {
 	}
 	users, err := g.api.GetUserGroupMembersContext(ctx, id)
 	if err != nil {
+		if ok && g.now().Sub(e.at) < max(g.ttl, groupStale) && !refusedGroup(err) {
+			return e.members, nil
+		}
 		return nil, fmt.Errorf("read members of user group %s: %w", id, err)
 	}
 	g.mu.Lock()
 	g.m[id] = groupEntry{members: users, at: g.now()}
 	g.mu.Unlock()
 	return users, nil
+}
+
+// refusedGroup reports whether Slack answered that the group is not there
+// to read (deleted, disabled, or not the bot's to see): then what it had
+// is no longer to be trusted.
+func refusedGroup(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err != "ratelimited"
 }
 
 // allowed reports whether user is in list, by user ID or through a user

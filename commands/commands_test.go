@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"github.com/slack-go/slack"
+	"github.com/switchyard/switchyard/internal/slacksim"
 	"slices"
 	"strings"
 	"testing"
@@ -343,4 +345,31 @@ func TestRollbackListMayShiftTrafficOfARollback(t *testing.T) {
 	if w.dep.continues.Load() != before+1 {
 		t.Fatalf("carol, on call, could not give a rollback the go-ahead: %s", w.lastEphemeral(deploys, carol))
 	}
+}
+
+// When Slack cannot answer for a group (here, rate limited), the members
+// read within the last hour still answer: carol, on call through her
+// group, may still act. Past that hour the bot says it could not check.
+func TestGroupMembersOutliveASlackThatCannotAnswer(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.slash(carol, deploys, "lock web one")
+	w.slash(carol, deploys, "unlock web")
+	limited := func() int { return w.slack.Calls()["usergroups.users.list"] }
+	before := limited()
+
+	w.slack.SetRateLimit(slacksim.RateTight)
+	api := slack.New(w.slack.BotToken(), slack.OptionAPIURL(w.slack.URL()))
+	if _, err := api.GetUserGroupMembers(oncallID); err != nil {
+		t.Fatalf("the one call tight limits allow: %v", err)
+	}
+	w.clock.Advance(6 * time.Minute) // past group_cache: 5m
+	w.slash(carol, deploys, "lock web two")
+	if limited() != before+2 {
+		t.Fatalf("usergroups.users.list calls: %d, want %d (the bot asked Slack again)", limited(), before+2)
+	}
+	wantIn(t, "the lock", shown(w.card()), "*web* is locked by <@U0CAROL>", "two")
+
+	w.clock.Advance(2 * time.Hour)
+	w.slash(carol, deploys, "unlock web")
+	wantIn(t, "carol's answer", w.lastEphemeral(deploys, carol), "couldn't check your user groups")
 }
