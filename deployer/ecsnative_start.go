@@ -2,6 +2,7 @@ package deployer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
@@ -186,6 +188,23 @@ func (d *Deployer) startNative(ctx context.Context, plan *switchyard.Plan, by sw
 	return d.startNativeWith(ctx, c, plan)
 }
 
+// answerLost reports whether err leaves open whether AWS acted: no answer
+// came (the connection failed, the call timed out), as opposed to an
+// answer that refused.
+func answerLost(err error) bool {
+	var apiErr smithy.APIError
+	return !errors.As(err, &apiErr)
+}
+
+// tookUpdate reports whether the service now runs taskDef: an update whose
+// answer was lost happened after all. It asks even when ctx has ended.
+func (d *Deployer) tookUpdate(ctx context.Context, c Clients, env switchyard.Environment, taskDef string) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	svc, err := d.describeService(ctx, c, env)
+	return err == nil && aws.ToString(svc.TaskDefinition) == taskDef
+}
+
 // startNativeWith is startNative once the service was checked.
 func (d *Deployer) startNativeWith(ctx context.Context, c Clients, plan *switchyard.Plan) (string, error) {
 	env := plan.Env
@@ -206,13 +225,18 @@ func (d *Deployer) startNativeWith(ctx context.Context, c Clients, plan *switchy
 	out, err := c.Services.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster: aws.String(env.Cluster), Service: aws.String(env.Service), TaskDefinition: aws.String(taskDef),
 	}, ecsWrite)
-	if err != nil {
+	id := ""
+	switch {
+	case err != nil && answerLost(err) && d.tookUpdate(ctx, c, env, taskDef):
+		// AWS acted but its answer was lost: the deployment is under way,
+		// and is this request's (found below).
+		log.Warn("the answer to update service was lost, but the service took the new task definition",
+			zap.String("task_definition", taskDef), zap.Error(err))
+	case err != nil:
 		log.Warn("update service failed; the registered task definition stays unused",
 			zap.String("task_definition", taskDef), zap.Error(err))
 		return "", fail(err, "update service "+env.Service, "start the ECS deployment of "+plan.App)
-	}
-	id := ""
-	if out.Service != nil {
+	case out.Service != nil:
 		id = aws.ToString(out.Service.CurrentServiceDeployment)
 	}
 	if !isNativeID(id) {

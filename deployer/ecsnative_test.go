@@ -383,3 +383,32 @@ func (h *harness) finishNative(env switchyard.Environment, id string) {
 }
 
 func lastSegment(s string) string { return s[strings.LastIndexByte(s, '/')+1:] }
+
+// An UpdateService whose answer is lost (the connection closes after ECS
+// acted) is a start, not a failure: the deployer finds that the service
+// took the new task definition and returns the deployment it started, so
+// the card stays the requester's. One that ECS refused stays a failure.
+func TestECSStartWhoseAnswerIsLost(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	p, err := h.d.Plan(ctx, shopEnv, "v2.1", switchyard.PlanOptions{App: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sim.LoseAnswer("ecs:UpdateService")
+	id, err := h.d.Start(ctx, p, switchyard.Actor{User: "U0ALICE", Channel: "C0DEPLOYS"})
+	if err != nil || !strings.Contains(id, ":service-deployment/prod/shop/") {
+		t.Fatalf("a start whose answer was lost: id %q, %v", id, err)
+	}
+	list, err := h.ecs.ListServiceDeployments(ctx, &ecs.ListServiceDeploymentsInput{Cluster: aws.String("prod"), Service: aws.String("shop")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range list.ServiceDeployments {
+		found = found || aws.ToString(d.ServiceDeploymentArn) == id
+	}
+	if !found {
+		t.Fatalf("%s is not among the service's deployments", id)
+	}
+}

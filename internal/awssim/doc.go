@@ -53,7 +53,8 @@
 // fraction of a service's calls fail with ThrottlingException (the SDK's
 // retryer retries them), Deny refuses IAM actions such as
 // "ecs:RegisterTaskDefinition" with AccessDeniedException until Allow,
-// SetAlarm puts a watched alarm into ALARM mid-deployment, and the
+// LoseAnswer makes the next call of an action (JSON protocols) do its work
+// and then close the connection unanswered, SetAlarm puts a watched alarm into ALARM mid-deployment, and the
 // CodeDeploy engine has its own switches (FailNextDeployment,
 // SetGreenUnhealthy, SetManualHooks). With manual hooks on, a stage with an
 // AppSpec hook waits for PutLifecycleEventHookExecutionStatus;

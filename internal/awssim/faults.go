@@ -18,6 +18,47 @@ type faults struct {
 	// denied holds IAM actions ("codedeploy:CreateDeployment") refused with
 	// AccessDeniedException.
 	denied map[string]bool
+	// lose counts, per IAM action, the next calls that are carried out and
+	// then lose their answer: the connection closes before it is written.
+	lose map[string]int
+}
+
+// LoseAnswer makes the next call of the IAM action given
+// ("ecs:UpdateService") do what it asks and then close its connection
+// without answering, as a network that fails at the wrong moment does: the
+// client cannot tell whether AWS acted.
+func (s *Sim) LoseAnswer(action string) {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	if s.faults.lose == nil {
+		s.faults.lose = map[string]int{}
+	}
+	s.faults.lose[action]++
+}
+
+// takeLoss reports whether this call of service's op loses its answer.
+func (f *faults) takeLoss(service, op string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	prefix := service
+	if p, ok := iamPrefix[service]; ok {
+		prefix = p
+	}
+	action := prefix + ":" + op
+	if f.lose[action] == 0 {
+		return false
+	}
+	f.lose[action]--
+	return true
+}
+
+// dropAnswer closes the connection of w without an answer.
+func dropAnswer(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler) // net/http closes the connection
 }
 
 // SetThrottle makes the given fraction of calls to service ("codedeploy",

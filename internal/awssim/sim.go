@@ -224,6 +224,10 @@ func (s *Sim) serveJSON(w http.ResponseWriter, r *http.Request, target string, b
 		s.writeError(w, rt.service, asAPIError(err))
 		return
 	}
+	if s.faults.takeLoss(rt.service, rt.op) {
+		dropAnswer(w)
+		return
+	}
 	writeJSON(w, rt.service, out)
 }
 
