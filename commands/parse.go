@@ -181,6 +181,9 @@ func parseDeploy(first token, args []token) Command {
 		}
 		c.Env, i = rest[i+1].val, i+2
 	}
+	if c.Env != "" && i+1 < len(rest) && isWord(rest[i], "to") {
+		return reply(blocks.TwoEnvironments(c.Env, rest[i+1].val))
+	}
 	if c.Env != "" {
 		if c.Env, bad = checkName(blocks.FieldEnv, c.Env); bad != "" {
 			return reply(bad)
@@ -199,8 +202,8 @@ type options struct {
 }
 
 // takeOptions removes the options (anywhere after the app) from args:
-// --config and its value, and --override with the words after it up to
-// the next option, its reason. Any other option is refused: a reason that
+// --config and its value, and --override with its reason: a quoted
+// string, or else the words after it up to the next option. Any other option is refused: a reason that
 // contains one must be quoted.
 func takeOptions(args []token) (rest []token, o options, bad string) {
 	seenConfig, seenOverride := false, false
@@ -221,9 +224,16 @@ func takeOptions(args []token) (rest []token, o options, bad string) {
 			if inline && value != "" {
 				words = append(words, token{raw: value, val: value})
 			}
-			for i+1 < len(args) && !isFlag(args[i+1]) {
+			if !inline && i+1 < len(args) && args[i+1].quoted {
+				// A quoted why is the whole of it; what follows is
+				// the deploy's reason.
 				i++
 				words = append(words, args[i])
+			} else {
+				for i+1 < len(args) && !isFlag(args[i+1]) {
+					i++
+					words = append(words, args[i])
+				}
 			}
 			if o.override, bad = readReason(words); bad != "" {
 				return nil, o, bad

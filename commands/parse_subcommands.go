@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func parseFreeze(args []token) Command {
 	if bad := appOrAll(&c, args[0]); bad != "" {
 		return reply(bad)
 	}
-	d, err := time.ParseDuration(strings.ToLower(args[1].val))
+	d, err := freezeDuration(args[1].val)
 	if err != nil || d < time.Minute || d > MaxFreeze {
 		return reply(blocks.FreezeDuration(args[1].raw))
 	}
@@ -178,6 +179,32 @@ func parseFreeze(args []token) Command {
 	}
 	return c
 }
+
+// freezeDuration reads a Go duration (45m, 2h, 1h30m), which may start
+// with whole days or weeks (2d, 1w, 1d12h).
+func freezeDuration(s string) (time.Duration, error) {
+	s = strings.ToLower(s)
+	m := daysPrefix.FindStringSubmatch(s)
+	if m == nil {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n > 1000 {
+		return 0, fmt.Errorf("too many %s", m[2])
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if m[2] == "w" {
+		d *= 7
+	}
+	if m[3] == "" {
+		return d, nil
+	}
+	more, err := time.ParseDuration(m[3])
+	return d + more, err
+}
+
+// daysPrefix is a count of days or weeks at the start of a duration.
+var daysPrefix = regexp.MustCompile(`^(\d{1,4})([dw])(.*)$`)
 
 // parseUnfreeze reads "<app|all>".
 func parseUnfreeze(args []token) Command {

@@ -111,6 +111,12 @@ var parseCases = []struct {
 	{"override", "web v1.4 fix login --override hotfix for checkout", withOverride(withReason(testWebV14, "fix login"), "hotfix for checkout")},
 	{"override then config", "web v1.4 --override=hotfix now --config canary",
 		Command{Kind: KindDeploy, App: "web", Version: "v1.4", VersionKind: VersionTag, Config: ConfigCanary, Override: "hotfix now"}},
+	{"a quoted override, then the reason", `web v1.4 --override "hotfix for checkout" extra reason`,
+		Command{Kind: KindDeploy, App: "web", Version: "v1.4", VersionKind: VersionTag, Override: "hotfix for checkout", Reason: "extra reason"}},
+	{"a freeze of days", "freeze web 2d release week",
+		Command{Kind: KindFreeze, App: "web", For: 48 * time.Hour, Reason: "release week"}},
+	{"a freeze of a week and a half day", "freeze all 6d12h release",
+		Command{Kind: KindFreeze, All: true, For: 6*24*time.Hour + 12*time.Hour, Reason: "release"}},
 }
 
 func withOverride(c Command, why string) Command {
@@ -142,7 +148,10 @@ var replyCases = []struct {
 	{"override twice", "web v1.4 --override a --override b", []string{"Say why it cannot wait"}},
 	{"freeze without a duration", "freeze web", []string{"Freeze like this"}},
 	{"freeze without a reason", "freeze web 30m", []string{"Freeze like this"}},
-	{"freeze for a year", "freeze web 8760h no", []string{"“8760h” is not a duration from 1m to 168h"}},
+	{"freeze for a year", "freeze web 8760h no", []string{"“8760h” is not a duration from 1m to 7d"}},
+	{"freeze for two weeks", "freeze web 2w no", []string{"“2w” is not a duration from 1m to 7d"}},
+	{"two environments", "web v1.4 to staging to production", []string{"Name one environment: this names “staging” and “production”"}},
+	{"a mistyped option", "web v1.4 --confg linear", []string{"I don't know the option “--confg”", "`--override &lt;why&gt;`"}},
 	{"freeze for nothing", "freeze web soon because", []string{"“soon” is not a duration"}},
 	{"unfreeze nothing", "unfreeze", []string{"Say what to unfreeze"}},
 	{"unfreeze with words", "unfreeze web now", []string{"“now”"}},

@@ -68,7 +68,7 @@ func FreezeUsage() string {
 
 // FreezeDuration refuses a duration that is not one or out of bounds.
 func FreezeDuration(input string) string {
-	return fmt.Sprintf("%s is not a duration from 1m to 168h, such as 45m, 2h or 1h30m.", quoteInput(input))
+	return fmt.Sprintf("%s is not a duration from 1m to 7d, such as 45m, 2h, 1h30m or 2d.", quoteInput(input))
 }
 
 // UnfreezeUsage answers a /deploy unfreeze without its app.

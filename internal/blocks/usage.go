@@ -70,6 +70,11 @@ func EnvAfterTo(command string) string {
 	return fmt.Sprintf("Say which environment after “to”, for example: `/deploy %s to production`.", Escape(command))
 }
 
+// TwoEnvironments refuses a deploy that names two environments.
+func TwoEnvironments(first, second string) string {
+	return fmt.Sprintf("Name one environment: this names %s and %s. Deploy to each in turn.", quoteInput(first), quoteInput(second))
+}
+
 // LockNeedsReason asks why app is being locked.
 func LockNeedsReason(app string) string {
 	app = Escape(app)
@@ -105,7 +110,7 @@ func NoOptions(subcommand, input string) string {
 
 // UnknownOption answers an option other than --config.
 func UnknownOption(input string) string {
-	return fmt.Sprintf("I don't know the option %s. The only option is `--config canary|linear|all-at-once|&lt;config name&gt;`; quote a reason that has dashes in it.", quoteInput(input))
+	return fmt.Sprintf("I don't know the option %s. The options are `--config canary|linear|all-at-once|&lt;config name&gt;` and `--override &lt;why&gt;` (during a freeze); quote a reason that has dashes in it.", quoteInput(input))
 }
 
 // ConfigTwice answers --config given more than once.

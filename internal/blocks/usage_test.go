@@ -20,6 +20,7 @@ func TestUsageGolden(t *testing.T) {
 		WhichApp("rollback"),
 		EnvAfterTo("web v1.4"),
 		EnvAfterTo("unlock web"),
+		TwoEnvironments("staging", "production"),
 		LockNeedsReason("web"),
 		NotANumber("ten", "web"),
 		HistoryRange("51", 50),
@@ -112,6 +113,7 @@ func TestUsageShowsInputAsText(t *testing.T) {
 			"which version":    WhichVersion(in),
 			"which app":        WhichApp(in),
 			"env after to":     EnvAfterTo(in),
+			"two environments": TwoEnvironments(in, in),
 			"lock reason":      LockNeedsReason(in),
 		} {
 			if strings.ContainsAny(got, "<>") {
