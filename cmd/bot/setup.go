@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/switchyard/switchyard/deployer"
 	"github.com/switchyard/switchyard/internal/setup"
@@ -45,7 +46,7 @@ func runSetup(ctx context.Context, args []string, e env) error {
 	// the queue goes. GetCallerIdentity needs no permission.
 	who, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return fmt.Errorf("AWS did not accept these credentials (sts:GetCallerIdentity): %w", err)
+		return stsError(err)
 	}
 	fmt.Fprintf(e.stdout, "Setting up as %s, in account %s; events arrive in %s.\n\n", aws.ToString(who.Arn), aws.ToString(who.Account), cfg.Events.Region)
 
@@ -108,4 +109,19 @@ func andList(ss []string) string {
 		return strings.Join(ss, "")
 	}
 	return strings.Join(ss[:len(ss)-1], ", ") + " and " + ss[len(ss)-1]
+}
+
+// stsError says why setup could not learn who it is: AWS answered and
+// refused the credentials, there were none to send, or AWS could not be
+// reached at all, which no credential fixes.
+func stsError(err error) error {
+	var apiErr smithy.APIError
+	switch {
+	case errors.As(err, &apiErr):
+		return fmt.Errorf("AWS did not accept these credentials (sts:GetCallerIdentity): %w", err)
+	case strings.Contains(err.Error(), "get credentials") || strings.Contains(err.Error(), "retrieve credentials"):
+		return fmt.Errorf("found no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them: %w", err)
+	default:
+		return fmt.Errorf("could not reach AWS to learn this account (sts:GetCallerIdentity); check the network and AWS_ENDPOINT_URL: %w", err)
+	}
 }

@@ -127,3 +127,32 @@ func TestSetupSaysWhatItDoes(t *testing.T) {
 		}
 	}
 }
+
+// bot setup says which of three things kept it from learning its account:
+// AWS refused the credentials, there were none, or AWS could not be
+// reached (which no credential fixes).
+func TestSetupSaysWhyItCannotStart(t *testing.T) {
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	for _, c := range []struct {
+		what, endpoint, key, want string
+	}{
+		{"AWS unreachable", "http://127.0.0.1:1", "AKIDSIM", "could not reach AWS"},
+		{"no credentials", sim.URL(), "", "found no AWS credentials"},
+	} {
+		t.Setenv("AWS_ENDPOINT_URL", c.endpoint)
+		t.Setenv("AWS_ACCESS_KEY_ID", c.key)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", c.key)
+		code, _, errOut := invoke(t, nil, "setup", "-config", "../../switchyard.example.yaml", "-dry-run")
+		if code != exitFailure || !strings.Contains(errOut, c.want) || strings.Contains(errOut, "did not accept") {
+			t.Errorf("%s: exit %d, %s", c.what, code, errOut)
+		}
+	}
+}
