@@ -131,7 +131,7 @@ func Parse(name string, b []byte) (*Config, error) {
 	c := parseRoot(p, &doc)
 	c.Path = name
 	if len(p.list) > 0 {
-		return nil, errors.New(strings.Join(p.list, "\n"))
+		return nil, errors.New(strings.Join(p.sorted(), "\n"))
 	}
 	return c, nil
 }

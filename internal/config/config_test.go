@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -168,6 +169,28 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 	_, err := Parse("s.yaml", []byte(bad))
 	if err == nil || strings.Count(err.Error(), "\n") != 1 {
 		t.Fatalf("want two problems on two lines, got:\n%v", err)
+	}
+}
+
+// A mistyped key comes first: what its absence makes wrong further down
+// follows it, in the order of the lines.
+func TestProblemsInTheOrderOfTheirLines(t *testing.T) {
+	bad := strings.Replace(valid, "region: us-east-1", "regoin: us-east-1", 1)
+	_, err := Parse("s.yaml", []byte(bad))
+	if err == nil {
+		t.Fatal("a mistyped region was accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if !strings.Contains(lines[0], `"regoin"`) {
+		t.Fatalf("the mistyped key is not first:\n%v", err)
+	}
+	last := 0
+	for _, l := range lines {
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(l, "s.yaml:"), "%d:", &n); err != nil || n < last {
+			t.Fatalf("not in the order of their lines:\n%s", strings.Join(lines, "\n"))
+		}
+		last = n
 	}
 }
 

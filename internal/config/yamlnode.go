@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +15,24 @@ import (
 // problems collects every mistake in a file so that one run reports them all,
 // each with the file, the line and a sentence.
 type problems struct {
-	file string
-	list []string
+	file  string
+	list  []string
+	lines []int // of each in list
+}
+
+// sorted is the mistakes in the order of their lines, so that a mistyped
+// key comes before what its absence then makes wrong further down.
+func (p *problems) sorted() []string {
+	idx := make([]int, len(p.list))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p.lines[idx[a]] < p.lines[idx[b]] })
+	out := make([]string, len(idx))
+	for i, j := range idx {
+		out[i] = p.list[j]
+	}
+	return out
 }
 
 func (p *problems) add(n *yaml.Node, format string, args ...any) {
@@ -24,6 +41,7 @@ func (p *problems) add(n *yaml.Node, format string, args ...any) {
 		line = n.Line
 	}
 	p.list = append(p.list, fmt.Sprintf("%s:%d: %s", p.file, line, fmt.Sprintf(format, args...)))
+	p.lines = append(p.lines, line)
 }
 
 // mapping reads one YAML mapping, remembering which keys were read so that
