@@ -174,7 +174,12 @@ func recentLine(d HomeDeployment, now time.Time) string {
 		what = fmt.Sprintf("an unknown version to `%s`", s.Env)
 	}
 	line := fmt.Sprintf("%s %s %s %s", icon, Date(s.Created), what, word)
-	ender := ""
+	ender, alarms := "", ""
+	if names := alarmNames(s); len(names) == 1 {
+		alarms = "alarm " + codeList(names)
+	} else if len(names) > 1 {
+		alarms = "alarms " + codeList(names)
+	}
 	turnedBack := s.Status == sy.StatusStopped || s.Status == sy.StatusRolledBack || s.Status == sy.StatusRollingBack
 	switch {
 	case s.RolledBackBy != "" && turnedBack:
@@ -183,10 +188,10 @@ func recentLine(d HomeDeployment, now time.Time) string {
 	case s.RolledBackBy != "":
 		line += ", rolled back by " + Mention(s.RolledBackBy)
 		ender = s.RolledBackBy
-	case s.ErrorCode == "ALARM_ACTIVE" && turnedBack && len(alarmNames(s)) > 0:
-		line += " by alarm " + codeList(alarmNames(s))
-	case s.ErrorCode == "ALARM_ACTIVE" && len(alarmNames(s)) > 0:
-		line += ": alarm " + codeList(alarmNames(s)) + " fired"
+	case s.ErrorCode == "ALARM_ACTIVE" && turnedBack && alarms != "":
+		line += " by " + alarms
+	case s.ErrorCode == "ALARM_ACTIVE" && alarms != "":
+		line += ": " + alarms + " fired"
 	}
 	switch {
 	case s.RequestedBy != "" && s.RequestedBy != ender:
