@@ -183,6 +183,10 @@ func actOf(action string) blocks.Act {
 		return blocks.ActUnlock
 	case actAudit:
 		return blocks.ActAudit
+	case actFreeze:
+		return blocks.ActFreeze
+	case actUnfreeze:
+		return blocks.ActUnfreeze
 	}
 	return blocks.ActDeploy
 }
@@ -191,7 +195,7 @@ func accessName(action string) string {
 	switch action {
 	case actShift, actFinish, actConfirm:
 		return "deploy"
-	case actUnlock, actAudit:
+	case actUnlock, actAudit, actFreeze, actUnfreeze:
 		return "lock"
 	}
 	return action

@@ -373,3 +373,50 @@ func TestGroupMembersOutliveASlackThatCannotAnswer(t *testing.T) {
 	w.slash(carol, deploys, "unlock web")
 	wantIn(t, "carol's answer", w.lastEphemeral(deploys, carol), "couldn't check your user groups")
 }
+
+// TestPersonsRollbackReadsAsTheirs: bob pressed Rollback on alice's v1.4,
+// so the bot stopped it with rollback and CodeDeploy made the deployment
+// that carries it. History, status and the Home tab call that rollback
+// bob's, and say the stop was his, not CodeDeploy's own after a failure
+// nor alice's.
+func TestPersonsRollbackReadsAsTheirs(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	ctx := context.Background()
+	for _, d := range []switchyard.Deployment{
+		{ID: "d-AAAAAAAA4", Version: "v1.4", Status: switchyard.StatusStopped, ErrorCode: "MANUAL_STOP", RequestedBy: alice, ConfirmedBy: alice,
+			RolledBackBy: bob, RollbackID: "d-AAAAAAAA5", Created: t0.Add(-time.Hour), Completed: t0.Add(-50 * time.Minute)},
+		{ID: "d-AAAAAAAA5", Status: switchyard.StatusSucceeded, Creator: switchyard.CreatorRollback, RollbackOf: "d-AAAAAAAA4",
+			TaskDefinition: "web:7", Created: t0.Add(-50 * time.Minute), Completed: t0.Add(-48 * time.Minute)},
+	} {
+		d.App, d.Env = "web", "production"
+		_, err := w.st.CreateDeployment(ctx, switchyard.Record{Deployment: d})
+		must(t, err)
+	}
+	const theirs = "rollback to `web:7` by <@U0BOB>, of d-AAAAAAAA4"
+	w.slash(carol, deploys, "history web")
+	got := lastShown(w, deploys, carol)
+	wantIn(t, "history", got, theirs, "stopped in 10m 00s, asked by <@U0ALICE>, rolled back by <@U0BOB>")
+	// Only the rollback is shown: the deployment it undoes is looked up.
+	w.slash(carol, deploys, "history web 1")
+	one := lastShown(w, deploys, carol)
+	w.slash(dave, random, "status web")
+	status := lastShown(w, random, dave)
+	for name, s := range map[string]string{"history": got, "history of one": one, "status": status} {
+		wantIn(t, name, s, theirs)
+		if strings.Contains(s, "automatic") || strings.Contains(s, "started by CodeDeploy") {
+			t.Errorf("%s calls bob's rollback CodeDeploy's own: %s", name, s)
+		}
+	}
+	w.openHome(dave, "rollback to `web:7` in `production` succeeded, asked by <@U0BOB>",
+		"`v1.4` to `production` stopped by <@U0BOB>, asked by <@U0ALICE>")
+}
+
+// lastShown is everything the last ephemeral message to user in channel
+// shows.
+func lastShown(w *world, channel, user string) string {
+	es := w.ephemerals(channel, user)
+	if len(es) == 0 {
+		w.t.Fatalf("%s was told nothing in %s", user, channel)
+	}
+	return shown(es[len(es)-1])
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/switchyard/switchyard"
 	"github.com/switchyard/switchyard/internal/blocks"
 	"github.com/switchyard/switchyard/internal/config"
@@ -78,10 +80,26 @@ func (h *Handler) freezeScope(ctx context.Context, r request, action string, c C
 		h.refuse(ctx, r, action, a.Name, "", blocks.NotHere(a.Name, "", appChannels(a), len(r.channel) > 0 && r.channel[0] == 'D'))
 		return nil, false
 	}
+	if !c.All {
+		return apps, h.permit(ctx, r, action, apps[0], "", apps[0].Access.Lock)
+	}
+	// Every app: the refusal names each app whose lock list stops it,
+	// not just the first.
+	var denied []string
 	for _, a := range apps {
-		if !h.permit(ctx, r, actLock, a, "", a.Access.Lock) {
+		ok, err := h.allowed(ctx, r.user, a.Access.Lock)
+		if err != nil && !ok {
+			h.log.Warn("user group lookup failed", zap.String("user", r.user), zap.Error(err))
+			h.refuse(ctx, r, action, c.App, "", blocks.GroupsUnchecked(actOf(action), "", ""))
 			return nil, false
 		}
+		if !ok {
+			denied = append(denied, a.Name)
+		}
+	}
+	if len(denied) > 0 {
+		h.refuse(ctx, r, action, c.App, "", blocks.NotOnLockLists(actOf(action), denied))
+		return nil, false
 	}
 	return apps, true
 }

@@ -18,7 +18,7 @@ import (
 func TestFreeze(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.slash(dave, deploys, "freeze web 30m release week")
-	wantIn(t, "dave's freeze", w.lastEphemeral(deploys, dave), "You may not lock web")
+	wantIn(t, "dave's freeze", w.lastEphemeral(deploys, dave), "You may not freeze deploys of web: you are not on the lock list of web")
 
 	w.slash(bob, deploys, "freeze web 30m release week")
 	end := t0.Add(30 * time.Minute)
@@ -72,7 +72,7 @@ func TestFreeze(t *testing.T) {
 		t.Errorf("a Confirm under a freeze moved the request to %s", got.State)
 	}
 	w.slash(carol, deploys, "unfreeze all")
-	wantIn(t, "carol lifting every app's freeze", w.lastEphemeral(deploys, carol), "You may not lock payments")
+	wantIn(t, "carol lifting every app's freeze", w.lastEphemeral(deploys, carol), "You may not lift the freezes of every app: you are not on the lock lists of payments and shop in")
 }
 
 // TestFreezeWindowOfTheConfig: a window of the config refuses with its

@@ -73,6 +73,7 @@ func (h *Handler) homeApp(ctx context.Context, a *config.App, user string, now t
 	if err != nil {
 		return out, err
 	}
+	h.ownRollbacks(ctx, recs)
 	for i, rec := range recs {
 		if i == 5 {
 			break

@@ -91,7 +91,7 @@ func TestHomeTab(t *testing.T) {
 	simtest.WaitFor(t, "the tab to show the end", func() bool {
 		v, _ := w.home(dave)
 		s := viewText(v)
-		return !strings.Contains(s, "Deploying") && strings.Contains(s, "`v1.5` to `staging` succeeded by <@U0BOB>")
+		return !strings.Contains(s, "Deploying") && strings.Contains(s, "`v1.5` to `staging` succeeded, asked by <@U0BOB>")
 	}, nil)
 
 	// Lock… asks why, then locks as /deploy lock does.
@@ -174,6 +174,6 @@ func TestHomeTabFollowsOtherReplicasChanges(t *testing.T) {
 	simtest.WaitFor(t, "the tab to show the end", func() bool {
 		v, _ := w.home(alice)
 		s := viewText(v)
-		return !strings.Contains(s, "Deploying") && strings.Contains(s, "`v1.5` to `staging` succeeded by <@U0BOB>")
+		return !strings.Contains(s, "Deploying") && strings.Contains(s, "`v1.5` to `staging` succeeded, asked by <@U0BOB>")
 	}, func() string { v, _ := w.home(alice); return viewText(v) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
@@ -144,6 +145,7 @@ func (h *Handler) status(ctx context.Context, r request, c Command) {
 				h.fail(ctx, r, actStatus, a.Name, env, err)
 				return
 			}
+			h.ownRollbacks(ctx, recs)
 			if len(recs) > 0 {
 				d := recs[0].Deployment
 				row.Last = &d
@@ -190,6 +192,7 @@ func (h *Handler) history(ctx context.Context, r request, c Command) {
 		h.fail(ctx, r, actHistory, a.Name, "", err)
 		return
 	}
+	h.ownRollbacks(ctx, recs)
 	ds := make([]switchyard.Deployment, len(recs))
 	for i, rec := range recs {
 		ds[i] = rec.Deployment
@@ -336,5 +339,26 @@ func (h *Handler) announce(ctx context.Context, r request, m blocks.Message) {
 	if _, err := h.post(ctx, r.channel, m); err != nil {
 		h.log.Warn("announce failed; telling the person instead", zap.String("channel", r.channel), zap.Error(err))
 		h.tell(ctx, r.channel, r.user, m)
+	}
+}
+
+// ownRollbacks gives each rollback deployment CodeDeploy created because a
+// person pressed Rollback that person as its requester, read from the
+// record of the deployment it rolls back: the bot's Rollback stops that
+// deployment with rollback and CodeDeploy makes the deployment that carries
+// it, which is theirs, not CodeDeploy's own after a failure. A rolled-back
+// deployment outside recs is looked up; one the store cannot give leaves
+// the rollback as CodeDeploy's, which is how it read before.
+func (h *Handler) ownRollbacks(ctx context.Context, recs []switchyard.Record) {
+	for i := range recs {
+		d := &recs[i].Deployment
+		if d.Creator != switchyard.CreatorRollback || d.RollbackOf == "" || d.RequestedBy != "" {
+			continue
+		}
+		if j := slices.IndexFunc(recs, func(r switchyard.Record) bool { return r.ID == d.RollbackOf }); j >= 0 {
+			d.RequestedBy = recs[j].RolledBackBy
+		} else if parent, err := h.st.GetDeployment(ctx, d.RollbackOf); err == nil {
+			d.RequestedBy = parent.RolledBackBy
+		}
 	}
 }

@@ -82,7 +82,7 @@ func TestRollbackMidShift(t *testing.T) {
 	// Who rolled back is in the store before AWS is asked, and what comes
 	// after it is held until AWS has answered: the thread tells it in order.
 	simtest.InOrder(t, simtest.Texts(th), "30% of traffic on green", "<@U0BOB> rolled back: traffic is going back to blue",
-		"all traffic is back on blue", "was stopped: stopped by <@U0BOB>")
+		"all traffic is back on blue", "was stopped by <@U0BOB>.")
 	card := string(r.card(ts).Blocks)
 	for _, want := range []string{"Rolled back by <@U0BOB>", "blue 100%"} {
 		if !strings.Contains(card, want) {

@@ -322,6 +322,16 @@ func cardButtons(d sy.Deployment) *slack.ActionBlock {
 // shows in ALARM, else the names at the end of CodeDeploy's sentence,
 // whose boilerplate says nothing more.
 func firedAlarms(d sy.Deployment) string {
+	names := alarmNames(d)
+	if len(names) == 0 {
+		return Escape(truncate(d.ErrorText, 500))
+	}
+	return codeList(names)
+}
+
+// alarmNames are the names of the alarms that stopped d, as far as the
+// card or CodeDeploy's sentence tells them; none when neither does.
+func alarmNames(d sy.Deployment) []string {
 	var names []string
 	for _, a := range d.Alarms {
 		if a.State == sy.AlarmFiring {
@@ -337,8 +347,5 @@ func firedAlarms(d sy.Deployment) string {
 			}
 		}
 	}
-	if len(names) == 0 {
-		return Escape(truncate(d.ErrorText, 500))
-	}
-	return codeList(names)
+	return names
 }

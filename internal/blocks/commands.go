@@ -300,6 +300,8 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 		fmt.Fprintf(&b, " for %s", Duration(now.Sub(d.Created)))
 	}
 	switch {
+	case d.Creator == sy.CreatorRollback && d.RequestedBy != "":
+		// versionWords, beside it, says whose rollback it is.
 	case d.RequestedBy != "":
 		fmt.Fprintf(&b, ", asked by %s", Mention(d.RequestedBy))
 	case d.Creator == sy.CreatorRollback:
@@ -325,13 +327,17 @@ func deploymentLine(d sy.Deployment, now time.Time, version bool) string {
 
 // versionWords names what a deployment deployed: its version, or for a
 // rollback what it went back to and why ("rollback to v1.3 (automatic,
-// after d-… failed)"). d is already safe.
+// after d-… failed)"). A rollback CodeDeploy created because a person
+// pressed Rollback (a stop with rollback) carries that person as its
+// requester and is theirs: "rollback to v1.3 by @bob, of d-…". d is
+// already safe.
 func versionWords(d sy.Deployment) string {
-	v := "`" + d.Version + "`"
-	if d.Version == "" {
-		v = "the previous version"
-	}
+	v := rollbackTarget(d)
 	switch {
+	case d.Creator == sy.CreatorRollback && d.RequestedBy != "" && d.RollbackOf != "":
+		return fmt.Sprintf("rollback to %s by %s, of %s", v, Mention(d.RequestedBy), d.RollbackOf)
+	case d.Creator == sy.CreatorRollback && d.RequestedBy != "":
+		return fmt.Sprintf("rollback to %s by %s", v, Mention(d.RequestedBy))
 	case d.Creator == sy.CreatorRollback && d.RollbackOf != "":
 		return fmt.Sprintf("rollback to %s (automatic, after %s failed)", v, d.RollbackOf)
 	case d.Creator == sy.CreatorRollback:
@@ -342,6 +348,23 @@ func versionWords(d sy.Deployment) string {
 		return "an unknown version"
 	}
 	return v
+}
+
+// rollbackTarget names what a rollback went back to: its version, else
+// the task definition it deploys (family:revision), else "the previous
+// version". It is never an empty code span. d is already safe.
+func rollbackTarget(d sy.Deployment) string {
+	switch {
+	case d.Version != "":
+		return "`" + d.Version + "`"
+	case d.TaskDefinition != "":
+		td := d.TaskDefinition
+		if i := strings.LastIndex(td, "task-definition/"); i >= 0 {
+			td = td[i+len("task-definition/"):]
+		}
+		return "`" + Escape(td) + "`"
+	}
+	return "the previous version"
 }
 
 func resultWords(s sy.Status) (icon, word string) {

@@ -51,6 +51,26 @@ func TestCommandAnswers(t *testing.T) {
 	golden(t, "answer_status_empty", Status("payments", nil, now))
 	golden(t, "answer_history", History("myapp", []sy.Deployment{d, ok, rb, outside}, now))
 	golden(t, "answer_history_empty", History("payments", nil, now))
+	// A rollback CodeDeploy made because bob pressed Rollback is bob's,
+	// not an automatic one after a failure; one it made by itself still is.
+	pressed := sy.Deployment{ID: "d-ROLLBACK3", App: "myapp", Env: "production", Version: "v1.3", Status: sy.StatusSucceeded,
+		Creator: sy.CreatorRollback, RollbackOf: "d-ABCDEFGHI", RequestedBy: "U0BOB00001", Created: t0, Completed: t0.Add(time.Minute)}
+	auto := pressed
+	auto.RequestedBy, auto.Version = "", ""
+	auto.TaskDefinition = "arn:aws:ecs:us-east-1:123456789012:task-definition/myapp:12"
+	for name, got := range map[string]string{
+		"history": simpleText(History("myapp", []sy.Deployment{pressed}, now)),
+		"status":  simpleText(Status("myapp", []EnvStatus{{App: "myapp", Env: "production", Last: &pressed}}, now)),
+	} {
+		if !strings.Contains(got, "rollback to `v1.3` by <@U0BOB00001>, of d-ABCDEFGHI") ||
+			strings.Contains(got, "automatic") || strings.Contains(got, "CodeDeploy") || strings.Contains(got, "asked by") {
+			t.Errorf("%s of bob's rollback reads %q", name, got)
+		}
+	}
+	if got := simpleText(History("myapp", []sy.Deployment{auto}, now)); !strings.Contains(got, "rollback to `myapp:12` (automatic, after d-ABCDEFGHI failed)") ||
+		!strings.Contains(got, "started by CodeDeploy") {
+		t.Errorf("history of CodeDeploy's own rollback reads %q", got)
+	}
 	golden(t, "answer_rollbacks", []Message{
 		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "d-NEW000001", true),
 		RollbackStarted("myapp", "production", "d-ABCDEFGHI", "d-ROLLBACK2", false),

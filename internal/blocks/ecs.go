@@ -236,10 +236,7 @@ func ecsConsoleURL(ref sy.ServiceDeploymentRef) string {
 func ecsFinalReply(d sy.Deployment, who string) string {
 	why := "."
 	if reason := failureReason(d); reason != "" {
-		why = ": " + strings.TrimRight(reason, " ")
-		if !strings.HasSuffix(why, ".") {
-			why += "."
-		}
+		why = ": " + fullStop(reason)
 	}
 	switch {
 	case d.Status == sy.StatusRolledBack && d.RolledBackBy != "":

@@ -148,6 +148,18 @@ func TestDeploymentCards(t *testing.T) {
 	m.ErrorCode, m.ErrorText, m.RolledBackBy = "MANUAL_STOP", "The deployment was stopped by request.", "U0BOB00001"
 	golden(t, "card_rolled_back_by_person", DeploymentCard(m, now))
 	golden(t, "reply_rolled_back_by_person", FinalReply(m))
+	// A reason that ends without a stop (an alarm list, a hook's
+	// diagnostic) gets one before the next sentence; a stop by a person is
+	// said once.
+	for _, c := range []struct{ got, want string }{
+		{FinalReply(f), "returned 503. CodeDeploy is rolling back"},
+		{FinalReply(a), "fired: `myapp-5xx`. Traffic is back"},
+		{FinalReply(m), "in production was stopped by <@U0BOB00001>. Traffic is back"},
+	} {
+		if !strings.Contains(c.got, c.want) || strings.Contains(c.got, "stopped: stopped") {
+			t.Errorf("final reply %q lacks %q", c.got, c.want)
+		}
+	}
 
 	out := d
 	out.RequestedBy, out.ConfirmedBy = "", ""

@@ -160,18 +160,47 @@ func currentStage(d sy.Deployment) string {
 	return last
 }
 
+// recentLine is one of the last deployments: what went where, how it
+// ended and by whom or what (the person who rolled it back or stopped it,
+// the alarm that stopped it), and who asked when that was someone else.
 func recentLine(d HomeDeployment, now time.Time) string {
 	s := safe(d.Deployment)
 	icon, word := resultWords(s.Status)
-	line := fmt.Sprintf("%s %s `%s` to `%s` %s", icon, Date(s.Created), s.Version, s.Env, word)
-	if s.RequestedBy != "" {
-		line += " by " + Mention(s.RequestedBy)
+	what := fmt.Sprintf("`%s` to `%s`", s.Version, s.Env)
+	switch {
+	case s.IsRollback():
+		what = fmt.Sprintf("rollback to %s in `%s`", rollbackTarget(s), s.Env)
+	case s.Version == "":
+		what = fmt.Sprintf("an unknown version to `%s`", s.Env)
 	}
-	if s.RollbackOf != "" {
-		line += " (rollback)"
+	line := fmt.Sprintf("%s %s %s %s", icon, Date(s.Created), what, word)
+	ender, alarms := "", ""
+	if names := alarmNames(s); len(names) == 1 {
+		alarms = "alarm " + codeList(names)
+	} else if len(names) > 1 {
+		alarms = "alarms " + codeList(names)
+	}
+	turnedBack := s.Status == sy.StatusStopped || s.Status == sy.StatusRolledBack || s.Status == sy.StatusRollingBack
+	switch {
+	case s.RolledBackBy != "" && turnedBack:
+		line += " by " + Mention(s.RolledBackBy)
+		ender = s.RolledBackBy
+	case s.RolledBackBy != "":
+		line += ", rolled back by " + Mention(s.RolledBackBy)
+		ender = s.RolledBackBy
+	case s.ErrorCode == "ALARM_ACTIVE" && turnedBack && alarms != "":
+		line += " by " + alarms
+	case s.ErrorCode == "ALARM_ACTIVE" && alarms != "":
+		line += ": " + alarms + " fired"
+	}
+	switch {
+	case s.RequestedBy != "" && s.RequestedBy != ender:
+		line += ", asked by " + Mention(s.RequestedBy)
+	case s.RequestedBy == "" && s.Creator == sy.CreatorRollback:
+		line += ", started by CodeDeploy"
 	}
 	if s.FreezeOverride != "" {
-		line += " during a freeze"
+		line += ", during a freeze"
 	}
 	if d.Link != "" {
 		line += fmt.Sprintf(" · <%s|card>", d.Link)

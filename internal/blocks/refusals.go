@@ -2,6 +2,7 @@ package blocks
 
 import (
 	"fmt"
+	"strings"
 
 	sy "github.com/switchyard/switchyard"
 )
@@ -31,6 +32,10 @@ const (
 	ActContinue Act = "continue_hook"
 	// ActAudit is reading an app's audit trail, which its lock list may.
 	ActAudit Act = "audit"
+	// ActFreeze and ActUnfreeze make and lift a freeze, which an app's
+	// lock list may: a freeze is a lock with an end.
+	ActFreeze   Act = "freeze"
+	ActUnfreeze Act = "unfreeze"
 )
 
 // phrase says act on app in env the way "You may not …" goes on. A lock
@@ -53,6 +58,16 @@ func (a Act) phrase(app, env string) string {
 		return string(a) + " " + app
 	case ActAudit:
 		return "read the audit trail of " + app
+	case ActFreeze:
+		if app == "" {
+			return "freeze deploys of every app"
+		}
+		return "freeze deploys of " + app
+	case ActUnfreeze:
+		if app == "" {
+			return "lift the freezes of every app"
+		}
+		return "lift the freeze of " + app
 	default:
 		return fmt.Sprintf("deploy %s to %s", app, env)
 	}
@@ -63,6 +78,22 @@ func (a Act) phrase(app, env string) string {
 // rollback, lock).
 func NotOnList(act Act, app, env, list string) string {
 	return fmt.Sprintf("You may not %s: you are not on the %s list of %s in the bot's config.", act.phrase(app, env), Escape(list), Escape(app))
+}
+
+// NotOnLockLists refuses a freeze or unfreeze of every app (act is
+// ActFreeze or ActUnfreeze) to someone missing from the lock lists of
+// apps: the command covers them all, so the refusal names each app that
+// stops it.
+func NotOnLockLists(act Act, apps []string) string {
+	names := make([]string, len(apps))
+	for i, a := range apps {
+		names[i] = Escape(a)
+	}
+	lists := "the lock list of " + strings.Join(names, ", ")
+	if len(names) > 1 {
+		lists = "the lock lists of " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	return fmt.Sprintf("You may not %s: you are not on %s in the bot's config.", act.phrase("", ""), lists)
 }
 
 // GroupsUnchecked refuses act when Slack could not say whether the person

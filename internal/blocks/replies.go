@@ -85,9 +85,13 @@ func FinalReply(d sy.Deployment) string {
 		return fmt.Sprintf(":white_check_mark: %s is live in %s%s.%s", what, d.Env, took, who)
 	case sy.StatusStopped:
 		msg := fmt.Sprintf(":octagonal_sign: %s in %s was stopped", what, d.Env)
-		if reason := failureReason(d); reason != "" {
-			msg += ": " + reason
-		} else {
+		switch reason := failureReason(d); {
+		case d.ErrorCode == "MANUAL_STOP" && d.RolledBackBy != "":
+			// "was stopped: stopped by @bob." would say it twice.
+			msg += " by " + Mention(d.RolledBackBy) + "."
+		case reason != "":
+			msg += ": " + fullStop(reason)
+		default:
 			msg += "."
 		}
 		if d.RollbackID != "" {
@@ -97,7 +101,7 @@ func FinalReply(d sy.Deployment) string {
 	default:
 		msg := fmt.Sprintf(":x: %s failed in %s", what, d.Env)
 		if reason := failureReason(d); reason != "" {
-			msg += ": " + reason
+			msg += ": " + fullStop(reason)
 		} else {
 			msg += "."
 		}
@@ -114,4 +118,15 @@ func RollbackReply(who string, redeploy string) string {
 		return fmt.Sprintf(":rewind: %s rolled back: redeploying the previous version as %s.", Mention(who), redeploy)
 	}
 	return fmt.Sprintf(":rewind: %s rolled back: traffic is going back to blue.", Mention(who))
+}
+
+// fullStop ends a sentence that a reason (an alarm list, a hook's
+// diagnostic, AWS's text) may have left open, so that the next one does
+// not run into it.
+func fullStop(s string) string {
+	s = strings.TrimRight(s, " \n")
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") {
+		return s
+	}
+	return s + "."
 }

@@ -113,6 +113,45 @@ func home() Home {
 func TestHomeView(t *testing.T) {
 	h := home()
 	golden(t, "home_alice", HomeView(h))
+	// Recent lines name who or what ended a deployment, and what a
+	// rollback went back to.
+	lines := func(ds ...sy.Deployment) string {
+		var out []string
+		for _, d := range ds {
+			out = append(out, recentLine(HomeDeployment{Deployment: d}, now))
+		}
+		return strings.Join(out, "\n")
+	}
+	base := sy.Deployment{ID: "d-ABCDEFGHI", App: "checkout", Env: "production", Version: "v2.2", RequestedBy: "U0ALICE001", Created: t0}
+	byBob := base
+	byBob.Status, byBob.RolledBackBy, byBob.ErrorCode = sy.StatusRolledBack, "U0BOB00001", "MANUAL_STOP"
+	own := byBob
+	own.RolledBackBy = "U0ALICE001"
+	alarm := base
+	alarm.Version, alarm.Status, alarm.ErrorCode = "v1.4", sy.StatusStopped, "ALARM_ACTIVE"
+	alarm.Alarms = []sy.Alarm{{Name: "myapp-5xx", State: sy.AlarmFiring}, {Name: "myapp-latency", State: "OK"}}
+	auto := sy.Deployment{ID: "d-ROLLBACK1", Env: "production", Status: sy.StatusSucceeded, Creator: sy.CreatorRollback,
+		RollbackOf: "d-ABCDEFGHI", TaskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/myapp:12", Created: t0}
+	pressed := auto
+	pressed.Version, pressed.RequestedBy = "v1.3", "U0BOB00001"
+	blind := auto
+	blind.TaskDefinition = ""
+	got := lines(byBob, own, alarm, auto, pressed, blind)
+	for _, want := range []string{
+		"`v2.2` to `production` rolled back by <@U0BOB00001>, asked by <@U0ALICE001>",
+		"`v2.2` to `production` rolled back by <@U0ALICE001>\n",
+		"`v1.4` to `production` stopped by alarm `myapp-5xx`, asked by <@U0ALICE001>",
+		"rollback to `myapp:12` in `production` succeeded, started by CodeDeploy",
+		"rollback to `v1.3` in `production` succeeded, asked by <@U0BOB00001>",
+		"rollback to the previous version in `production` succeeded, started by CodeDeploy",
+	} {
+		if !strings.Contains(got+"\n", want) {
+			t.Errorf("recent lines lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "``") || strings.Contains(got, "stopped by <@U0ALICE001>") {
+		t.Errorf("recent lines show an empty version or blame the requester:\n%s", got)
+	}
 
 	// Someone who may only watch sees the same, without a button.
 	watcher := h

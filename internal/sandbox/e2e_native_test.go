@@ -170,7 +170,7 @@ func TestE2EHomeTab(t *testing.T) {
 	for _, u := range []string{alice, carol} {
 		e.waitFor(u+"'s Home to show the end", func() bool {
 			h := e.homeOf(u, "`production` runs `v1.4`")
-			return !strings.Contains(h, "Deploying") && strings.Contains(h, "`v1.4` to `production` succeeded by <@U0ALICE>")
+			return !strings.Contains(h, "Deploying") && strings.Contains(h, "`v1.4` to `production` succeeded, asked by <@U0ALICE>")
 		})
 	}
 }
