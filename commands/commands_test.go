@@ -304,14 +304,17 @@ func TestShutdownDrainsJobsInFlight(t *testing.T) {
 	}
 }
 
-// A tag that does not exist is the person's to fix: they are told, and
-// the operator's log gets no warning for it (nor for the alarm read the
+// A tag that does not exist is the person's to fix: they are told, the
+// audit files it as refused, and the operator's log gets no warning for it (nor for the alarm read the
 // abandoned plan cut short).
 func TestATypoIsNotAnOperatorWarning(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	w := newWorld(t, worldOptions{log: zap.New(core)})
 	w.slash(alice, deploys, "web v9.9.9")
 	wantIn(t, "answer", w.lastEphemeral(deploys, alice), "There is no image v9.9.9")
+	if a := w.lastAudit(); a.Action != actDeploy || a.Result != switchyard.ResultRefused {
+		t.Errorf("the typo is audited as %s %s, want a refused deploy", a.Action, a.Result)
+	}
 	w.stop()
 	for _, e := range logs.All() {
 		if e.Level >= zap.WarnLevel {

@@ -65,16 +65,18 @@ func (h *Handler) fail(ctx context.Context, r request, action, app, env string, 
 	// A person's mistake (a tag that does not exist, a clash with what
 	// runs) is theirs to fix and told to them: the operator is warned only
 	// of what they may have to fix.
-	level := zap.WarnLevel
+	// The audit files it as refused, as the bot's other answers to what
+	// a person asked for that cannot be.
+	level, result := zap.WarnLevel, switchyard.ResultFailed
 	switch switchyard.ErrorCode(err) {
 	case switchyard.EINVALID, switchyard.ENOTFOUND, switchyard.ECONFLICT:
-		level = zap.InfoLevel
+		level, result = zap.InfoLevel, switchyard.ResultRefused
 	}
 	h.log.Log(level, "action failed", zap.String("action", action), zap.String("user", r.user), zap.String("app", app),
 		zap.String("env", env), zap.String("code", switchyard.ErrorCode(err)), zap.Error(err))
 	h.tell(ctx, r.channel, r.user, blocks.Problem(msg))
 	h.audit(ctx, switchyard.AuditEntry{User: r.user, Action: action, App: app, Env: env, Channel: r.channel, MessageTS: r.ts,
-		Result: switchyard.ResultFailed, Detail: msg})
+		Result: result, Detail: msg})
 }
 
 // done audits a success.
