@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "Switchyard: blue/green ECS deployments through CodeDeploy, from Slack.")
+	fmt.Fprintln(w, "Switchyard: blue/green ECS deployments, through CodeDeploy or ECS itself, from Slack.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage: bot <command> [flags]")
 	fmt.Fprintln(w)
