@@ -40,11 +40,7 @@ func (s *Sim) LoseAnswer(action string) {
 func (f *faults) takeLoss(service, op string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	prefix := service
-	if p, ok := iamPrefix[service]; ok {
-		prefix = p
-	}
-	action := prefix + ":" + op
+	action := iamAction(service, op)
 	if f.lose[action] == 0 {
 		return false
 	}
@@ -104,16 +100,20 @@ func (s *Sim) Allow(actions ...string) {
 // iamPrefix maps a signing name to its IAM action prefix.
 var iamPrefix = map[string]string{"monitoring": "cloudwatch"}
 
+// iamAction is the IAM action of service's op: "cloudwatch:DescribeAlarms".
+func iamAction(service, op string) string {
+	if p, ok := iamPrefix[service]; ok {
+		service = p
+	}
+	return service + ":" + op
+}
+
 // check returns the error a call by the principal callerArn should fail
 // with, or nil.
 func (f *faults) check(service, op, callerArn string) *apiError {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	prefix := service
-	if p, ok := iamPrefix[service]; ok {
-		prefix = p
-	}
-	action := prefix + ":" + op
+	action := iamAction(service, op)
 	if f.denied[action] {
 		e := errf("AccessDeniedException",
 			"User: %s is not authorized to perform: %s because no identity-based policy allows the %s action",
