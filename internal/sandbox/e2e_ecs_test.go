@@ -273,7 +273,7 @@ func TestE2EECSFailuresRollBack(t *testing.T) {
 func ecsCard(sb *Sandbox, id string) (slacksim.Message, bool) {
 	short := id[strings.LastIndexByte(id, '/')+1:]
 	for _, m := range sb.Slack.Messages("C0DEPLOYS") {
-		if m.ThreadTS == "" && m.EphemeralTo == "" && strings.Contains(string(m.Blocks), "deployments/"+short) {
+		if m.ThreadTS == "" && m.EphemeralTo == "" && strings.Contains(string(m.Blocks), "|"+short) { // the console link's text
 			return m, true
 		}
 	}
