@@ -124,8 +124,12 @@ func ConfirmCard(c Confirmation) Message {
 			bl = append(bl, context(fmt.Sprintf("There is nothing to confirm while the start would be refused. %s can cancel; the card expires %s.",
 				Mention(c.RequestedBy), Date(c.Expires))))
 		} else if c.NeedsApproval {
+			who := c.Env
+			if c.Override != "" {
+				who = "A deploy during a freeze" // whatever the environment asks
+			}
 			bl = append(bl, context(fmt.Sprintf(":lock: %s needs a second person: someone allowed to approve (not %s) presses Approve. Expires %s.",
-				c.Env, Mention(c.RequestedBy), Date(c.Expires))))
+				who, Mention(c.RequestedBy), Date(c.Expires))))
 		} else {
 			bl = append(bl, context(fmt.Sprintf("Only %s can confirm. Expires %s.", Mention(c.RequestedBy), Date(c.Expires))))
 		}
