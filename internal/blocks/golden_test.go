@@ -161,6 +161,15 @@ func TestDeploymentCards(t *testing.T) {
 		}
 	}
 
+	// A rollback that did not finish says so, not as a deploy of the
+	// version it went back to.
+	srb := d
+	srb.Version, srb.RollbackOf, srb.Status, srb.ErrorCode = "v1.3", "d-ABCDEFGHI", sy.StatusStopped, "TIMEOUT"
+	srb.ErrorText, srb.RollbackID, srb.Completed = "The deployment timed out while waiting for the go-ahead.", "", t0.Add(30*time.Minute)
+	if r := FinalReply(srb); !strings.Contains(r, "The rollback of myapp to v1.3 in production was stopped: The deployment timed out") {
+		t.Errorf("a stopped rollback reads %q", r)
+	}
+
 	out := d
 	out.RequestedBy, out.ConfirmedBy = "", ""
 	golden(t, "card_outside_slack", DeploymentCard(out, now))

@@ -72,6 +72,14 @@ func FinalReply(d sy.Deployment) string {
 		took = " in " + Duration(d.Completed.Sub(d.Created))
 	}
 	what := strings.TrimSpace(d.App + " " + d.Version) // a version AWS did not tell is left out
+	if d.RollbackOf != "" && d.Status.Done() && d.Status != sy.StatusSucceeded {
+		// A rollback that did not finish is news of its own: what it
+		// rolled back from still serves.
+		what = "The rollback of " + d.App
+		if d.Version != "" {
+			what += " to " + d.Version
+		}
+	}
 	if d.Backend == sy.BackendECS {
 		if msg := ecsFinalReply(d, who); msg != "" {
 			return msg
