@@ -199,14 +199,40 @@ func putBusTarget(t *testing.T, eb *eventbridge.Client, role string) {
 // role, reaches the bot's queue in the other account and region.
 func TestEventsFromStagingReachTheQueue(t *testing.T) {
 	s := newSandbox(t)
+	id := s.startDeployment(t, "myapp", "staging", "v1.4")
+	found := s.readEvents(t, 30, 30*time.Second, func(body string) bool {
+		var ev struct {
+			Account, Region string
+			Detail          struct {
+				DeploymentID string `json:"deploymentId"`
+			}
+		}
+		_ = json.Unmarshal([]byte(body), &ev)
+		if ev.Detail.DeploymentID != id {
+			return false
+		}
+		if ev.Account != stagingAccount || ev.Region != "eu-west-1" {
+			t.Errorf("the event of %s says account %s, region %s", id, ev.Account, ev.Region)
+		}
+		return true
+	})
+	if !found {
+		t.Fatalf("no event of staging's deployment %s reached the queue", id)
+	}
+}
+
+// startDeployment runs setup, then plans and starts version of app in env
+// as the bot would, for alice; it returns the deployment's id.
+func (s *sandbox) startDeployment(t *testing.T, app, env, version string) string {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := s.run(t, false); err != nil {
 		t.Fatal(err)
 	}
 	d := deployer.NewFromConfig(s.sim.Config(), nil, deployer.Options{Now: s.sim.Clock().Now})
-	app, _ := s.cfg.Lookup("myapp")
-	env, _ := app.Env("staging")
-	plan, err := d.Plan(ctx, env, "v1.4", switchyard.PlanOptions{App: "myapp"})
+	a, _ := s.cfg.Lookup(app)
+	e, _ := a.Env(env)
+	plan, err := d.Plan(ctx, e, version, switchyard.PlanOptions{App: app})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,10 +240,20 @@ func TestEventsFromStagingReachTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+// readEvents reads the events queue, moving the clock on by step whenever
+// it is empty (the deployment moves on, and says so), and hands each
+// message's body to done, deleting it, until done says so (true) or tries
+// looks have passed (false).
+func (s *sandbox) readEvents(t *testing.T, tries int, step time.Duration, done func(body string) bool) bool {
+	t.Helper()
+	ctx := context.Background()
 	url := s.sim.QueueURL("switchyard-events")
-	for range 30 {
+	for range tries {
 		if s.sim.QueueMessages("switchyard-events") == 0 {
-			s.sim.Advance(30 * time.Second) // the deployment moves on, and says so
+			s.sim.Advance(step)
 			continue
 		}
 		out, err := s.q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
@@ -225,22 +261,15 @@ func TestEventsFromStagingReachTheQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range out.Messages {
-			var ev struct {
-				Account, Region string
-				Detail          struct {
-					DeploymentID string `json:"deploymentId"`
-				}
+			if _, err := s.q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
 			}
-			_ = json.Unmarshal([]byte(aws.ToString(m.Body)), &ev)
-			if ev.Detail.DeploymentID == id {
-				if ev.Account != stagingAccount || ev.Region != "eu-west-1" {
-					t.Errorf("the event of %s says account %s, region %s", id, ev.Account, ev.Region)
-				}
-				return
+			if done(aws.ToString(m.Body)) {
+				return true
 			}
 		}
 	}
-	t.Fatalf("no event of staging's deployment %s reached the queue", id)
+	return false
 }
 
 // An account setup cannot reach is reported, with a warning for each
