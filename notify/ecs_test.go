@@ -45,6 +45,18 @@ func (r *rig) pauseOf(id string) switchyard.PauseHook {
 	return r.record(id).Pause
 }
 
+// shiftPastThePause lets checkout's deployment id go on at its pause, as
+// alice, and follows it until green carries at least green percent.
+func (r *rig) shiftPastThePause(id string, green float64) {
+	r.t.Helper()
+	pause := r.pauseOf(id)
+	if err := r.dep.ContinueHook(context.Background(), r.env("checkout"), id, pause.ID, switchyard.Actor{User: "U0ALICE"}); err != nil {
+		r.t.Fatal(err)
+	}
+	r.n.Watch(context.Background(), id)
+	r.run(5*time.Second, 5*time.Minute, func() bool { return r.record(id).Traffic.Green >= green })
+}
+
 func TestECSCardAndThread(t *testing.T) {
 	r := newRig(t, Options{})
 	id, ts := r.deploy("checkout", "v2.1", "U0ALICE", "")
@@ -125,12 +137,7 @@ func TestECSDeploymentsStartedElsewhereGetACard(t *testing.T) {
 func TestECSRollbackMidShift(t *testing.T) {
 	r := newRig(t, Options{})
 	id, ts := r.deploy("checkout", "v2.1", "U0ALICE", "")
-	pause := r.pauseOf(id)
-	if err := r.dep.ContinueHook(context.Background(), r.env("checkout"), id, pause.ID, switchyard.Actor{User: "U0ALICE"}); err != nil {
-		t.Fatal(err)
-	}
-	r.n.Watch(context.Background(), id)
-	r.run(5*time.Second, 5*time.Minute, func() bool { return r.record(id).Traffic.Green >= 50 })
+	r.shiftPastThePause(id, 50)
 	res := r.rollback(id, "U0BOB")
 	if res.Kind != switchyard.StoppedWithRollback {
 		t.Fatalf("rollback %+v", res)
@@ -150,12 +157,7 @@ func TestECSRollbackMidShift(t *testing.T) {
 func TestECSAlarmDuringTheShift(t *testing.T) {
 	r := newRig(t, Options{})
 	id, ts := r.deploy("checkout", "v2.1", "U0ALICE", "")
-	pause := r.pauseOf(id)
-	if err := r.dep.ContinueHook(context.Background(), r.env("checkout"), id, pause.ID, switchyard.Actor{User: "U0ALICE"}); err != nil {
-		t.Fatal(err)
-	}
-	r.n.Watch(context.Background(), id)
-	r.run(5*time.Second, 5*time.Minute, func() bool { return r.record(id).Traffic.Green >= 25 })
+	r.shiftPastThePause(id, 25)
 	if err := r.aws.SetAlarm("checkout-5xx", "ALARM", "5xx above 1%"); err != nil {
 		t.Fatal(err)
 	}
