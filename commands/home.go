@@ -31,7 +31,7 @@ func (h *Handler) changed(string) { h.home.changed() }
 
 // publishHome publishes user's Home tab as of now.
 func (h *Handler) publishHome(ctx context.Context, user string) error {
-	home, err := h.homeOf(ctx, user)
+	home, err := h.homeOf(ctx, user, true)
 	if err != nil {
 		h.log.Warn("read the Home tab's state", zap.String("user", user), zap.Error(err))
 		return err
@@ -45,12 +45,13 @@ func (h *Handler) publishHome(ctx context.Context, user string) error {
 
 // homeOf is what user's Home tab shows: every configured app (everyone may
 // see what /deploy status shows), with the buttons user may press, each
-// decided by the access list its command checks.
-func (h *Handler) homeOf(ctx context.Context, user string) (blocks.Home, error) {
+// decided by the access list its command checks; what each environment
+// runs as ECS says when ecsRunning is set.
+func (h *Handler) homeOf(ctx context.Context, user string, ecsRunning bool) (blocks.Home, error) {
 	now := h.now()
 	home := blocks.Home{User: user, Now: now}
 	for i := range h.cfg.Apps {
-		a, err := h.homeApp(ctx, &h.cfg.Apps[i], user, now, true)
+		a, err := h.homeApp(ctx, &h.cfg.Apps[i], user, now, ecsRunning)
 		if err != nil {
 			return home, err
 		}

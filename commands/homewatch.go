@@ -8,7 +8,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/switchyard/switchyard/internal/blocks"
 )
 
 // homeLook is how often a replica with Home tabs to keep up to date reads
@@ -53,16 +52,11 @@ func (h *Handler) lookEvery() time.Duration {
 // now and queues. It leaves out what ECS says runs (a deployment's end,
 // which the store has, changes that) and the time the tab is drawn at.
 func (h *Handler) homeSum(ctx context.Context) ([sha256.Size]byte, error) {
-	now := h.now()
-	var apps []blocks.HomeApp
-	for i := range h.cfg.Apps {
-		a, err := h.homeApp(ctx, &h.cfg.Apps[i], "", now, false)
-		if err != nil {
-			return [sha256.Size]byte{}, err
-		}
-		apps = append(apps, a)
+	home, err := h.homeOf(ctx, "", false)
+	if err != nil {
+		return [sha256.Size]byte{}, err
 	}
-	b, err := json.Marshal(apps)
+	b, err := json.Marshal(home.Apps)
 	if err != nil {
 		return [sha256.Size]byte{}, err
 	}
