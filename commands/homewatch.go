@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
 )
 
 // homeLook is how often a replica with Home tabs to keep up to date reads
